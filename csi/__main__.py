@@ -1,0 +1,3 @@
+from csi.cli import main
+
+main()

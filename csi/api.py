@@ -1,0 +1,137 @@
+"""The library API the CLI calls: ``csi.fit(data, model="ecsi")`` → :class:`FitResults`."""
+
+from __future__ import annotations
+
+import platform
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csi import __version__
+from csi.errors import ConvergenceWarning, CsiWarning, QualityWarning
+from csi.indices import Indices
+from csi.indices import compute as compute_indices
+from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, check_criterion, check_scheme
+from csi.quality import Quality, assess, quality_warnings
+from csi.spec import ModelSpec, load_model
+from csi.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
+
+
+@dataclass(frozen=True)
+class FitResults:
+    """Everything one ``csi fit`` produced; renderers read it and never re-estimate."""
+
+    spec: ModelSpec
+    method: str
+    settings: Mapping[str, Any]
+    survey: SurveyData
+    pls: PLSResults
+    quality: Quality
+    indices: Indices
+    warnings: tuple[str, ...]
+    bootstrap: Any | None = None  # csi.bootstrap.BootstrapResults
+    cbsem: Any | None = None  # csi.cbsem.CBSEMResults
+    tiers: Any | None = None  # csi.loyalty.TierResults
+    ipma: Any | None = None  # pd.DataFrame from csi.indices.ipma
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_obs(self) -> int:
+        return self.pls.n_obs
+
+    def summary(self) -> str:
+        from csi.report.terminal import render_text
+
+        return render_text(self)
+
+
+def versions() -> dict[str, str]:
+    import scipy
+
+    return {
+        "csi": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pd.__version__,
+    }
+
+
+def fit(
+    data: pd.DataFrame | str | Path | SurveyData,
+    model: str | Path | ModelSpec = "ecsi",
+    *,
+    scheme: str = "path",
+    standardize: bool = True,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+    criterion: str = "abs",
+    sheet: str | int | None = None,
+    column_map: Mapping[str, str] | None = None,
+    missing: str = DEFAULT_MISSING,
+    groups: Sequence[str] = (),
+    survey_options: Mapping[str, Any] | None = None,
+) -> FitResults:
+    """Fit a CSI model by PLS path modelling and derive quality measures and 0–100 indices.
+
+    ``data`` is a DataFrame, a survey file path or already-read :class:`SurveyData`;
+    ``model`` a built-in name (``scsb``, ``acsi``, ``ecsi``), a YAML path or a ModelSpec.
+    """
+    spec = load_model(model)
+    scheme = check_scheme(scheme)
+    criterion = check_criterion(criterion)
+    opts = dict(survey_options or {})
+    if isinstance(data, SurveyData):
+        survey = data
+    elif isinstance(data, pd.DataFrame):
+        survey = from_frame(data, spec, column_map=column_map, missing=missing, groups=groups, **opts)
+    else:
+        survey = read_survey(data, spec, sheet=sheet, column_map=column_map, missing=missing, groups=groups, **opts)
+    est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
+    res = est.fit(survey.items, weights=survey.weights)
+    quality = assess(res)
+    idx = compute_indices(res, survey.items)
+    warns: list[tuple[type[CsiWarning], str]] = [(CsiWarning, w) for w in survey.warnings]
+    if not res.converged:
+        warns.append((ConvergenceWarning, f"PLS did not converge in {max_iter} iterations (tolerance {tol:g}); results are from the last iteration"))
+    warns += [(QualityWarning, w) for w in quality_warnings(quality)]
+    warns += [(QualityWarning, w) for w in idx.warnings]
+    for cat, msg in warns:
+        warnings.warn(msg, cat, stacklevel=2)
+    settings: dict[str, Any] = {
+        "method": "pls",
+        "scheme": scheme,
+        "standardized": bool(standardize),
+        "tolerance": tol,
+        "max_iterations": max_iter,
+        "convergence_criterion": criterion,
+        "iterations": res.iterations,
+        "converged": res.converged,
+        "sign_rule": "each construct oriented so that the sum of its items' loadings is positive",
+        "index_formula": "ACSI: weights/SD normalized to sum 1; (mean - min)/(max - min) x 100",
+        "scale": {"min": spec.scale_min, "max": spec.scale_max},
+        "missing": survey.policy,
+        "source": survey.source,
+        "sheet": survey.sheet,
+        "n_read": survey.n_read,
+        "n_used": survey.n_used,
+        "n_effective": survey.n_effective,
+        "weighted": survey.weights is not None,
+        "versions": versions(),
+        **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
+    }
+    return FitResults(
+        spec=spec,
+        method="pls",
+        settings=settings,
+        survey=survey,
+        pls=res,
+        quality=quality,
+        indices=idx,
+        warnings=tuple(m for _, m in warns),
+    )

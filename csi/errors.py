@@ -1,0 +1,40 @@
+"""csi's exceptions and warnings.
+
+User errors (``CsiError`` and subclasses) end a command with one clear message and exit code 2.
+Statistical trouble is a ``CsiWarning``: it reaches the terminal and ``results.json``.
+Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class CsiError(Exception):
+    """A problem with what the user gave us: one clear message, exit code 2."""
+
+
+class SpecError(CsiError):
+    """A model specification is invalid (names the file and line where known)."""
+
+
+class DataError(CsiError):
+    """A survey file cannot be used as given (names the file, column and rows)."""
+
+
+class EstimationError(CsiError):
+    """The model cannot be estimated on these data (e.g. a singular block)."""
+
+
+class CsiWarning(UserWarning):
+    """Statistical trouble that does not stop the fit."""
+
+
+class ConvergenceWarning(CsiWarning):
+    """An iterative algorithm stopped at its iteration limit."""
+
+
+class QualityWarning(CsiWarning):
+    """A measurement-quality or data-quality criterion is not met."""
+
+
+class ImproperSolutionWarning(CsiWarning):
+    """A CB-SEM solution is inadmissible (Heywood case, |std| > 1, non-PD matrix)."""

@@ -1,0 +1,1 @@
+"""Renderers: they read results objects and never re-estimate."""

@@ -1,0 +1,389 @@
+"""Model specifications: frozen, validated, loaded from YAML and written back.
+
+A specification is data: constructs (code, label, items, measurement mode), directed paths,
+the response scale and optional item roles.  Built-in models live in ``csi/models/*.yaml``
+(``models/`` at the top of the repository links there).
+
+YAML layout (paths may fan out, SEMinR style: ``IMAG -> CUEX, CUSA``)::
+
+    name: ecsi
+    label: European Customer Satisfaction Index
+    scale: {min: 1, max: 10}
+    constructs:
+      IMAG: {label: Image, items: [IMAG1, IMAG2], mode: A}
+    paths:
+      - IMAG -> CUEX, CUSA
+    roles: {recommend: CUSL3, satisfaction: CUSA, loyalty: CUSL}
+
+YAML is read with ``yaml.SafeLoader`` only (no arbitrary objects), and every error names the
+file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from csi.errors import SpecError
+
+MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
+BUILTIN_DIR = FsPath(__file__).parent / "models"
+_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+ROLE_KEYS = ("recommend", "satisfaction", "loyalty", "complaints")
+
+
+@dataclass(frozen=True)
+class Construct:
+    """One construct: a code (``CUSA``), a display label, its items and mode ``A`` or ``B``."""
+
+    code: str
+    label: str
+    items: tuple[str, ...]
+    mode: str = "A"
+
+
+@dataclass(frozen=True)
+class Path:
+    """A directed structural path ``source -> target``."""
+
+    source: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A validated model: constructs in a topological order, paths, scale and roles."""
+
+    name: str
+    constructs: tuple[Construct, ...]
+    paths: tuple[Path, ...]
+    label: str = ""
+    scale_min: float = 1.0
+    scale_max: float = 10.0
+    roles: tuple[tuple[str, str], ...] = ()
+    missing_codes: tuple[float, ...] = ()
+    reference: str = ""
+    source: str = field(default="", compare=False)
+
+    # -- convenient views -------------------------------------------------------------
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.constructs)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return tuple(i for c in self.constructs for i in c.items)
+
+    def construct(self, code: str) -> Construct:
+        for c in self.constructs:
+            if c.code == code:
+                return c
+        raise SpecError(f"model {self.name}: no construct {code!r}; constructs are {', '.join(self.codes)}")
+
+    def item_construct(self) -> dict[str, str]:
+        return {i: c.code for c in self.constructs for i in c.items}
+
+    def predecessors(self, code: str) -> tuple[str, ...]:
+        return tuple(p.source for p in self.paths if p.target == code)
+
+    def successors(self, code: str) -> tuple[str, ...]:
+        return tuple(p.target for p in self.paths if p.source == code)
+
+    @property
+    def endogenous(self) -> tuple[str, ...]:
+        return tuple(c for c in self.codes if self.predecessors(c))
+
+    def role(self, key: str) -> str | None:
+        return dict(self.roles).get(key)
+
+    def restricted(self, codes: Iterable[str], name: str | None = None) -> ModelSpec:
+        """The sub-model on ``codes``: their constructs and the paths among them."""
+        keep = set(codes)
+        return replace(
+            self,
+            name=name or self.name,
+            constructs=tuple(c for c in self.constructs if c.code in keep),
+            paths=tuple(p for p in self.paths if p.source in keep and p.target in keep),
+            roles=tuple((k, v) for k, v in self.roles if v in keep or v in {i for c in self.constructs if c.code in keep for i in c.items}),
+        )
+
+    def with_items(self, mapping: Mapping[str, str]) -> ModelSpec:
+        """Rename items (``old -> new``), e.g. after a column map."""
+        cons = tuple(replace(c, items=tuple(mapping.get(i, i) for i in c.items)) for c in self.constructs)
+        roles = tuple((k, mapping.get(v, v)) for k, v in self.roles)
+        return replace(self, constructs=cons, roles=roles)
+
+    # -- serialisation ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.label:
+            out["label"] = self.label
+        if self.reference:
+            out["reference"] = self.reference
+        out["scale"] = {"min": _num(self.scale_min), "max": _num(self.scale_max)}
+        out["constructs"] = {
+            c.code: {"label": c.label, "items": list(c.items), "mode": c.mode} for c in self.constructs
+        }
+        out["paths"] = [f"{p.source} -> {p.target}" for p in self.paths]
+        if self.roles:
+            out["roles"] = dict(self.roles)
+        if self.missing_codes:
+            out["missing_codes"] = [_num(v) for v in self.missing_codes]
+        return out
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def to_lavaan(self) -> str:
+        """lavaan/semopy syntax: ``=~`` measurement lines, ``~`` structural lines."""
+        lines = [f"{c.code} =~ {' + '.join(c.items)}" for c in self.constructs]
+        for code in self.codes:
+            preds = self.predecessors(code)
+            if preds:
+                lines.append(f"{code} ~ {' + '.join(preds)}")
+        return "\n".join(lines)
+
+
+def _num(v: float) -> float | int:
+    return int(v) if float(v).is_integer() else float(v)
+
+
+# ---------------------------------------------------------------------------------------
+# YAML with line numbers
+# ---------------------------------------------------------------------------------------
+class _Located:
+    """A plain Python value with the 1-based line it came from."""
+
+    __slots__ = ("value", "line")
+
+    def __init__(self, value: Any, line: int) -> None:
+        self.value = value
+        self.line = line
+
+
+def _walk(node: yaml.Node) -> _Located:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, _Located] = {}
+        for k, v in node.value:
+            out[str(k.value)] = _walk(v)
+            out[str(k.value)].line = min(out[str(k.value)].line, k.start_mark.line + 1)
+        return _Located(out, line)
+    if isinstance(node, yaml.SequenceNode):
+        return _Located([_walk(v) for v in node.value], line)
+    # Scalars: the safe constructor resolves 1 to int, 1.5 to float, yes to bool, ~ to None
+    value = yaml.SafeLoader("").construct_object(node, deep=True)
+    return _Located(value, line)
+
+
+def _plain(loc: _Located) -> Any:
+    v = loc.value
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def parse_yaml(text: str, where: str) -> ModelSpec:
+    """Parse a model from YAML text; ``where`` names the source in messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{where}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if node is None or not isinstance(node, yaml.MappingNode):
+        raise SpecError(f"{where}: expected a mapping with 'constructs' and 'paths'; found {'nothing' if node is None else 'a ' + type(node).__name__.replace('Node', '').lower()}")
+    root = _walk(node)
+    return _build(root, where)
+
+
+def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
+    at = f" line {loc.line}" if loc is not None else ""
+    return SpecError(f"{where}{at}: {msg}")
+
+
+def _build(root: _Located, where: str) -> ModelSpec:
+    top: dict[str, _Located] = root.value
+    known = {"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"}
+    for k, v in top.items():
+        if k not in known:
+            raise _err(where, v, f"unknown key {k!r}; expected one of {', '.join(sorted(known))}")
+    name = str(top["name"].value) if "name" in top else FsPath(where).stem
+    if "constructs" not in top:
+        raise _err(where, root, "no 'constructs' section")
+    cons_loc = top["constructs"]
+    if not isinstance(cons_loc.value, dict) or not cons_loc.value:
+        raise _err(where, cons_loc, "'constructs' should map construct codes to {label, items, mode}")
+    constructs: list[Construct] = []
+    seen_items: dict[str, tuple[str, int]] = {}
+    for code, cl in cons_loc.value.items():
+        if not _CODE.match(code):
+            raise _err(where, cl, f"construct code {code!r} should be letters, digits or _ (starting with a letter)")
+        if isinstance(cl.value, list):  # shorthand: CODE: [items]
+            body: dict[str, _Located] = {"items": cl}
+        elif isinstance(cl.value, dict):
+            body = cl.value
+        else:
+            raise _err(where, cl, f"construct {code}: expected {{label, items, mode}}; found {cl.value!r}")
+        for k, v in body.items():
+            if k not in {"label", "items", "mode"}:
+                raise _err(where, v, f"construct {code}: unknown key {k!r}; expected label, items, mode")
+        items_loc = body.get("items")
+        if items_loc is None or not isinstance(items_loc.value, list) or not items_loc.value:
+            raise _err(where, items_loc or cl, f"construct {code} has no items")
+        items: list[str] = []
+        for il in items_loc.value:
+            item = str(il.value)
+            if item in seen_items:
+                other, line = seen_items[item]
+                raise _err(where, il, f"item {item} is in two constructs: {other} (line {line}) and {code}")
+            seen_items[item] = (code, il.line)
+            items.append(item)
+        mode_loc = body.get("mode")
+        mode = str(mode_loc.value).upper() if mode_loc is not None else "A"
+        if mode not in MODES:
+            raise _err(where, mode_loc, f"construct {code}: mode should be one of {', '.join(MODES)}; got {mode_loc.value!r}")  # type: ignore[union-attr]
+        label = str(body["label"].value) if "label" in body else code
+        constructs.append(Construct(code, label, tuple(items), mode))
+    codes = {c.code for c in constructs}
+
+    paths: list[Path] = []
+    path_lines: dict[tuple[str, str], int] = {}
+    paths_loc = top.get("paths")
+    if paths_loc is not None and paths_loc.value is not None:
+        if not isinstance(paths_loc.value, list):
+            raise _err(where, paths_loc, "'paths' should be a list like '- IMAG -> CUEX, CUSA'")
+        for pl in paths_loc.value:
+            text = str(pl.value)
+            if "->" not in text:
+                raise _err(where, pl, f"path {text!r} should look like 'SOURCE -> TARGET[, TARGET...]'")
+            left, right = (s.strip() for s in text.split("->", 1))
+            sources = [s.strip() for s in left.split(",") if s.strip()]
+            targets = [t.strip() for t in right.split(",") if t.strip()]
+            if not sources or not targets:
+                raise _err(where, pl, f"path {text!r} needs a source and a target")
+            for s in sources:
+                for t in targets:
+                    for end in (s, t):
+                        if end not in codes:
+                            raise _err(where, pl, f"path {s} -> {t}: unknown construct {end!r}; constructs are {', '.join(sorted(codes))}")
+                    if s == t:
+                        raise _err(where, pl, f"path {s} -> {t} points a construct at itself")
+                    if (s, t) in path_lines:
+                        raise _err(where, pl, f"path {s} -> {t} is given twice (first on line {path_lines[(s, t)]})")
+                    path_lines[(s, t)] = pl.line
+                    paths.append(Path(s, t))
+    if not paths and len(constructs) > 1:
+        raise _err(where, paths_loc or root, "no paths: a structural model needs at least one 'SOURCE -> TARGET'")
+
+    order = _topological(constructs, paths, where, path_lines)
+    scale_min, scale_max = 1.0, 10.0
+    if "scale" in top:
+        sl = top["scale"]
+        sv = _plain(sl)
+        if isinstance(sv, str) and re.match(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$", sv):
+            lo, hi = re.findall(r"-?\d+(?:\.\d+)?", sv)[:2]
+            sv = {"min": float(lo), "max": float(hi)}
+        if not isinstance(sv, dict) or "min" not in sv or "max" not in sv:
+            raise _err(where, sl, f"scale should be {{min: 1, max: 10}}; got {sv!r}")
+        try:
+            scale_min, scale_max = float(sv["min"]), float(sv["max"])
+        except (TypeError, ValueError):
+            raise _err(where, sl, f"scale min and max should be numbers; got {sv!r}") from None
+        if not scale_min < scale_max:
+            raise _err(where, sl, f"scale min ({_num(scale_min)}) should be below max ({_num(scale_max)})")
+    roles: list[tuple[str, str]] = []
+    if "roles" in top:
+        rl = top["roles"]
+        if not isinstance(rl.value, dict):
+            raise _err(where, rl, "roles should map a role (recommend, satisfaction, loyalty) to an item or construct")
+        all_items = {i for c in constructs for i in c.items}
+        for k, v in rl.value.items():
+            target = str(v.value)
+            if target not in all_items and target not in codes:
+                raise _err(where, v, f"role {k}: {target!r} is neither an item nor a construct of this model")
+            roles.append((k, target))
+    missing: tuple[float, ...] = ()
+    if "missing_codes" in top:
+        ml = top["missing_codes"]
+        vals = _plain(ml)
+        if not isinstance(vals, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
+            raise _err(where, ml, f"missing_codes should be a list of numbers; got {vals!r}")
+        missing = tuple(float(x) for x in vals)
+    by_code = {c.code: c for c in constructs}
+    return ModelSpec(
+        name=name,
+        label=str(top["label"].value) if "label" in top else name.upper(),
+        reference=str(top["reference"].value) if "reference" in top else "",
+        constructs=tuple(by_code[c] for c in order),
+        paths=tuple(paths),
+        scale_min=scale_min,
+        scale_max=scale_max,
+        roles=tuple(roles),
+        missing_codes=missing,
+        source=where,
+    )
+
+
+def _topological(constructs: list[Construct], paths: list[Path], where: str, lines: dict[tuple[str, str], int]) -> list[str]:
+    """Kahn's algorithm, stable in the file's order; a cycle is an error naming it."""
+    order: list[str] = []
+    indeg = {c.code: 0 for c in constructs}
+    for p in paths:
+        indeg[p.target] += 1
+    ready = [c.code for c in constructs if indeg[c.code] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for p in paths:
+            if p.source == n:
+                indeg[p.target] -= 1
+                if indeg[p.target] == 0:
+                    ready.append(p.target)
+    if len(order) < len(constructs):
+        left = [c.code for c in constructs if c.code not in order]
+        cyc = [p for p in paths if p.source in left and p.target in left]
+        first = min(cyc, key=lambda p: lines[(p.source, p.target)])
+        raise SpecError(
+            f"{where} line {lines[(first.source, first.target)]}: the paths form a cycle among "
+            f"{', '.join(left)} (e.g. {first}); index models must be recursive"
+        )
+    return order
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------------------
+def builtin_models() -> dict[str, FsPath]:
+    return {p.stem: p for p in sorted(BUILTIN_DIR.glob("*.yaml"))}
+
+
+def load_model(model: str | FsPath | ModelSpec) -> ModelSpec:
+    """A built-in model by name (``scsb``, ``acsi``, ``ecsi``), or a YAML file path."""
+    if isinstance(model, ModelSpec):
+        return model
+    builtins = builtin_models()
+    key = str(model)
+    if key.lower() in builtins:
+        path = builtins[key.lower()]
+        return parse_yaml(path.read_text(encoding="utf-8"), f"built-in model {key.lower()}")
+    path = FsPath(key)
+    if path.suffix.lower() in {".yaml", ".yml"} or path.exists():
+        if not path.exists():
+            raise SpecError(f"model file {path} does not exist")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise SpecError(f"model file {path} is not UTF-8 text") from None
+        return parse_yaml(text, str(path))
+    raise SpecError(f"--model should be one of {', '.join(builtins)} or a path to a YAML file; got {key!r}")

@@ -13,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from csi import __version__
-from csi.errors import ConvergenceWarning, CsiWarning, QualityWarning
+from csi.errors import ConvergenceWarning, CsiError, CsiWarning, QualityWarning
 from csi.indices import Indices
 from csi.indices import compute as compute_indices
 from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, check_criterion, check_scheme
 from csi.quality import Quality, assess, quality_warnings
 from csi.spec import ModelSpec, load_model
 from csi.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
+
+METHODS = ("pls", "cbsem", "both")
+DEFAULT_SEED = 1
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,35 @@ def fit(
     sheet: str | int | None = None,
     column_map: Mapping[str, str] | None = None,
     missing: str = DEFAULT_MISSING,
+    missing_codes: Sequence[float] | None = None,
+    reverse: Sequence[str] = (),
+    scale: tuple[float, float] | None = None,
+    weights: str | None = None,
     groups: Sequence[str] = (),
-    survey_options: Mapping[str, Any] | None = None,
+    method: str = "pls",
+    estimator: str = "ML",
+    boot: int = 0,
+    seed: int = DEFAULT_SEED,
+    ci: str = "percentile",
+    level: float = 0.95,
+    tiers: Sequence[str] | None = None,
+    ipma_target: str | None = None,
+    progress: bool = False,
 ) -> FitResults:
     """Fit a CSI model by PLS path modelling and derive quality measures and 0–100 indices.
 
     ``data`` is a DataFrame, a survey file path or already-read :class:`SurveyData`;
     ``model`` a built-in name (``scsb``, ``acsi``, ``ecsi``), a YAML path or a ModelSpec.
+    ``boot`` resamples (0 = none) give SEs and intervals for every estimate and index;
+    ``method`` is ``pls`` (default), ``cbsem`` or ``both``.
     """
     spec = load_model(model)
     scheme = check_scheme(scheme)
     criterion = check_criterion(criterion)
-    opts = dict(survey_options or {})
+    if method not in METHODS:
+        raise CsiError(f"--method should be one of {', '.join(METHODS)}; got {method!r}")
+    opts: dict[str, Any] = {"missing_codes": missing_codes, "reverse": tuple(reverse), "scale": scale, "weights": weights}
+    opts = {k: v for k, v in opts.items() if v not in (None, ())}
     if isinstance(data, SurveyData):
         survey = data
     elif isinstance(data, pd.DataFrame):
@@ -101,6 +121,36 @@ def fit(
         warns.append((ConvergenceWarning, f"PLS did not converge in {max_iter} iterations (tolerance {tol:g}); results are from the last iteration"))
     warns += [(QualityWarning, w) for w in quality_warnings(quality)]
     warns += [(QualityWarning, w) for w in idx.warnings]
+
+    # --- bootstrap (csi.bootstrap, issue 3) ---
+    boot_res = None
+    if boot:
+        from csi.bootstrap import bootstrap_fit
+
+        boot_res = bootstrap_fit(res, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=progress)
+        warns += [(CsiWarning, w) for w in boot_res.warnings]
+
+    # --- covariance-based SEM (csi.cbsem, issue 5) ---
+    cb_res = None
+    if method in ("cbsem", "both"):
+        from csi.cbsem import fit_cbsem
+
+        cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=boot if method == "cbsem" else 0, seed=seed, progress=progress)
+        warns += [(cat, w) for cat, w in cb_res.warning_items]
+
+    # --- importance-performance map (csi.ipma, issue 6) ---
+    from csi.ipma import ipma as compute_ipma
+
+    ipma_res = compute_ipma(res, idx, target=ipma_target)
+
+    # --- loyalty tiers (csi.loyalty, issue 6) ---
+    tier_res = None
+    if tiers is None or len(tiers):
+        from csi.loyalty import compute_tiers
+
+        tier_res = compute_tiers(spec, survey, idx, schemes=tiers)
+        warns += [(CsiWarning, w) for w in tier_res.warnings]
+
     for cat, msg in warns:
         warnings.warn(msg, cat, stacklevel=2)
     settings: dict[str, Any] = {
@@ -122,6 +172,8 @@ def fit(
         "n_used": survey.n_used,
         "n_effective": survey.n_effective,
         "weighted": survey.weights is not None,
+        "seed": seed,
+        "resamples": boot,
         "versions": versions(),
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
@@ -134,4 +186,8 @@ def fit(
         quality=quality,
         indices=idx,
         warnings=tuple(m for _, m in warns),
+        bootstrap=boot_res,
+        cbsem=cb_res,
+        tiers=tier_res,
+        ipma=ipma_res,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from bench.common import REFERENCE, best_of
@@ -10,6 +12,7 @@ from csi.spec import load_model
 
 
 def run() -> None:
+    warnings.simplefilter("ignore")
     data = pd.read_csv(REFERENCE / "mobi.csv", index_col=0)
     spec = load_model("ecsi")
     est = PLS(spec)

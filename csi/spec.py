@@ -169,8 +169,15 @@ class _Located:
         self.line = line
 
 
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("map", "seq", "str", "int", "float", "bool", "null")
+}
+
+
 def _walk(node: yaml.Node) -> _Located:
     line = node.start_mark.line + 1
+    if node.tag not in _STANDARD_TAGS:
+        raise SpecError(f"line {line}: YAML tag {node.tag!r} is not allowed in a model file (plain data only)")
     if isinstance(node, yaml.MappingNode):
         out: dict[str, _Located] = {}
         for k, v in node.value:
@@ -203,7 +210,10 @@ def parse_yaml(text: str, where: str) -> ModelSpec:
         raise SpecError(f"{where}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if node is None or not isinstance(node, yaml.MappingNode):
         raise SpecError(f"{where}: expected a mapping with 'constructs' and 'paths'; found {'nothing' if node is None else 'a ' + type(node).__name__.replace('Node', '').lower()}")
-    root = _walk(node)
+    try:
+        root = _walk(node)
+    except SpecError as exc:
+        raise SpecError(f"{where} {exc}") from None
     return _build(root, where)
 
 

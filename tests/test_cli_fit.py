@@ -1,0 +1,193 @@
+"""`csi fit`, `csi models` and the Python API end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import csi
+from csi.cli import app
+from tests.conftest import REFERENCE, ROOT, SEMINR
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def mobi_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mobi")
+    result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--model", "ecsi", "--out", str(out), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_results_json_contract(mobi_out):
+    out, _ = mobi_out
+    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for key in ("csi_version", "model", "method", "settings", "n_obs", "warnings", "constructs", "paths", "indicators", "effects", "htmt", "ipma"):
+        assert key in d, key
+    assert d["method"] == "pls" and d["n_obs"] == 250
+    assert d["csi_version"] == csi.__version__
+    s = d["settings"]
+    for key in ("scheme", "seed", "missing", "standardized", "tolerance", "max_iterations", "versions", "iterations", "converged"):
+        assert key in s, key
+    c = {row["name"]: row for row in d["constructs"]}
+    for key in ("label", "index", "index_ci", "r2", "r2_adj", "alpha", "rho_a", "rho_c", "ave"):
+        assert key in c["CUSA"], key
+    p = d["paths"][0]
+    for key in ("from", "to", "estimate", "std_error", "t", "p_value", "ci"):
+        assert key in p, key
+    i = d["indicators"][0]
+    for key in ("name", "construct", "weight", "loading", "mean", "sd"):
+        assert key in i, key
+
+
+def test_results_json_numbers_match_seminr(mobi_out):
+    out, _ = mobi_out
+    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    ref_idx = pd.read_csv(SEMINR / "ecsi_mobi_index_acsi_formula.csv", index_col=0)["index"]
+    got = {row["name"]: row["index"] for row in d["constructs"]}
+    for code, v in ref_idx.items():
+        assert abs(got[code] - v) < 1e-6
+    ref_paths = pd.read_csv(SEMINR / "ecsi_mobi_paths.csv", index_col=0)
+    for row in d["paths"]:
+        assert abs(row["estimate"] - ref_paths.loc[row["from"], row["to"]]) < 1e-6
+    ref_htmt = pd.read_csv(SEMINR / "ecsi_mobi_htmt.csv", index_col=0)
+    for a, inner in d["htmt"].items():
+        for b, v in inner.items():
+            assert abs(v - ref_htmt.loc[a, b]) < 1e-6
+
+
+def test_results_xlsx_has_tables_and_settings(mobi_out):
+    from openpyxl import load_workbook
+
+    out, _ = mobi_out
+    wb = load_workbook(out / "results.xlsx")
+    for sheet in ("constructs", "paths", "indicators", "effects", "htmt", "settings"):
+        assert sheet in wb.sheetnames
+    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=2, values_only=True)}
+    assert settings["scheme"] == "path" and settings["missing"] == "casewise"
+    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+
+def test_terminal_summary_mentions_quality_flags(mobi_out):
+    _, output = mobi_out
+    assert "CUSA" in output and "72.5" in output
+    assert "HTMT" in output and "warning" in output  # mobi has HTMT > 0.9 and weak CUEX reliability
+
+
+def test_quality_warnings_reach_results(mobi_out):
+    out, _ = mobi_out
+    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert any("CUEX" in w and "alpha" in w for w in d["warnings"])
+    assert any("HTMT" in w for w in d["warnings"])
+
+
+@pytest.mark.parametrize("name", ["scsb", "acsi", "ecsi"])
+def test_fit_bundled_sample(tmp_path, name):
+    result = runner.invoke(app, ["fit", str(ROOT / "data" / "sample_survey.xlsx"), "--model", name, "--out", str(tmp_path), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    d = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert [c["name"] for c in d["constructs"]] == list(csi.load_model(name).codes)
+    assert all(0 <= c["index"] <= 100 for c in d["constructs"])
+
+
+def test_no_standardize_and_scheme_recorded(tmp_path):
+    result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--scheme", "centroid", "--no-standardize", "--out", str(tmp_path), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    d = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert d["settings"]["scheme"] == "centroid" and d["settings"]["standardized"] is False
+
+
+def test_bad_scheme_is_a_clear_error(tmp_path):
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--scheme", "magic", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "scheme should be one of centroid, factorial, path; got 'magic'" in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "results.json").exists()
+
+
+def test_bad_model_is_a_clear_error(tmp_path):
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--model", "nope", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "--model should be one of" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_items_named(tmp_path):
+    df = pd.read_csv(REFERENCE / "mobi.csv", index_col=0).drop(columns=["CUSA2", "PERQ7"])
+    path = tmp_path / "s.csv"
+    df.to_csv(path, index=False)
+    result = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "CUSA2" in result.output and "PERQ7" in result.output
+
+
+def test_column_map(tmp_path):
+    df = pd.read_csv(REFERENCE / "mobi.csv", index_col=0)
+    renamed = df.rename(columns={c: f"q_{c.lower()}" for c in df.columns})
+    path = tmp_path / "s.csv"
+    renamed.to_csv(path, index=False)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("\n".join(f"q_{c.lower()}: {c}" for c in df.columns) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["fit", str(path), "--map", str(mapping), "--out", str(tmp_path / "o"), "--boot", "0"])
+    assert result.exit_code == 0, result.output
+    d = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    ref = pd.read_csv(SEMINR / "ecsi_mobi_index_acsi_formula.csv", index_col=0)["index"]
+    assert abs({c["name"]: c["index"] for c in d["constructs"]}["CUSA"] - ref["CUSA"]) < 1e-6
+
+
+def test_models_list_and_show():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0
+    for name in ("scsb", "acsi", "ecsi"):
+        assert name in result.output
+    result = runner.invoke(app, ["models", "show", "ecsi"])
+    assert result.exit_code == 0
+    assert "IMAG -> CUEX" in result.output
+    assert csi.spec.parse_yaml(result.output, "shown") == csi.load_model("ecsi")
+
+
+def test_python_m_csi_works():
+    proc = subprocess.run([sys.executable, "-m", "csi", "models"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "ecsi" in proc.stdout
+
+
+def test_api_fit_dataframe(mobi):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.fit(mobi, model="ecsi")
+    ref = pd.read_csv(SEMINR / "ecsi_mobi_paths.csv", index_col=0)
+    assert abs(res.pls.paths[("IMAG", "CUEX")] - ref.loc["IMAG", "CUEX"]) < 1e-6
+    assert "CUSA" in res.summary()
+
+
+def test_api_warns_on_quality(mobi):
+    with pytest.warns(csi.QualityWarning, match="CUEX"):
+        csi.fit(mobi, model="ecsi")
+
+
+def test_non_convergence_is_a_warning(mobi):
+    with pytest.warns(csi.ConvergenceWarning, match="did not converge in 2 iterations"):
+        res = csi.fit(mobi, model="ecsi", max_iter=2)
+    assert res.settings["converged"] is False
+    assert any("did not converge" in w for w in res.warnings)
+
+
+def test_results_are_frozen(mobi):
+    import dataclasses
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.fit(mobi, model="ecsi")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.method = "x"  # type: ignore[misc]
+    assert np.isfinite(res.quality.gof)

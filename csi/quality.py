@@ -115,8 +115,8 @@ def assess(res: PLSResults) -> Quality:
     blocks = {c.code: list(c.items) for c in spec.constructs}
     ht = htmt(res.item_corr, blocks)
     fl = res.construct_corr.copy()
-    for c in spec.codes:
-        fl.loc[c, c] = np.sqrt(reliability.loc[c, "ave"])
+    for code in spec.codes:
+        fl.loc[code, code] = np.sqrt(reliability.loc[code, "ave"])
     fl = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
     ivif = {}
     for c in spec.constructs:

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: install dev run test bench lint clean sample
+.PHONY: install dev run test bench lint clean sample charts
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(DEVSTAMP)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check csi tests bench data
 	$(BIN)/mypy csi
+
+# The README's charts (docs/img/*.png): ECSI on the bundled sample, drawn by csi report
+charts: $(STAMP)
+	$(BIN)/csi fit data/sample_survey.xlsx --model ecsi --boot 1000 --group region --out build/charts-sample > /dev/null
+	$(BIN)/csi report build/charts-sample --out docs/img --format png --charts path-diagram,ipma,tiers-nps --dpi 72
 
 sample: $(STAMP)
 	$(BIN)/python data/make_sample.py

@@ -22,5 +22,5 @@ def run() -> None:
     print(f"   PLS fit, ECSI on mobi (n=250, 24 items, path scheme, {res.iterations} iterations): {t * 1e3:.2f} ms per fit")
     import csi
 
-    t2 = best_of(lambda: csi.fit(data, "ecsi", tiers=()), repeat=5, number=5)
+    t2 = best_of(lambda: csi.fit(data, "ecsi", tiers=(), boot=0), repeat=5, number=5)
     print(f"   csi.fit (fit + quality + indices + IPMA), same data: {t2 * 1e3:.2f} ms")

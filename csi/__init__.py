@@ -24,11 +24,14 @@ from csi.errors import (  # noqa: E402
 )
 from csi.spec import ModelSpec, load_model  # noqa: E402
 from csi.survey import SurveyData, read_survey  # noqa: E402
+from csi.waves import ScoreResults, score_waves  # noqa: E402
 
 __all__ = [
     "__version__",
     "fit",
     "FitResults",
+    "score_waves",
+    "ScoreResults",
     "load_model",
     "ModelSpec",
     "read_survey",

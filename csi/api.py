@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,9 @@ class FitResults:
     bootstrap: Any | None = None  # csi.bootstrap.BootstrapResults
     cbsem: Any | None = None  # csi.cbsem.CBSEMResults
     tiers: Any | None = None  # csi.loyalty.TierResults
-    ipma: Any | None = None  # pd.DataFrame from csi.indices.ipma
+    ipma: Any | None = None  # pd.DataFrame from csi.ipma.ipma (construct level)
+    ipma_items: Any | None = None  # pd.DataFrame from csi.ipma.ipma_items (item level)
+    groups: Any | None = None  # csi.groups.GroupResults (one comparison per --group column)
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -84,22 +86,27 @@ def fit(
     groups: Sequence[str] = (),
     method: str = "pls",
     estimator: str = "ML",
-    boot: int = 0,
+    boot: int | None = None,  # None: csi.bootstrap.DEFAULT_RESAMPLES (5000, ~0.3 s on ECSI/mobi) for PLS, none for CB-SEM
     seed: int = DEFAULT_SEED,
     ci: str = "percentile",
     level: float = 0.95,
     tiers: Sequence[str] | None = None,
     ipma_target: str | None = None,
+    permutations: int = 1000,
+    min_group_size: int | None = None,
     progress: bool = False,
 ) -> FitResults:
     """Fit a CSI model by PLS path modelling and derive quality measures and 0–100 indices.
 
     ``data`` is a DataFrame, a survey file path or already-read :class:`SurveyData`;
     ``model`` a built-in name (``scsb``, ``acsi``, ``ecsi``), a YAML path or a ModelSpec.
-    ``boot`` resamples (0 = none) give SEs and intervals for every estimate and index;
-    ``method`` is ``pls`` (default), ``cbsem`` or ``both``.
+    ``boot`` resamples (default 5,000; 0 = none) give SEs and intervals for every estimate and index;
+    ``method`` is ``pls`` (default), ``cbsem`` or ``both``.  CB-SEM is bootstrapped (``method="cbsem"``)
+    only when ``boot`` is given: each resample is a full ML refit, ~1000× a PLS resample.
     """
     spec = load_model(model)
+    cbsem_boot = 0 if boot is None else boot
+    boot = 5000 if boot is None else boot  # csi.bootstrap.DEFAULT_RESAMPLES
     scheme = check_scheme(scheme)
     criterion = check_criterion(criterion)
     if method not in METHODS:
@@ -112,6 +119,9 @@ def fit(
         survey = from_frame(data, spec, column_map=column_map, missing=missing, groups=groups, **opts)
     else:
         survey = read_survey(data, spec, sheet=sheet, column_map=column_map, missing=missing, groups=groups, **opts)
+    if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
+        # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
+        spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
     res = est.fit(survey.items, weights=survey.weights)
     quality = assess(res)
@@ -135,13 +145,15 @@ def fit(
     if method in ("cbsem", "both"):
         from csi.cbsem import fit_cbsem
 
-        cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=boot if method == "cbsem" else 0, seed=seed, progress=progress)
+        cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=cbsem_boot if method == "cbsem" else 0, seed=seed, level=level, progress=progress)
         warns += [(cat, w) for cat, w in cb_res.warning_items]
 
     # --- importance-performance map (csi.ipma, issue 6) ---
     from csi.ipma import ipma as compute_ipma
+    from csi.ipma import ipma_items
 
     ipma_res = compute_ipma(res, idx, target=ipma_target)
+    ipma_item_res = ipma_items(res, idx, ipma_res)
 
     # --- loyalty tiers (csi.loyalty, issue 6) ---
     tier_res = None
@@ -151,10 +163,21 @@ def fit(
         tier_res = compute_tiers(spec, survey, idx, schemes=tiers)
         warns += [(CsiWarning, w) for w in tier_res.warnings]
 
+    # --- multigroup analysis per --group column (csi.groups, issue 6) ---
+    group_res = None
+    if groups:
+        from csi.groups import analyze_groups
+
+        group_res = analyze_groups(
+            spec, survey, tuple(groups), scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter,
+            criterion=criterion, permutations=permutations, boot=boot, seed=seed, ci=ci, level=level, min_size=min_group_size,
+        )
+        warns += [(CsiWarning, w) for w in group_res.warnings]
+
     for cat, msg in warns:
         warnings.warn(msg, cat, stacklevel=2)
     settings: dict[str, Any] = {
-        "method": "pls",
+        "method": method,
         "scheme": scheme,
         "standardized": bool(standardize),
         "tolerance": tol,
@@ -174,12 +197,15 @@ def fit(
         "weighted": survey.weights is not None,
         "seed": seed,
         "resamples": boot,
+        "permutations": permutations if groups else None,
         "versions": versions(),
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
+    if cb_res is not None:
+        settings["cbsem"] = {**cb_res.settings, "bootstrap": dict(cb_res.bootstrap_settings) or None}
     return FitResults(
         spec=spec,
-        method="pls",
+        method=method,
         settings=settings,
         survey=survey,
         pls=res,
@@ -190,4 +216,6 @@ def fit(
         cbsem=cb_res,
         tiers=tier_res,
         ipma=ipma_res,
+        ipma_items=ipma_item_res,
+        groups=group_res,
     )

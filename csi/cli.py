@@ -65,19 +65,22 @@ def fit(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder for results.json and results.xlsx")] = Path("out"),
     method: Annotated[str, typer.Option(help="pls (default), cbsem or both")] = "pls",
     estimator: Annotated[str, typer.Option(help="CB-SEM estimator: ML, ULS, GLS or DWLS")] = "ML",
-    boot: Annotated[int, typer.Option(help="Bootstrap resamples (0 switches the bootstrap off)")] = 0,
+    boot: Annotated[int | None, typer.Option(help="Bootstrap resamples (default 5000 for PLS; --method cbsem bootstraps CB-SEM only when --boot is given; 0 switches it off)")] = None,
     seed: Annotated[int, typer.Option(help="Random seed for resampling")] = 1,
     ci: Annotated[str, typer.Option(help="Interval type: percentile or bca")] = "percentile",
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
-    missing: Annotated[str, typer.Option(help="Missing-data policy")] = "casewise",
+    missing: Annotated[str, typer.Option(help="Missing-data policy: casewise (drop respondents with a missing item) or mean (item-mean imputation)")] = "casewise",
     missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
     reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
     scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
     weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
     group: Annotated[Optional[list[str]], typer.Option("--group", help="Segment column(s) for tiers and group comparison")] = None,
-    tiers: Annotated[Optional[str], typer.Option(help="Tier schemes, e.g. nps,quadrants,bands (none to switch off)")] = None,
+    tiers: Annotated[Optional[str], typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")] = None,
     ipma_target: Annotated[Optional[str], typer.Option(help="Target construct of the importance-performance map")] = None,
+    permutations: Annotated[int, typer.Option(help="Permutations for the group comparison (--group)")] = 1000,
+    min_group_size: Annotated[int | None, typer.Option(help="Smallest group fitted by --group (default max(30, 10 x most arrows at a construct))")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when a quality check fails")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Also write the chart pack into --out (PNG charts, charts.pdf, report.pptx), as csi report does")] = False,
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi import api
@@ -95,16 +98,128 @@ def fit(
                 missing=missing, missing_codes=parse_codes(missing_codes, "--missing-codes"),
                 reverse=parse_list(reverse), scale=parse_scale(scale), weights=weights,
                 groups=tuple(group or ()), tiers=None if tiers is None else parse_list(tiers, none_word="none"),
-                ipma_target=ipma_target, progress=out.is_terminal,
+                ipma_target=ipma_target, permutations=permutations, min_group_size=min_group_size, progress=out.is_terminal,
             )
         jsonw.write_json(res, out_dir / "results.json")
         excel.write_fit(res, out_dir / "results.xlsx")
+        if report:  # drawn from the results.json just written: renderers read results only
+            from csi.report.pack import build_report
+
+            rep = build_report([out_dir], out_dir, formats=("png", "pdf", "pptx"))
     except CsiError as exc:
         raise fail(exc) from None
     render(res, out)
     out.print(f"wrote {out_dir / 'results.json'} and {out_dir / 'results.xlsx'}")
+    if report:
+        render_report(rep)
     if strict and res.warnings:
         raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    survey: Annotated[Path, typer.Argument(help="Survey file (.csv, .xlsx, .sav, .dta, .parquet, …)")],
+    model: Annotated[str, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file")] = "ecsi",
+    sheet: Annotated[Optional[str], typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
+    map_file: Annotated[Optional[Path], typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")] = None,
+    missing: Annotated[str, typer.Option(help="Missing-data policy: casewise or mean")] = "casewise",
+    missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
+    reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
+    scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
+    weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
+    group: Annotated[Optional[list[str]], typer.Option("--group", help="Segment column(s)")] = None,
+) -> None:
+    """Check a survey file against a model without fitting (exit 0 if it can be fitted, 2 if not)."""
+    from csi.report.terminal import render_validation
+    from csi.survey import read_column_map, validate_survey
+
+    try:
+        report = validate_survey(
+            survey, model, sheet=sheet, column_map=read_column_map(map_file) if map_file is not None else None,
+            missing=missing, missing_codes=parse_codes(missing_codes, "--missing-codes"), reverse=parse_list(reverse),
+            scale=parse_scale(scale), weights=weights, groups=tuple(group or ()),
+        )
+    except CsiError as exc:
+        raise fail(exc) from None
+    render_validation(report, out)
+    if not report.ok:
+        raise typer.Exit(2)
+
+
+@app.command()
+def score(
+    files: Annotated[list[str], typer.Argument(help="Wave files, glob patterns or a manifest YAML listing waves")],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file (refit mode; default ecsi)")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder for scores.json and scores.xlsx")] = Path("out"),
+    refit: Annotated[bool, typer.Option("--refit", help="Fit each wave (the default)")] = False,
+    weights_from: Annotated[Optional[Path], typer.Option("--weights-from", help="results.json of a calibration fit: score with its fixed weights")] = None,
+    boot: Annotated[int, typer.Option(help="Bootstrap resamples per wave (0: no intervals or p-values)")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed of the run")] = 1,
+    level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
+    segments: Annotated[Optional[str], typer.Option(help="Column whose values are scored as separate series")] = None,
+    workers: Annotated[int, typer.Option(help="Waves scored in parallel (processes)")] = 2,
+    scheme: Annotated[str, typer.Option(help="Inner weighting scheme (refit): path, factorial or centroid")] = "path",
+    sheet: Annotated[Optional[str], typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
+    map_file: Annotated[Optional[Path], typer.Option("--map", help="Column map file: survey column → item code")] = None,
+    missing: Annotated[str, typer.Option(help="Missing-data policy")] = "casewise",
+    missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
+    reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
+    scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
+    weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
+) -> None:
+    """Score many survey waves (refit or fixed weights), with trends and tested changes.
+
+    Exit code 2 when a wave failed (the others are still scored and written).
+    """
+    from csi.report.terminal import render_scores
+    from csi.survey import read_column_map
+    from csi.waves import score_waves, write_scores
+
+    try:
+        if refit and weights_from is not None:
+            raise CsiError("--refit and --weights-from exclude each other: refit fits every wave, --weights-from scores with fixed weights")
+        res = score_waves(
+            files, model, weights_from=weights_from, resamples=boot, seed=seed, level=level, segments=segments,
+            workers=workers, scheme=scheme, sheet=sheet, column_map=read_column_map(map_file) if map_file else None,
+            missing=missing, missing_codes=parse_codes(missing_codes, "--missing-codes"), reverse=parse_list(reverse),
+            scale=parse_scale(scale), weights=weights, progress=err.is_terminal,
+        )
+        json_path, xlsx_path = write_scores(res, out_dir)
+    except CsiError as exc:
+        raise fail(exc) from None
+    render_scores(res, out)
+    out.print(f"wrote {json_path} and {xlsx_path}")
+    if res.failed:
+        raise typer.Exit(2)
+
+
+@app.command("report")
+def report_cmd(
+    results: Annotated[list[Path], typer.Argument(help="Output folders of csi fit (results.json) or csi score (scores.json)")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the charts, charts.pdf, report.pptx and report.xlsx")] = Path("report"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: png, svg, pdf (chart pack), pptx (deck), xlsx (tables)")] = "png,pdf,pptx,xlsx",
+    charts: Annotated[str | None, typer.Option("--charts", help="Only these charts, e.g. path-diagram,ipma,tiers (default: all)")] = None,
+    dpi: Annotated[int, typer.Option(help="Resolution of PNG charts and slides (dots per inch of a 13.33 x 7.5 in slide)")] = 150,
+) -> None:
+    """Render charts, a PDF chart pack, a PowerPoint deck and a workbook from results folders."""
+    from csi.report.pack import build_report
+
+    try:
+        rep = build_report(results, out_dir, formats=fmt, dpi=dpi, only=parse_list(charts) or None)
+    except CsiError as exc:
+        raise fail(exc) from None
+    render_report(rep)
+
+
+def render_report(rep: object) -> None:
+    """Print what csi report wrote, and its warnings."""
+    files = getattr(rep, "files", ())
+    for w in getattr(rep, "warnings", ()):
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+    images = [f for f in files if f.suffix in (".png", ".svg")]
+    others = [str(f) for f in files if f.suffix not in (".png", ".svg")]
+    parts = ([f"{len(images)} chart images"] if images else []) + others
+    out.print(f"wrote {', '.join(parts)} to {getattr(rep, 'out_dir', '')}", highlight=False, soft_wrap=True)
 
 
 @models_app.callback()

@@ -1,15 +1,23 @@
 """Importance–performance map analysis (IPMA; Ringle & Sarstedt 2016).
 
-For a target construct ``t`` and every construct ``k`` with a total effect on it:
+For a target construct ``t`` (default: the model's ``loyalty`` role, else its last sink) and
+every construct ``k`` with a total effect on it:
 
 * importance ``I_k = T_kt · sd(S_t) / sd(S_k)``: the standardized total effect rescaled to the
-  0–100 respondent scores ``S`` (the index points ``t`` gains per index point of ``k``);
+  0–100 respondent scores ``S`` — the index points ``t`` gains per index point of ``k``.  The
+  0–100 scores are linear in the standardized scores, so this equals the total effect in the
+  structural model re-estimated by OLS on the 0–100 scores;
 * performance ``P_k`` = the 0–100 index of ``k``;
-* item level: importance ``w̃_i · I_k`` (normalized weight × construct importance),
-  performance = the item mean rescaled to 0–100.
+* item level: importance ``w̃_i · I_k`` (normalized item weight × construct importance),
+  performance = the item mean rescaled to 0–100 with the scale limits.
 
-The priority quadrant is importance above the mean importance and performance below the mean
-performance of the predecessors (the usual mean-centred split of the map).
+The priority quadrant holds the constructs with importance above the mean importance and
+performance below the mean performance of the target's predecessors (the usual mean-centred
+split of the map): improving them pays most.
+
+Validated on mobi (ECSI, path scheme): importance CUSA 0.790, IMAG 0.643, PERQ 0.505, CUEX
+0.341, PERV 0.109, CUSCO 0.058 for target CUSL, and to 1e-6 against OLS on 0–100 scores built
+from SEMinR 2.3.1's weights (``tests/test_ipma.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ import pandas as pd
 from csi.errors import CsiError
 from csi.indices import Indices
 from csi.pls import PLSResults
+
+COLUMNS = ["target", "construct", "label", "importance", "performance", "std_total_effect", "priority"]
+ITEM_COLUMNS = ["target", "construct", "item", "normalized_weight", "importance", "performance"]
 
 
 def default_target(res: PLSResults) -> str:
@@ -32,7 +43,7 @@ def default_target(res: PLSResults) -> str:
 
 
 def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFrame:
-    """Construct-level IPMA rows: target, construct, importance, performance, std_total, priority."""
+    """Construct-level IPMA rows: target, construct, label, importance, performance, std_total_effect, priority."""
     spec = res.spec
     t = target or default_target(res)
     if t not in spec.codes:
@@ -51,14 +62,13 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
             "performance": float(idx.index[k]),
             "std_total_effect": float(total[k]),
         })
-    df = pd.DataFrame(rows, columns=["target", "construct", "label", "importance", "performance", "std_total_effect"])
-    if len(df):
-        df["priority"] = (df.importance > df.importance.mean()) & (df.performance < df.performance.mean())
+    df = pd.DataFrame(rows, columns=COLUMNS[:-1])
+    df["priority"] = (df.importance > df.importance.mean()) & (df.performance < df.performance.mean())
     return df
 
 
 def ipma_items(res: PLSResults, idx: Indices, construct_level: pd.DataFrame) -> pd.DataFrame:
-    """Item-level IPMA: normalized weight × construct importance; item mean on 0–100."""
+    """Item-level IPMA: importance w̃ᵢ · I_k; performance (x̄ᵢ − min)/(max − min) · 100."""
     lo, hi = idx.scale_min, idx.scale_max
     rows = []
     for _, r in construct_level.iterrows():
@@ -67,13 +77,37 @@ def ipma_items(res: PLSResults, idx: Indices, construct_level: pd.DataFrame) -> 
                 "target": r.target,
                 "construct": r.construct,
                 "item": item,
+                "normalized_weight": float(w),
                 "importance": float(w * r.importance),
                 "performance": float((res.item_means[item] - lo) / (hi - lo) * 100),
             })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+
+
+def priority_summary(construct_level: pd.DataFrame) -> str:
+    """One line naming the priority quadrant (or saying it is empty) and the split used."""
+    df = construct_level
+    if df.empty:
+        return "IPMA: the target has no predecessors"
+    t = df.target.iloc[0]
+    names = [f"{r.construct} (importance {r.importance:.3f}, performance {r.performance:.1f})" for r in df[df.priority].itertuples()]
+    split = f"importance above the mean {df.importance.mean():.3f}, performance below the mean {df.performance.mean():.1f}"
+    return f"IPMA priority for {t} ({split}): " + ("; ".join(names) if names else "none")
+
+
+def to_json(construct_level: pd.DataFrame, items: pd.DataFrame | None = None) -> list[dict]:
+    """results.json ``ipma``: construct rows, each with its ``items`` (item-level IPMA)."""
+    out = []
+    for rec in construct_level.to_dict(orient="records"):
+        if items is not None:
+            sub = items[items.construct == rec["construct"]]
+            rec["items"] = sub[["item", "normalized_weight", "importance", "performance"]].to_dict(orient="records")
+        out.append(rec)
+    return out
 
 
 def _wsd(df: pd.DataFrame, w: np.ndarray) -> pd.Series:
+    # the divisor cancels in the ratio sd(t)/sd(k), so the population form is enough
     v = w / w.sum()
     m = v @ df.to_numpy()
     return pd.Series(np.sqrt(v @ (df.to_numpy() - m) ** 2), index=df.columns)

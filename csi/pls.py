@@ -111,7 +111,7 @@ class Layout:
 def _scale(w: np.ndarray, S: np.ndarray, L: Layout) -> np.ndarray:
     """Scale weights so that every construct score has unit variance: diag(W'SW) = 1."""
     Wm = w[:, :, None] * L.member
-    var = np.einsum("bpk,bpk->bk", Wm, S @ Wm)
+    var = (Wm * (S @ Wm)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return w / np.sqrt(var[:, L.block])
 
@@ -190,7 +190,7 @@ def estimate(
         Sa, wa = S[idx], w[idx]
         Wm = wa[:, :, None] * L.member
         SW = Sa @ Wm  # cov(X, Y)
-        R = np.einsum("bpk,bpj->bkj", Wm, SW)  # cov(Y) = corr(Y)
+        R = np.matmul(Wm.transpose(0, 2, 1), SW)  # cov(Y) = corr(Y)
         E = _inner_weights(R, L, scheme)
         C = (SW @ E)[:, rows, L.block]  # cov(item, inner proxy of its construct)
         for k in modeb:
@@ -225,7 +225,7 @@ def _finish(S: np.ndarray, w: np.ndarray, L: Layout, iterations: np.ndarray, con
     w = w * sign[:, L.block]
     cross = cross * sign[:, None, :]
     Wm = w[:, :, None] * L.member
-    R = np.einsum("bpk,bpj->bkj", Wm, S @ Wm)
+    R = np.matmul(Wm.transpose(0, 2, 1), S @ Wm)
     K = L.k
     paths = np.zeros((B, K, K))
     r2 = np.full((B, K), np.nan)

@@ -14,6 +14,7 @@ YAML layout (paths may fan out, SEMinR style: ``IMAG -> CUEX, CUSA``)::
     paths:
       - IMAG -> CUEX, CUSA
     roles: {recommend: CUSL3, satisfaction: CUSA, loyalty: CUSL}
+    tiers: [nps, "quadrants:80", bands]   # optional default tier schemes (csi.loyalty syntax)
 
 YAML is read with ``yaml.SafeLoader`` only (no arbitrary objects), and every error names the
 file and line.
@@ -72,6 +73,7 @@ class ModelSpec:
     missing_codes: tuple[float, ...] = ()
     reference: str = ""
     source: str = field(default="", compare=False)
+    tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.loyalty syntax)
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -137,6 +139,8 @@ class ModelSpec:
             out["roles"] = dict(self.roles)
         if self.missing_codes:
             out["missing_codes"] = [_num(v) for v in self.missing_codes]
+        if self.tiers:
+            out["tiers"] = list(self.tiers)
         return out
 
     def to_yaml(self) -> str:
@@ -330,6 +334,9 @@ def _build(root: _Located, where: str) -> ModelSpec:
         if not isinstance(vals, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
             raise _err(where, ml, f"missing_codes should be a list of numbers; got {vals!r}")
         missing = tuple(float(x) for x in vals)
+    tiers: tuple[str, ...] = ()
+    if "tiers" in top:
+        tiers = _tiers(top["tiers"], where)
     by_code = {c.code: c for c in constructs}
     return ModelSpec(
         name=name,
@@ -342,7 +349,28 @@ def _build(root: _Located, where: str) -> ModelSpec:
         roles=tuple(roles),
         missing_codes=missing,
         source=where,
+        tiers=tiers,
     )
+
+
+def _tiers(tl: _Located, where: str) -> tuple[str, ...]:
+    """``tiers:`` — a list of scheme strings (or one comma-separated string), checked by csi.loyalty."""
+    from csi.errors import CsiError
+    from csi.loyalty import parse_scheme
+
+    if isinstance(tl.value, str):
+        locs = [_Located(t.strip(), tl.line) for t in tl.value.split(",") if t.strip()]
+    elif isinstance(tl.value, list) and all(isinstance(x.value, str) for x in tl.value):
+        locs = tl.value
+    else:
+        raise _err(where, tl, f"tiers should be a list of schemes like [nps, \"quadrants:80\", bands]; got {_plain(tl)!r}")
+    out: list[str] = []
+    for loc in locs:
+        try:
+            out.append(parse_scheme(loc.value).text)
+        except CsiError as exc:
+            raise _err(where, loc, str(exc)) from None
+    return tuple(out)
 
 
 def _topological(constructs: list[Construct], paths: list[Path], where: str, lines: dict[tuple[str, str], int]) -> list[str]:

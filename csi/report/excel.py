@@ -20,6 +20,16 @@ if TYPE_CHECKING:
 
 NUMBER_FORMAT = "0.000"
 INDEX_FORMAT = "0.0"
+P_FORMAT = "0.0000"
+SHARE_FORMAT = "0.0%"
+# default number format by column name (a sheet's own ``formats`` entry wins)
+COLUMN_FORMATS = {
+    "index": INDEX_FORMAT, "index_ci_lo": INDEX_FORMAT, "index_ci_hi": INDEX_FORMAT, "index_se": "0.00",
+    "performance": INDEX_FORMAT, "p_value": P_FORMAT, "total_p_value": P_FORMAT, "weight_p_value": P_FORMAT,
+    "loading_p_value": P_FORMAT, "t": "0.00", "share": SHARE_FORMAT, "delta": "+0.0;-0.0;0.0", "mean": "0.00", "sd": "0.00",
+}
+# sheet-specific formats of a fit workbook (tier intervals are shares, not index points)
+FIT_FORMATS = {"tiers": {"share": SHARE_FORMAT, "ci_lo": SHARE_FORMAT, "ci_hi": SHARE_FORMAT}}
 
 
 def _cell_value(v: Any) -> Any:
@@ -92,11 +102,13 @@ def write_workbook(
                     if isinstance(val, str):
                         cell.data_type = "s"  # never a formula, whatever the text starts with
                     elif isinstance(val, float):
-                        cell.number_format = fmt.get(cols[j - 1], NUMBER_FORMAT)
+                        cell.number_format = fmt.get(cols[j - 1], COLUMN_FORMATS.get(cols[j - 1], NUMBER_FORMAT))
             for j, c in enumerate(cols, start=1):
                 values = [len(c)] + [len(str(_cell_value(v) or "")) for v in frame.iloc[:200, j - 1]]
                 ws.column_dimensions[get_column_letter(j)].width = min(max(10, max(values) + 2), 60)
             ws.freeze_panes = "B2" if len(cols) > 1 else "A2"
+            if len(frame) and cols and name != "settings":
+                ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"  # sortable/filterable tables
         wb.save(tmp)
 
     return atomic_write(path, _write)
@@ -129,7 +141,23 @@ def fit_tables(res: FitResults) -> dict[str, pd.DataFrame]:
     """The tables of a fit, as written to results.xlsx (read from results.json's dict)."""
     from csi.report.json import to_dict
 
-    d = to_dict(res)
+    return tables_from_dict(to_dict(res), res)
+
+
+def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str) -> pd.DataFrame:
+    """A {row: {column: value}} block of results.json as a labelled table in model order."""
+    df = pd.DataFrame.from_dict(dict(m or {}), orient="index")
+    rows = [c for c in order if c in df.index] + [c for c in df.index if c not in order]
+    cols = [c for c in order if c in df.columns] + [c for c in df.columns if c not in order]
+    return df.reindex(index=rows, columns=cols).astype(float).rename_axis(name)
+
+
+def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of a fit from its results.json dictionary (``csi report`` reads results only).
+
+    ``res`` (the in-memory fit, when there is one) supplies richer tables where it has them.
+    """
+    codes = [str(c["code"]) for c in (d.get("model") or {}).get("constructs", [])]
     tables: dict[str, pd.DataFrame] = {}
     cons = pd.DataFrame(d["constructs"])
     for key in ("index_ci", "r2_ci"):
@@ -141,16 +169,57 @@ def fit_tables(res: FitResults) -> dict[str, pd.DataFrame]:
     tables["paths"] = _split_ci(pd.DataFrame(d["paths"])).dropna(axis=1, how="all")
     tables["indicators"] = _split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all")
     tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
-    tables["htmt"] = res.quality.htmt.rename_axis("construct")
-    tables["fornell_larcker"] = res.quality.fornell_larcker.rename_axis("construct")
-    tables["cross_loadings"] = res.pls.cross_loadings.rename_axis("item")
-    if d.get("ipma"):
-        tables["ipma"] = pd.DataFrame(d["ipma"])
-    if d.get("tiers") and isinstance(d["tiers"], dict) and d["tiers"].get("groups"):
-        tables["tiers"] = pd.DataFrame(d["tiers"]["groups"])
+    tables["htmt"] = _matrix(d.get("htmt"), codes, "construct")
+    tables["fornell_larcker"] = _matrix(d.get("fornell_larcker"), codes, "construct")
+    tables["cross_loadings"] = _matrix(d.get("cross_loadings"), codes, "item")
+    if res is not None and isinstance(res.ipma, pd.DataFrame):
+        tables["ipma"] = res.ipma
+        ipma_items = getattr(res, "ipma_items", None)
+        if isinstance(ipma_items, pd.DataFrame):
+            tables["ipma_items"] = ipma_items
+    elif d.get("ipma"):  # from results.json: construct rows carry their item rows
+        rows = [{k: v for k, v in r.items() if k != "items"} for r in d["ipma"]]
+        tables["ipma"] = pd.DataFrame(rows)
+        items = [{"target": r.get("target"), "construct": r.get("construct"), **it} for r in d["ipma"] for it in (r.get("items") or [])]
+        if items:
+            tables["ipma_items"] = pd.DataFrame(items)
+    if res is not None and res.tiers is not None and isinstance(getattr(res.tiers, "groups", None), pd.DataFrame):
+        tables["tiers"] = res.tiers.groups  # flat: one mean_<CODE> column per construct
+        if len(getattr(res.tiers, "statistics", ())):
+            tables["nps"] = res.tiers.statistics
+    elif d.get("tiers") and isinstance(d["tiers"], dict) and d["tiers"].get("groups"):
+        rows = []
+        for g in d["tiers"]["groups"]:  # flatten as the in-memory table: mean_<CODE> columns, no list cells
+            rec = {k: v for k, v in g.items() if k not in ("ci", "mean_index")}
+            rec.update({f"mean_{c}": v for c, v in (g.get("mean_index") or {}).items()})
+            rows.append(rec)
+        tables["tiers"] = pd.DataFrame(rows)
+        if d["tiers"].get("statistics"):
+            tables["nps"] = pd.DataFrame(d["tiers"]["statistics"])
+    group_res = getattr(res, "groups", None) if res is not None else None
+    if group_res is not None:
+        from csi.groups import group_tables
+
+        tables.update(group_tables(group_res))
+    elif isinstance(d.get("groups"), list):
+        for sheet, key in (("group_sizes", "sizes"), ("group_paths", "paths"), ("group_indices", "indices"),
+                           ("group_differences", "differences"), ("micom", "micom")):
+            recs = [{"column": g.get("column"), **r} for g in d["groups"] for r in (g.get(key) or [])]
+            if recs:
+                tables[sheet] = pd.DataFrame(recs)
     if d.get("fit"):
         tables["cbsem_fit"] = pd.DataFrame([d["fit"]])
-    tables["warnings"] = pd.DataFrame({"warning": d["warnings"]})
+    if d.get("cbsem"):
+        cb = d["cbsem"]
+        est = pd.DataFrame(cb["estimates"]).drop(columns=["free"])
+        std = pd.DataFrame(cb["standardized"]).drop(columns=["free"])
+        tables["cbsem_estimates"] = est.merge(std, on=["lhs", "op", "rhs"], suffixes=("", "_std"), sort=False)
+        tables["cbsem_paths"] = _split_ci(pd.DataFrame(cb["paths"])).dropna(axis=1, how="all")
+        tables["cbsem_admissibility"] = pd.DataFrame(cb["admissibility"], columns=["check", "parameter", "value", "message"])
+    for kind, recs in (d.get("bootstrap") or {}).items():  # csi.bootstrap: one sheet per statistic kind
+        if recs:
+            tables[f"boot_{kind}"] = pd.DataFrame(recs)
+    tables["warnings"] = pd.DataFrame({"warning": list(d.get("warnings") or [])})
     return tables
 
 
@@ -168,5 +237,5 @@ def write_fit(res: FitResults, path: str | Path) -> Path:
         fit_tables(res),
         path,
         settings=res.settings,
-        formats={"constructs": {"index": INDEX_FORMAT, "index_ci_lo": INDEX_FORMAT, "index_ci_hi": INDEX_FORMAT}},
+        formats={"constructs": {"index": INDEX_FORMAT, "index_ci_lo": INDEX_FORMAT, "index_ci_hi": INDEX_FORMAT}, **FIT_FORMATS},
     )

@@ -156,12 +156,24 @@ def to_dict(res: FitResults) -> dict[str, Any]:
     out["htmt"] = htmt
     if b_htmt is not None:
         out["htmt_ci"] = {f"{a}|{b}": [r.ci_lo, r.ci_hi] for (a, b), r in b_htmt.iterrows()}
+    if boot is not None:
+        # every bootstrapped statistic in full: {kind: [{key columns..., estimate, mean, std_error, t, p_value, ci_lo, ci_hi}]}
+        from csi.bootstrap import KINDS
+
+        out["bootstrap"] = {kind: boot.stats(kind).reset_index().to_dict(orient="records") for kind in KINDS}
     out["fornell_larcker"] = {a: {b: q.fornell_larcker.loc[a, b] for b in q.fornell_larcker.columns if pd.notna(q.fornell_larcker.loc[a, b])} for a in q.fornell_larcker.index}
     out["cross_loadings"] = {item: pls.cross_loadings.loc[item].to_dict() for item in pls.cross_loadings.index}
     out["gof"] = q.gof
     out["it_criteria"] = {c: {"aic": q.aic[c], "bic": q.bic[c]} for c in q.aic.index}
+    from csi.waves import scoring_model_dict  # issue 7: what `csi score --weights-from` needs
+
+    out["scoring_model"] = scoring_model_dict(res)
     if res.ipma is not None:
-        out["ipma"] = res.ipma.to_dict(orient="records") if isinstance(res.ipma, pd.DataFrame) else res.ipma
+        from csi.ipma import to_json as ipma_json  # construct rows, each with its item-level rows
+
+        out["ipma"] = ipma_json(res.ipma, getattr(res, "ipma_items", None)) if isinstance(res.ipma, pd.DataFrame) else res.ipma
+    if getattr(res, "groups", None) is not None:
+        out["groups"] = res.groups.to_json()
     if res.tiers is not None:
         out["tiers"] = res.tiers.to_json() if hasattr(res.tiers, "to_json") else res.tiers
     if res.cbsem is not None and hasattr(res.cbsem, "to_json"):

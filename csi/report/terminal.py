@@ -13,6 +13,8 @@ from csi.quality import THRESHOLDS
 
 if TYPE_CHECKING:
     from csi.api import FitResults
+    from csi.survey import ValidationReport
+    from csi.waves import ScoreResults
 
 
 def _f(v: float, nd: int = 3) -> str:
@@ -34,8 +36,9 @@ def render(res: FitResults, console: Console) -> None:
     boot = res.bootstrap
     bi = boot.stats("index") if boot is not None else None
     bp = boot.stats("paths") if boot is not None else None
+    ci_col = f"{100 * float(boot.settings.get('level', 0.95)):g}% CI" + (" (BCa)" if boot.settings.get("ci") == "bca" else "") if boot is not None else None
     t = Table(title="Constructs (0–100 index; quality flagged '!' below alpha/rho 0.7, AVE 0.5)")
-    for col in ("construct", "label", "index", "95% CI" if bi is not None else None, "R²", "R² adj", "alpha", "rho_A", "rho_C", "AVE"):
+    for col in ("construct", "label", "index", ci_col, "R²", "R² adj", "alpha", "rho_A", "rho_C", "AVE"):
         if col is not None:
             t.add_column(col, justify="left" if col in ("construct", "label") else "right")
     for c in spec.constructs:
@@ -47,8 +50,8 @@ def render(res: FitResults, console: Console) -> None:
         row += [_f(r[k]) + _flag(r[k], THRESHOLDS[k]) for k in ("alpha", "rho_a", "rho_c", "ave")]
         t.add_row(*row)
     console.print(t)
-    t = Table(title="Paths")
-    cols = ["path", "estimate"] + (["SE", "t", "p", "95% CI"] if bp is not None else []) + ["f²"]
+    t = Table(title="Paths" if res.cbsem is None else "Paths (PLS)")
+    cols = ["path", "estimate"] + (["SE", "t", "p", str(ci_col)] if bp is not None else []) + ["f²"]
     for col in cols:
         t.add_column(col, justify="left" if col == "path" else "right")
     for (a, b), v in pls.paths.items():
@@ -68,13 +71,277 @@ def render(res: FitResults, console: Console) -> None:
             f"Bootstrap: {bs.get('resamples_used')} of {bs.get('resamples')} resamples used "
             f"({bs.get('resamples_failed')} failed), {bs.get('ci')} {bs.get('level')} intervals, seed {bs.get('seed')}"
         )
+    else:
+        console.print("Bootstrap: off (--boot 0): no standard errors, p-values or intervals")
+    _render_cbsem(res, console)
+    _render_maps_tiers_groups(res, console)
     for note in res.survey.notes:
         console.print(f"[dim]note: {note}[/dim]")
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
 
 
+def _render_cbsem(res: FitResults, console: Console) -> None:
+    """CB-SEM (issue 5): fit with Hu & Bentler cut-offs, paths or PLS vs CB-SEM side by side."""
+    cb = res.cbsem
+    if cb is None:
+        return
+    from csi.cbsem import HU_BENTLER, INDEX_SOURCE, STD_LIMIT
+
+    f, met = cb.fit, cb.thresholds
+    state = "admissible" if cb.admissible else f"NOT admissible ({len(cb.problems)} problem(s): see the warnings)"
+    console.print(
+        f"[bold]CB-SEM[/bold] · {cb.estimator} via {cb.settings.get('engine')} · n = {cb.n_obs} · "
+        f"{'converged' if cb.converged else 'did NOT converge'} ({cb.iterations} iterations) · {state}"
+    )
+    t = Table(title="CB-SEM fit (Hu & Bentler 1999 cut-offs; '!' = not met)")
+    for col in ("measure", "value", "cut-off"):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+    t.add_row("χ² (df, p)", f"{_f(f['chi2'], 2)} ({f['df']}, p {_f(f['p_value'])})", "")
+    for k, name in (("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA [90% CI]"), ("srmr", "SRMR")):
+        op, cut = HU_BENTLER[k]
+        v = _f(f[k])
+        if k == "rmsea":
+            v += f" [{_f(f['rmsea_ci'][0])}, {_f(f['rmsea_ci'][1])}]"
+        t.add_row(name, v + ("" if met[k] is None or met[k] else " !"), f"{'≥' if op == '>=' else '≤'} {cut:g}")
+    if f.get("loglik") is not None:
+        t.add_row("log-likelihood · AIC · BIC", f"{_f(f['loglik'], 2)} · {_f(f['aic'], 2)} · {_f(f['bic'], 2)}", "")
+    console.print(t)
+
+    def std(v: float) -> str:
+        return _f(v) + (" !" if np.isfinite(v) and abs(v) > STD_LIMIT else "")
+
+    if res.method == "both":
+        t = Table(title="PLS vs CB-SEM: standardized paths and R² ('!' beyond ±1 or R² ≥ 0.99)")
+        for col in ("", "PLS", f"CB-SEM ({cb.estimator})", "difference"):
+            t.add_column(col, justify="left" if col == "" else "right")
+        for key, v in zip(res.pls.paths.index.tolist(), res.pls.paths.to_numpy(dtype=float), strict=True):
+            w = cb.std_paths.get(tuple(key), np.nan)
+            t.add_row(f"{key[0]} → {key[1]}", _f(v), std(w), _f(w - v))
+        t.add_section()
+        for c, r2_cb in zip(cb.r2.index, cb.r2.to_numpy(dtype=float), strict=True):
+            r2_pls = float(res.pls.r2[c])
+            t.add_row(f"R² {c}", _f(r2_pls), _f(r2_cb) + (" !" if np.isfinite(r2_cb) and r2_cb >= 0.99 else ""), _f(r2_cb - r2_pls))
+        console.print(t)
+    else:
+        p = cb.paths
+        boot = "ci_lo" in p.columns
+        t = Table(title=f"CB-SEM paths ({cb.estimator}; standardized = std.all" + ("; percentile bootstrap CI of the standardized path)" if boot else ")"))
+        for col in ["path", "estimate", "SE", "z", "p", "standardized", "SE (std)"] + (["CI (std)"] if boot else []):
+            t.add_column(col, justify="left" if col == "path" else "right")
+        for key, r in zip(p.index.tolist(), p.to_dict(orient="records"), strict=True):
+            row = [f"{key[0]} → {key[1]}", _f(r["estimate"]), _f(r["std_error"]), _f(r["z"], 2), _f(r["p_value"]),
+                   std(r["std_estimate"]), _f(r["std_se"])]
+            if boot:
+                row.append(f"[{_f(r['ci_lo'])}, {_f(r['ci_hi'])}]")
+            t.add_row(*row)
+        console.print(t)
+        r2 = zip(cb.r2.index, cb.r2.to_numpy(dtype=float), strict=True)
+        console.print("CB-SEM R²: " + ", ".join(f"{c} {_f(v)}" + (" !" if np.isfinite(v) and v >= 0.99 else "") for c, v in r2))
+        bs = cb.bootstrap_settings
+        if bs:
+            console.print(
+                f"CB-SEM bootstrap: {bs['resamples_used']} of {bs['resamples']} resamples used ({bs['resamples_failed']} failed, "
+                f"{bs['resamples_inadmissible']} inadmissible), percentile {bs['level']} intervals, seed {bs['seed']}"
+            )
+    console.print(f"[dim]note: {INDEX_SOURCE}[/dim]")
+
+
+def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
+    """IPMA (with its priority quadrant), loyalty tiers and group comparisons (issue 6)."""
+    import pandas as pd
+
+    ip = res.ipma
+    if isinstance(ip, pd.DataFrame) and len(ip):
+        from csi.ipma import priority_summary
+
+        t = Table(title=f"Importance–performance map (target {ip.target.iloc[0]})")
+        for col in ("construct", "importance", "performance", "priority"):
+            t.add_column(col, justify="left" if col == "construct" else "right")
+        for r in ip.sort_values("importance", ascending=False).to_dict(orient="records"):
+            t.add_row(str(r["construct"]), _f(r["importance"]), _f(r["performance"], 1), "◆" if r["priority"] else "")
+        console.print(t)
+        console.print(priority_summary(ip))
+    tr = res.tiers
+    if tr is not None and len(getattr(tr, "groups", ())):
+        g = tr.groups
+        stats = tr.statistics
+        for scheme in tr.schemes:
+            sub = g[g.scheme == scheme]
+            tiers = list(dict.fromkeys(sub.tier))
+            t = Table(title=f"Tiers: {scheme} (share %, 95% Wilson interval)")
+            for col in ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else []):
+                t.add_column(col, justify="left" if col == "segment" else "right")
+            for seg, rows in sub.groupby("segment", sort=False):
+                row = [str(seg), str(int(rows.n.iloc[0]))]
+                for tier in tiers:
+                    r = rows[rows.tier == tier].iloc[0]
+                    row.append(f"{_f(100 * r.share, 1)} [{_f(100 * r.ci_lo, 1)}, {_f(100 * r.ci_hi, 1)}]")
+                if scheme.startswith("nps"):
+                    st = stats[(stats.scheme == scheme) & (stats.segment == seg)]
+                    row.append(f"{_f(st.value.iloc[0], 1)} [{_f(st.ci_lo.iloc[0], 1)}, {_f(st.ci_hi.iloc[0], 1)}]" if len(st) else "–")
+                t.add_row(*row)
+            console.print(t)
+        for note in getattr(tr, "notes", ()):
+            console.print(f"[dim]note: {note}[/dim]")
+    gr = getattr(res, "groups", None)
+    for c in getattr(gr, "comparisons", ()):
+        sizes = ", ".join(f"{r.level} n={r.n}{'' if r.fitted else ' (not fitted)'}" for r in c.sizes.itertuples())
+        console.print(f"[bold]Groups by {c.column}[/bold]: {sizes or 'none'}")
+        d = c.differences
+        if len(d):
+            sig = d[d.significant]
+            t = Table(title=f"Group differences by {c.column}: Holm-adjusted p < {c.settings['alpha']:g} "
+                            f"({c.settings['permutations']} permutations)")
+            for col in ("groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"):
+                t.add_column(col, justify="left" if col in ("groups", "kind", "name") else "right")
+            for r in sig.itertuples():
+                nd = 1 if r.kind == "index" else 3
+                t.add_row(f"{r.group_a} vs {r.group_b}", r.kind, r.name, _f(r.estimate_a, nd), _f(r.estimate_b, nd),
+                          _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga))
+            if len(sig):
+                console.print(t)
+            else:
+                console.print(f"Group differences by {c.column}: none significant (Holm-adjusted p < {c.settings['alpha']:g})")
+        m = c.micom
+        if len(m):
+            verdict = {k: sorted(set(m[m.invariance == k].construct)) for k in ("full", "partial", "none")}
+            console.print("MICOM: " + " · ".join(f"{k} invariance: {', '.join(v)}" for k, v in verdict.items() if v))
+        for note in c.notes:
+            console.print(f"[dim]note: {note}[/dim]")
+
+
 def render_text(res: FitResults, width: int = 110) -> str:
     buf = io.StringIO()
     render(res, Console(file=buf, width=width, force_terminal=False, color_system=None))
+    return buf.getvalue()
+
+
+MAX_WAVES, MAX_SERIES = 8, 12  # terminal only; the files hold every wave and series
+
+
+def render_scores(res: ScoreResults, console: Console) -> None:
+    """Trend table per series (wave columns), significant changes marked; drift; failures."""
+    s = res.settings
+    alpha = 1 - res.level
+    boot = f"{s['resamples']} resamples per wave, {res.level:.0%} percentile intervals" if s["resamples"] else "no bootstrap"
+    console.print(
+        f"[bold]{res.spec.label}[/bold] ({res.spec.name}) · {res.mode} mode · {len(res.labels)} wave(s)"
+        + (f" · segments by {s['segments']}" if s.get("segments") else "") + f" · {boot} · seed {s['seed']}"
+    )
+    ch = res.changes
+    all_series = _series_of(res)
+    for series, whole in list(all_series.items())[:MAX_SERIES]:
+        group = whole[-MAX_WAVES:]  # the latest waves fit a terminal; scores.xlsx has them all
+        name = ", ".join(f"{k}={v}" for k, v in series) or "all respondents"
+        more = f" (last {len(group)} of {len(whole)} waves)" if len(group) < len(whole) else ""
+        t = Table(title=f"Index trend: {name}{more}")
+        t.add_column("construct")
+        for u in group:
+            t.add_column(u.label, justify="right")
+        sub = ch[ch["series"].map(lambda x, key=series: x == key)] if len(ch) else ch
+        for code in res.spec.codes:
+            row = [code]
+            for u in group:
+                cell = _f(u.index[code], 1)
+                if len(sub):
+                    sig = sub[(sub["construct"] == code) & (sub["to"] == u.label) & sub["significant"]]
+                    step = sig[sig["consecutive"]]
+                    if len(step):
+                        cell += " ▲" if step["delta"].iloc[0] > 0 else " ▼"
+                    if sig["vs_first"].any():
+                        cell += "*"
+                row.append(cell)
+            t.add_row(*row)
+        t.add_row("n", *[str(u.n) for u in group], style="dim")
+        console.print(t)
+    if len(all_series) > MAX_SERIES:
+        console.print(f"… {len(all_series) - MAX_SERIES} more series in scores.xlsx")
+    if s["resamples"]:
+        console.print(f"▲ ▼ significant change from the previous wave, * from the first wave (two-sided bootstrap p < {alpha:.2g})")
+    if res.mode == "refit" and len(res.drift):
+        d = res.drift
+        big = d.iloc[int(np.nanargmax(d["max_weight_change"].to_numpy(dtype=float)))]
+        low = d.iloc[int(np.nanargmin(d["compositional_c"].to_numpy(dtype=float)))]
+        console.print(
+            f"Weight drift vs first wave: largest normalized-weight change {big['max_weight_change']:.3f} "
+            f"({big['item']}, {big['wave']}); lowest compositional c {low['compositional_c']:.4f} ({low['construct']}, {low['wave']})"
+        )
+    for f in res.failed:
+        console.print(f"[bold red]failed:[/bold red] {f.error}", highlight=False, soft_wrap=True)
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+
+
+def _series_of(res: ScoreResults) -> dict[tuple[tuple[str, str], ...], list]:
+    out: dict[tuple[tuple[str, str], ...], list] = {}
+    for u in sorted(res.units, key=lambda u: u.position):
+        out.setdefault(u.series, []).append(u)
+    return out
+
+
+def render_scores_text(res: ScoreResults, width: int = 110) -> str:
+    buf = io.StringIO()
+    render_scores(res, Console(file=buf, width=width, force_terminal=False, color_system=None))
+    return buf.getvalue()
+
+
+def render_validation(rep: ValidationReport, console: Console) -> None:
+    """``csi validate``: columns found, answers per item, respondents used, problems."""
+    lo, hi = rep.scale
+    console.print(
+        f"[bold]Survey[/bold] {rep.where} · {rep.kind} · model {rep.model} "
+        f"({len(rep.items)} items, {lo:g}–{hi:g} scale)", highlight=False, soft_wrap=True,
+    )
+    found = len(rep.items) - len(rep.items_missing)
+    other = ", ".join(rep.other_columns) or "none"
+    console.print(
+        f"Columns: {len(rep.columns)} in the file · {found} of {len(rep.items)} model items found · other columns: {other}",
+        highlight=False, soft_wrap=True,
+    )
+    if rep.items_missing:
+        console.print(f"Missing item columns: {', '.join(rep.items_missing)}", highlight=False, soft_wrap=True)
+    from rich import box
+
+    t = Table(title="Items", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    for col in ("item", "construct", "answers", "blank", "coded", "non-num.", "off-scale", "min", "max", "mean"):
+        t.add_column(col, justify="left" if col in ("item", "construct") else "right", no_wrap=True)
+
+    def _n(v: object) -> str:
+        return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{int(v)}"  # type: ignore[call-overload]
+
+    for item, r in rep.items.iterrows():
+        if not r["found"]:
+            continue  # listed above
+        t.add_row(str(item), str(r["construct"]), _n(r["answers"]), _n(r["blank"]), _n(r["coded_missing"]),
+                  _n(r["non_numeric"]), _n(r["out_of_scale"]), _f(r["min"], 0), _f(r["max"], 0), _f(r["mean"], 2))
+    if t.row_count:
+        console.print(t)
+        console.print("answers: valid cells · blank: empty or 'n/a'-like text · coded: missing codes or SPSS user-missing",
+                      highlight=False, soft_wrap=True)
+    if rep.n_used is not None:
+        line = (f"Respondents: {rep.n_read} rows read · {rep.n_complete} complete · "
+                f"{rep.n_used} used ({rep.policy})")
+        if rep.n_empty:
+            line += f" · {rep.n_empty} empty rows skipped"
+        n_eff = rep.n_effective if rep.n_effective is not None else float(rep.n_used)
+        line += f" · effective n {n_eff:.1f}" + (f" (weights {rep.weights_column})" if rep.weights_column else "")
+        console.print(line, highlight=False, soft_wrap=True)
+    else:
+        console.print(f"Respondents: {rep.n_read} rows read", highlight=False)
+    for note in rep.notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+    for w in rep.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+    if rep.ok:
+        console.print(f"[bold green]OK[/bold green]: the survey can be fitted with model {rep.model}.", highlight=False)
+    else:
+        console.print(f"[bold red]{len(rep.problems)} problem(s)[/bold red]; csi fit would stop with:", highlight=False)
+        for p in rep.problems:
+            console.print(f"  - {p}", highlight=False, soft_wrap=True, markup=False)
+
+
+def render_validation_text(rep: ValidationReport, width: int = 110) -> str:
+    buf = io.StringIO()
+    render_validation(rep, Console(file=buf, width=width, force_terminal=False, color_system=None))
     return buf.getvalue()

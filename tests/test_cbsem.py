@@ -1,0 +1,620 @@
+"""CB-SEM (csi.cbsem) against R lavaan 0.6.14, an independent scipy ML fit and the population.
+
+References (tests/reference_lavaan/): ``ecsi_synthetic.R`` is the lavaan script, ``make_data.py``
+writes the data it reads, ``output/`` holds what lavaan 0.6.14 (R 4.2.2, Debian r-cran-lavaan)
+printed.  ``ecsi_synthetic.csv``: n = 2000 from a known ECSI population (``csi.simulate``);
+``ecsi_inadmissible.csv``: n = 250 with CUSA and CUSL correlating 0.99 in the population.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+from typer.testing import CliRunner
+
+import csi
+from csi import cbsem
+from csi.cbsem import CBSEM, fit_cbsem
+from csi.cli import app
+from csi.errors import CsiError, DataError, EstimationError, ImproperSolutionWarning
+from csi.simulate import ECSI_PATHS
+from csi.spec import load_model
+from csi.survey import from_frame
+from tests.conftest import REFERENCE, ROOT
+
+LAV = ROOT / "tests" / "reference_lavaan"
+OUT = LAV / "output"
+runner = CliRunner()
+
+
+# ---------------------------------------------------------------------------------------
+# fixtures and reference readers
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def spec():
+    return load_model("ecsi")
+
+
+@pytest.fixture(scope="module")
+def wide(spec):
+    """ECSI on a −10…10 scale: the synthetic items are continuous and centred on 0."""
+    return replace(spec, scale_min=-10.0, scale_max=10.0)
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return pd.read_csv(LAV / "ecsi_synthetic.csv")
+
+
+@pytest.fixture(scope="module")
+def inadmissible_data():
+    return pd.read_csv(LAV / "ecsi_inadmissible.csv")
+
+
+@pytest.fixture(scope="module")
+def mobi():
+    return pd.read_csv(REFERENCE / "mobi.csv", index_col=0)
+
+
+@pytest.fixture(scope="module")
+def syn(spec, synthetic):
+    return CBSEM(spec).fit(synthetic)
+
+
+@pytest.fixture(scope="module")
+def inad(spec, inadmissible_data):
+    return CBSEM(spec).fit(inadmissible_data)
+
+
+@pytest.fixture(scope="module")
+def mobi_fit(spec, mobi):
+    return CBSEM(spec).fit(mobi)
+
+
+def lavaan_fit(name: str) -> pd.Series:
+    return pd.read_csv(OUT / f"{name}_fit.csv").set_index("measure")["value"]
+
+
+def lavaan_est(name: str) -> pd.DataFrame:
+    """lavaan's parameter table keyed like csi's (lhs, op, rhs); covariances in either order."""
+    d = pd.read_csv(OUT / f"{name}_estimates.csv")
+    return d.set_index(["lhs", "op", "rhs"])
+
+
+def lav_row(ref: pd.DataFrame, key: tuple[str, str, str]) -> pd.Series:
+    if key in ref.index:
+        return ref.loc[key]
+    return ref.loc[(key[2], key[1], key[0])]
+
+
+# ---------------------------------------------------------------------------------------
+# the model description
+# ---------------------------------------------------------------------------------------
+def test_semopy_is_imported_only_by_cbsem():
+    users = [p.relative_to(ROOT).as_posix() for p in (ROOT / "csi").rglob("*.py")
+             if re.search(r"^\s*(import semopy|from semopy)", p.read_text(encoding="utf-8"), re.M)]
+    assert users == ["csi/cbsem.py"]
+
+
+def test_lavaan_script_fits_the_model_csi_fits(spec):
+    """The R reference's model block is exactly csi's lavaan syntax (single item: loading 1, error 0)."""
+    script = (LAV / "ecsi_synthetic.R").read_text(encoding="utf-8")
+    block = script.split("model <- '")[1].split("'")[0]
+    r_lines = sorted(" ".join(line.split()) for line in block.strip().splitlines())
+    ours = cbsem.lavaan_syntax(spec)
+    assert sorted(" ".join(line.split()) for line in ours.splitlines()) == r_lines
+    assert "CUSCO_lv =~ 1*CUSCO" in ours and "CUSCO ~~ 0*CUSCO" in ours
+
+
+# ---------------------------------------------------------------------------------------
+# lavaan 0.6.14, ML, synthetic ECSI data (n = 2000)
+# ---------------------------------------------------------------------------------------
+# Both sides optimize to ~1e-10 in F; estimates then agree to ~1e-6 (the issue asks for 2e-3).
+FIT_TOL = {  # absolute tolerances per measure
+    "chi2": ("chisq", 1e-5), "df": ("df", 0), "p_value": ("pvalue", 1e-8), "cfi": ("cfi", 1e-8),
+    "tli": ("tli", 1e-8), "rmsea": ("rmsea", 1e-8), "srmr": ("srmr", 1e-6), "loglik": ("logl", 1e-5),
+    "loglik_saturated": ("unrestricted.logl", 1e-6), "aic": ("aic", 1e-5), "bic": ("bic", 1e-5),
+    "baseline_chi2": ("baseline.chisq", 1e-6), "baseline_df": ("baseline.df", 0), "npar": ("npar", 0),
+}
+
+
+@pytest.mark.parametrize("measure", sorted(FIT_TOL))
+def test_synthetic_fit_measures_match_lavaan(syn, measure):
+    key, tol = FIT_TOL[measure]
+    assert syn.fit[measure] == pytest.approx(lavaan_fit("synthetic_ml")[key], abs=tol)
+
+
+def test_synthetic_rmsea_interval_matches_lavaan(syn):
+    ref = lavaan_fit("synthetic_ml")
+    lo, hi = syn.fit["rmsea_ci"]
+    assert lo == pytest.approx(ref["rmsea.ci.lower"], abs=1e-8)
+    assert hi == pytest.approx(ref["rmsea.ci.upper"], abs=1e-8)
+
+
+def test_synthetic_standardized_paths_match_lavaan(syn, spec):
+    ref = lavaan_est("synthetic_ml")
+    lvn = cbsem.latent_names(spec)
+    for (s, t), v in syn.std_paths.items():
+        assert v == pytest.approx(ref.loc[(lvn[t], "~", lvn[s]), "est.std"], abs=2e-6), (s, t)
+
+
+def test_synthetic_every_estimate_and_se_matches_lavaan(syn):
+    ref = lavaan_est("synthetic_ml")
+    for key, row in syn.estimates.iterrows():
+        lav = lav_row(ref, key)
+        assert row["estimate"] == pytest.approx(lav["est"], abs=5e-6), key
+        if row["free"]:
+            assert row["std_error"] == pytest.approx(lav["se"], rel=1e-4), key
+            assert row["z"] == pytest.approx(lav["z"], rel=1e-4), key
+
+
+def test_synthetic_standardized_estimates_and_delta_ses_match_lavaan(syn):
+    ref = lavaan_est("synthetic_ml")
+    for key, row in syn.standardized.iterrows():
+        lav = lav_row(ref, key)
+        assert row["estimate"] == pytest.approx(lav["est.std"], abs=2e-6), key
+        if lav["std.se"] > 0:
+            assert row["std_error"] == pytest.approx(lav["std.se"], rel=1e-4), key
+
+
+def test_synthetic_r2_matches_lavaan(syn, spec):
+    ref = pd.read_csv(OUT / "synthetic_ml_r2.csv").set_index("variable")["r2"]
+    lvn = cbsem.latent_names(spec)
+    for code, v in syn.r2.items():
+        assert v == pytest.approx(ref[lvn[code]], abs=2e-6), code
+
+
+def test_synthetic_fit_is_admissible_and_silent(syn):
+    assert syn.converged and syn.admissible and syn.warning_items == []
+    assert all(syn.thresholds.values())
+
+
+@pytest.mark.parametrize("estimator, name", [("GLS", "synthetic_gls"), ("ULS", "synthetic_uls_robust"), ("DWLS", "synthetic_dwls_robust")])
+def test_other_estimators_match_lavaan(spec, synthetic, estimator, name):
+    """GLS (normal-theory SEs) and ULS/DWLS (sandwich SEs = lavaan se="robust.sem")."""
+    res = CBSEM(spec, estimator).fit(synthetic)
+    ref, fm = lavaan_est(name), lavaan_fit(name)
+    for key, row in res.estimates.iterrows():
+        lav = lav_row(ref, key)
+        assert row["estimate"] == pytest.approx(lav["est"], abs=5e-6), key
+        if row["free"]:
+            assert row["std_error"] == pytest.approx(lav["se"], rel=1e-4), key
+        assert res.standardized.loc[key, "estimate"] == pytest.approx(lav["est.std"], abs=2e-6), key
+    for ours, theirs, tol in (("chi2", "chisq", 1e-5), ("baseline_chi2", "baseline.chisq", 1e-5), ("cfi", "cfi", 1e-8),
+                              ("tli", "tli", 1e-8), ("rmsea", "rmsea", 1e-8), ("srmr", "srmr", 1e-6)):
+        assert res.fit[ours] == pytest.approx(fm[theirs], abs=tol), ours
+    assert res.fit["loglik"] is None  # a log-likelihood only exists for ML
+
+
+# ---------------------------------------------------------------------------------------
+# an independent ML fit (scipy, LISREL parameterisation) — no semopy, no csi.cbsem
+# ---------------------------------------------------------------------------------------
+class IndependentML:
+    """Minimize F = log|Σ(θ)| + tr(SΣ(θ)⁻¹) − log|S| − p with an analytic gradient."""
+
+    def __init__(self, spec, X: np.ndarray):
+        self.codes, self.items = list(spec.codes), list(spec.items)
+        self.n, self.p = X.shape
+        self.K = len(self.codes)
+        Xc = X - X.mean(axis=0)
+        self.S = Xc.T @ Xc / self.n
+        self.lam = [(self.items.index(i), k) for k, c in enumerate(spec.constructs) for i in c.items[1:]]
+        self.marker = [(self.items.index(c.items[0]), k) for k, c in enumerate(spec.constructs)]
+        self.theta = [self.items.index(i) for c in spec.constructs if len(c.items) > 1 for i in c.items]
+        self.beta = [(self.codes.index(p.target), self.codes.index(p.source)) for p in spec.paths]
+        self.q = len(self.lam) + len(self.theta) + len(self.beta) + self.K
+
+    def unpack(self, x):
+        L = np.zeros((self.p, self.K))
+        for i, k in self.marker:
+            L[i, k] = 1.0
+        a = len(self.lam)
+        for (i, k), v in zip(self.lam, x[:a], strict=True):
+            L[i, k] = v
+        T = np.zeros((self.p, self.p))
+        b = a + len(self.theta)
+        T[self.theta, self.theta] = x[a:b]
+        B = np.zeros((self.K, self.K))
+        c = b + len(self.beta)
+        for (t, s), v in zip(self.beta, x[b:c], strict=True):
+            B[t, s] = v
+        P = np.diag(x[c:])
+        return L, T, B, P
+
+    def sigma(self, x):
+        L, T, B, P = self.unpack(x)
+        C = np.linalg.inv(np.eye(self.K) - B)
+        Phi = C @ P @ C.T
+        return L @ Phi @ L.T + T, (L, T, B, P, C, Phi)
+
+    def f(self, x):
+        Sig, _ = self.sigma(x)
+        sign, logdet = np.linalg.slogdet(Sig)
+        if sign <= 0:
+            return 1e10
+        return logdet + np.trace(self.S @ np.linalg.inv(Sig)) - np.linalg.slogdet(self.S)[1] - self.p
+
+    def grad(self, x):
+        Sig, (L, T, B, P, C, Phi) = self.sigma(x)
+        Si = np.linalg.inv(Sig)
+        W = Si - Si @ self.S @ Si  # dF = tr(W dΣ)
+        gL = 2 * W @ L @ Phi
+        gB = 2 * C.T @ L.T @ W @ L @ Phi
+        gP = C.T @ L.T @ W @ L @ C
+        return np.concatenate([[gL[i, k] for i, k in self.lam], np.diag(W)[self.theta],
+                               [gB[t, s] for t, s in self.beta], np.diag(gP)])
+
+    def fit(self):
+        x0 = np.concatenate([np.ones(len(self.lam)), 0.5 * np.diag(self.S)[self.theta], np.full(len(self.beta), 0.1),
+                             np.full(self.K, 0.3)])
+        r = optimize.minimize(self.f, x0, jac=self.grad, method="BFGS", options={"gtol": 1e-11, "maxiter": 20000})
+        self.x = r.x
+        return r
+
+    def std_paths(self):
+        _, (_, _, B, _, _, Phi) = self.sigma(self.x)
+        sd = np.sqrt(np.diag(Phi))
+        return {(self.codes[s], self.codes[t]): B[t, s] * sd[s] / sd[t] for t, s in self.beta}
+
+
+@pytest.fixture(scope="module")
+def independent(spec, synthetic):
+    m = IndependentML(spec, synthetic[list(spec.items)].to_numpy(dtype=float))
+    r = m.fit()
+    # BFGS ends on "precision loss" at |∇F| ~ 1e-8 (F ~ 0.13): the optimum to ~1e-9 in χ²/N
+    assert r.success or np.max(np.abs(m.grad(m.x))) < 1e-6, r.message
+    return m
+
+
+def test_independent_ml_standardized_paths(syn, independent):
+    ind = independent.std_paths()
+    for key, v in syn.std_paths.items():
+        assert v == pytest.approx(ind[key], abs=1e-5), key
+
+
+def test_independent_ml_fit_measures(syn, independent):
+    """χ², CFI, TLI, RMSEA, logL, AIC, BIC written out here from the scipy optimum."""
+    m = independent
+    n, p, q = m.n, m.p, m.q
+    F = m.f(m.x)
+    chi2 = n * F
+    df = p * (p + 1) // 2 - q
+    chi2_b = n * (np.sum(np.log(np.diag(m.S))) - np.linalg.slogdet(m.S)[1])
+    df_b = p * (p - 1) // 2
+    Sig, _ = m.sigma(m.x)
+    logl = -n / 2 * (p * np.log(2 * np.pi) + np.linalg.slogdet(Sig)[1] + np.trace(m.S @ np.linalg.inv(Sig)))
+    want = {
+        "chi2": chi2, "df": df, "p_value": stats.chi2.sf(chi2, df),
+        "cfi": 1 - max(chi2 - df, 0) / max(chi2 - df, chi2_b - df_b),
+        "tli": (chi2_b / df_b - chi2 / df) / (chi2_b / df_b - 1),
+        "rmsea": np.sqrt(max(chi2 - df, 0) / (df * n)),
+        "loglik": logl, "aic": -2 * logl + 2 * q, "bic": -2 * logl + q * np.log(n),
+    }
+    for k, v in want.items():
+        assert syn.fit[k] == pytest.approx(v, rel=1e-7, abs=1e-9), k
+
+
+# ---------------------------------------------------------------------------------------
+# the known population
+# ---------------------------------------------------------------------------------------
+def test_standardized_paths_near_population(syn, spec):
+    """Sampling error only: |estimate − population| < 4 lavaan standard errors (of std.all)."""
+    ref = lavaan_est("synthetic_ml")
+    lvn = cbsem.latent_names(spec)
+    for (s, t), v in syn.std_paths.items():
+        se = ref.loc[(lvn[t], "~", lvn[s]), "std.se"]
+        assert abs(v - ECSI_PATHS[(s, t)]) < 4 * se, (s, t, v, ECSI_PATHS[(s, t)], se)
+
+
+def test_loadings_and_r2_near_population(syn, spec):
+    """Loadings are 0.8 (CUSCO 1): within 4 lavaan SEs.  R² from the population paths, computed here;
+    tolerance 0.09 = 4 × 0.022, the largest delta-method SE of these R² at n = 2000 (CUSL's sample R²
+    is 2.9 SE below its population value with this seed)."""
+    ref = lavaan_est("synthetic_ml")
+    lvn = cbsem.latent_names(spec)
+    for (code, item), r in syn.loadings.iterrows():
+        se = ref.loc[(lvn[code], "=~", item), "std.se"]
+        true = 1.0 if item == "CUSCO" else 0.8
+        assert abs(r["std_estimate"] - true) < max(4 * se, 1e-9), (code, item)
+    codes = list(spec.codes)
+    B = np.zeros((len(codes), len(codes)))
+    for (s, t), v in ECSI_PATHS.items():
+        B[codes.index(t), codes.index(s)] = v
+    R = np.eye(len(codes))  # population correlations of the unit-variance constructs, in topological order
+    for j in range(len(codes)):
+        for i in range(j):
+            R[i, j] = R[j, i] = B[j, :j] @ R[:j, i]
+    for code, v in syn.r2.items():
+        j = codes.index(code)
+        assert v == pytest.approx(B[j, :j] @ R[:j, :j] @ B[j, :j], abs=0.09), code
+
+
+# ---------------------------------------------------------------------------------------
+# inadmissible solutions
+# ---------------------------------------------------------------------------------------
+def test_inadmissible_case_matches_lavaan_and_is_flagged(inad, spec):
+    ref, fm = lavaan_est("inadmissible_ml"), lavaan_fit("inadmissible_ml")
+    assert "some estimated lv variances are negative" in (OUT / "inadmissible_ml_log.txt").read_text()
+    psi = inad.estimates.loc[("CUSL", "~~", "CUSL"), "estimate"]
+    assert psi < 0 and psi == pytest.approx(ref.loc[("CUSL", "~~", "CUSL"), "est"], abs=5e-6)
+    assert inad.std_paths[("CUSA", "CUSL")] == pytest.approx(ref.loc[("CUSL", "~", "CUSA"), "est.std"], abs=5e-6)
+    for ours, theirs in (("chi2", "chisq"), ("loglik", "logl"), ("aic", "aic"), ("bic", "bic")):
+        assert inad.fit[ours] == pytest.approx(fm[theirs], abs=1e-5), ours
+    assert not inad.admissible
+    checks = {(p.check, p.parameter) for p in inad.problems}
+    assert ("heywood", "CUSL ~~ CUSL") in checks
+    assert ("std_beyond_1", "CUSL ~ CUSA") in checks
+    assert ("latent_cov_not_pd", "latent covariance matrix") in checks
+    assert ("implausible_r2", "R² CUSL") in checks
+
+
+def test_inadmissible_warnings_name_parameter_value_and_advice(inad):
+    msgs = dict((p.check, p.message) for p in inad.problems)
+    psi = inad.estimates.loc[("CUSL", "~~", "CUSL"), "estimate"]
+    assert f"disturbance variance of CUSL is negative ({psi:.4g})" in msgs["heywood"]
+    assert f"CUSA → CUSL is {inad.std_paths[('CUSA', 'CUSL')]:.4f}" in msgs["std_beyond_1"]
+    assert f"R² of CUSL: {inad.r2['CUSL']:.4f}" in msgs["implausible_r2"]
+    for cat, m in inad.warning_items:
+        if m in msgs.values():
+            assert cat is ImproperSolutionWarning and "PLS is the usual estimator for index models" in m
+
+
+def test_mobi_matches_lavaan_but_is_not_admissible(mobi_fit, spec):
+    """Real CSI data: lavaan and semopy both report success; csi flags |std| > 1."""
+    fm = lavaan_fit("mobi_ml")
+    assert "warnings: none" in (OUT / "mobi_ml_log.txt").read_text()
+    for ours, theirs, tol in (("chi2", "chisq", 1e-5), ("cfi", "cfi", 1e-8), ("rmsea", "rmsea", 1e-8),
+                              ("srmr", "srmr", 1e-6), ("loglik", "logl", 1e-5), ("aic", "aic", 1e-5), ("bic", "bic", 1e-5)):
+        assert mobi_fit.fit[ours] == pytest.approx(fm[theirs], abs=tol), ours
+    ref = lavaan_est("mobi_ml")
+    lvn = cbsem.latent_names(spec)
+    for (s, t), v in mobi_fit.std_paths.items():
+        # A nearly flat likelihood (SEs up to 10): lavaan stopped 8e-8 above csi's χ², and along the
+        # flat direction that moves standardized paths by ~1.5e-3 here; 5e-3 leaves room for other BLAS.
+        assert v == pytest.approx(ref.loc[(lvn[t], "~", lvn[s]), "est.std"], abs=5e-3), (s, t)
+    assert mobi_fit.converged and not mobi_fit.admissible
+    beyond = {p.parameter for p in mobi_fit.problems if p.check == "std_beyond_1"}
+    assert "CUSL ~ CUSA" in beyond
+    assert any("correlate" in m for _, m in mobi_fit.warning_items)
+
+
+def test_cli_strict_exits_1_on_inadmissible_and_reports(tmp_path, wide, inadmissible_data):
+    model = tmp_path / "ecsi_wide.yaml"
+    model.write_text(wide.to_yaml(), encoding="utf-8")
+    args = ["fit", str(LAV / "ecsi_inadmissible.csv"), "--model", str(model), "--method", "cbsem", "--boot", "0", "--tiers", "none"]
+    r = runner.invoke(app, [*args, "--out", str(tmp_path / "a"), "--strict"])
+    assert r.exit_code == 1, r.output
+    out = " ".join(r.output.split())
+    assert "CB-SEM Heywood case: the disturbance variance of CUSL is negative" in out
+    assert "NOT admissible" in out
+    d = json.loads((tmp_path / "a" / "results.json").read_text(encoding="utf-8"))
+    assert d["method"] == "cbsem" and d["cbsem"]["admissible"] is False
+    assert any("Heywood case" in w for w in d["warnings"])
+    assert {a["check"] for a in d["cbsem"]["admissibility"]} >= {"heywood", "std_beyond_1", "latent_cov_not_pd", "implausible_r2"}
+    r2 = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert r2.exit_code == 0, r2.output
+
+
+# ---------------------------------------------------------------------------------------
+# the API, the CLI and the outputs
+# ---------------------------------------------------------------------------------------
+def test_results_json_fit_block_and_settings(tmp_path, wide, synthetic):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.fit(synthetic, wide, method="cbsem", boot=0, tiers=())
+    from csi.report.json import to_dict
+
+    d = to_dict(res)
+    for key in ("chi2", "df", "p_value", "cfi", "tli", "rmsea", "rmsea_ci", "srmr", "loglik", "aic", "bic", "n_obs", "estimator"):
+        assert key in d["fit"], key
+    assert d["fit"]["chi2"] == pytest.approx(lavaan_fit("synthetic_ml")["chisq"], abs=1e-5)
+    std = {(p["from"], p["to"]): p["std_estimate"] for p in d["paths"]}
+    assert std == pytest.approx(res.cbsem.std_paths, abs=0)
+    cb = d["settings"]["cbsem"]
+    assert "PLS fit" in cb["indices"] and "no pairwise deletion" in cb["missing"] and cb["estimator"] == "ML"
+    assert d["cbsem"]["indices"] == cb["indices"]
+    json.dumps(d, allow_nan=False)
+
+
+def test_method_both_prints_side_by_side_table(tmp_path, wide):
+    model = tmp_path / "ecsi_wide.yaml"
+    model.write_text(wide.to_yaml(), encoding="utf-8")
+    r = runner.invoke(app, ["fit", str(LAV / "ecsi_synthetic.csv"), "--model", str(model), "--method", "both",
+                            "--boot", "0", "--tiers", "none", "--out", str(tmp_path)], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    assert "PLS vs CB-SEM: standardized paths and R²" in r.output
+    d = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    row = next(p for p in d["paths"] if (p["from"], p["to"]) == ("CUSA", "CUSL"))
+    line = next(x for x in r.output.splitlines() if "CUSA → CUSL" in x and "│" in x and x.count(".") >= 3)
+    assert f"{row['estimate']:.3f}" in line and f"{row['std_estimate']:.3f}" in line
+    assert "R² CUSA" in r.output and "CFI" in r.output and "≥ 0.95" in r.output
+    assert "indices come from the PLS fit" in " ".join(r.output.split())
+
+
+def test_api_warns_with_the_right_category(wide, inadmissible_data):
+    with pytest.warns(ImproperSolutionWarning, match="Heywood case"):
+        csi.fit(inadmissible_data, wide, method="cbsem", boot=0, tiers=())
+
+
+def test_bad_estimator_is_a_user_error(tmp_path):
+    with pytest.raises(CsiError, match="--estimator should be one of ML, GLS, ULS, DWLS; got 'WLSMV'"):
+        CBSEM(load_model("ecsi"), "WLSMV")
+    r = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--method", "cbsem", "--estimator", "WLSMV",
+                            "--boot", "0", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "--estimator should be one of" in r.output and "Traceback" not in r.output
+
+
+def test_estimator_names_are_case_insensitive(spec, synthetic, syn):
+    assert CBSEM(spec, "ml").fit(synthetic).fit["chi2"] == pytest.approx(syn.fit["chi2"], abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# data problems and missing data
+# ---------------------------------------------------------------------------------------
+def test_constant_item_names_the_item(spec, synthetic):
+    bad = synthetic.copy()
+    bad["PERV2"] = 3.0
+    with pytest.raises(EstimationError, match=r"item\(s\) PERV2 have the same answer from every respondent"):
+        CBSEM(spec).fit(bad, source="s.csv")
+
+
+def test_collinear_items_are_named(spec, synthetic):
+    bad = synthetic.copy()
+    bad["CUSA3"] = bad["CUSA1"] + bad["CUSA2"]
+    with pytest.raises(EstimationError, match="singular") as e:
+        CBSEM(spec).fit(bad, source="s.csv")
+    assert all(i in str(e.value) for i in ("CUSA1", "CUSA2", "CUSA3"))
+
+
+def test_too_few_respondents(spec, synthetic):
+    with pytest.raises(EstimationError, match="found 20 respondents for 24 items"):
+        CBSEM(spec).fit(synthetic.iloc[:20], source="s.csv")
+
+
+def test_missing_values_are_never_passed_to_semopy(spec, synthetic):
+    holes = synthetic.copy()
+    holes.loc[3, "PERQ2"] = np.nan
+    with pytest.raises(DataError, match=r"missing values remain in PERQ2 \(1\)"):
+        CBSEM(spec).fit(holes, source="s.csv")
+
+
+def test_casewise_policy_is_followed_and_reported(wide, synthetic):
+    holes = synthetic.iloc[:600].copy()
+    holes.loc[[3, 10, 11], "PERQ2"] = np.nan
+    holes.loc[50, "CUSL1"] = np.nan
+    survey = from_frame(holes, wide, missing="casewise")
+    res = fit_cbsem(wide, survey)
+    complete = CBSEM(wide).fit(holes.dropna())
+    assert res.n_obs == 596
+    assert res.fit["chi2"] == pytest.approx(complete.fit["chi2"], rel=1e-12)
+    assert "casewise" in res.settings["missing"] and "596 of 600" in res.settings["missing"]
+
+
+def test_survey_weights_all_equal_give_the_unweighted_fit(spec, synthetic, syn):
+    res = CBSEM(spec).fit(synthetic, weights=np.full(len(synthetic), 2.5))
+    assert res.fit["chi2"] == pytest.approx(syn.fit["chi2"], rel=1e-7)
+    assert any("survey weights" in m for _, m in res.warning_items)
+
+
+def test_rescaling_items_leaves_standardized_solution_unchanged(spec, synthetic, syn):
+    """ML is scale invariant: a·x + b per item changes neither χ² nor standardized estimates."""
+    rng = np.random.default_rng(3)
+    scaled = synthetic * rng.uniform(0.3, 4.0, synthetic.shape[1]) + rng.uniform(-5, 5, synthetic.shape[1])
+    res = CBSEM(spec).fit(scaled)
+    assert res.fit["chi2"] == pytest.approx(syn.fit["chi2"], abs=1e-5)
+    for k, v in syn.std_paths.items():
+        assert res.std_paths[k] == pytest.approx(v, abs=1e-5), k
+
+
+def test_semopy_logging_does_not_leak(spec, synthetic):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    CBSEM(spec).fit(synthetic.iloc[:300])
+    assert root.handlers == before
+
+
+# ---------------------------------------------------------------------------------------
+# bootstrap of the standardized paths
+# ---------------------------------------------------------------------------------------
+def test_bootstrap_is_reproducible_for_any_workers_and_chunks(spec, synthetic):
+    est = CBSEM(spec)
+    data = synthetic.iloc[:500]
+    res = est.fit(data)
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    _, s1, d1 = cbsem.bootstrap_paths(est, res, X, 12, seed=7, workers=1, chunk=5)
+    _, s2, d2 = cbsem.bootstrap_paths(est, res, X, 12, seed=7, workers=2, chunk=3)
+    assert s1["resamples_used"] == s2["resamples_used"] == 12
+    np.testing.assert_array_equal(d1.to_numpy(), d2.to_numpy())
+    _, _, d3 = cbsem.bootstrap_paths(est, res, X, 12, seed=8, workers=1)
+    assert not np.allclose(d1.to_numpy(), d3.to_numpy())
+
+
+def test_bootstrap_draws_are_refits_of_the_resampled_rows(spec, synthetic):
+    """Resample 3's draw equals a direct fit of the rows its seed picks."""
+    est = CBSEM(spec)
+    data = synthetic.iloc[:400].reset_index(drop=True)
+    res = est.fit(data)
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    _, _, draws = cbsem.bootstrap_paths(est, res, X, 4, seed=11, workers=1)
+    rows = cbsem._resample_rows(11, 3, len(data))
+    direct = CBSEM(spec).fit(data.iloc[rows].reset_index(drop=True)).std_paths
+    for k in res.std_paths:
+        assert draws.loc[3, k] == pytest.approx(direct[k], abs=1e-9), k
+
+
+def test_bootstrap_se_close_to_delta_method(spec, synthetic):
+    """B = 80 on 1000 rows: an SD's Monte-Carlo relative error is ~1/√(2B) = 8%; tolerance 30%."""
+    data = synthetic.iloc[:1000]
+    survey = from_frame(data, replace(spec, scale_min=-10.0, scale_max=10.0))
+    full = CBSEM(spec).fit(data)
+    res = fit_cbsem(spec, survey, boot=80, seed=3)
+    bs = res.bootstrap_settings
+    assert bs["resamples_used"] + bs["resamples_failed"] == 80 and bs["seed"] == 3
+    t = res.bootstrap
+    for k, r in t.iterrows():
+        assert r["boot_se"] == pytest.approx(full.paths.loc[k, "std_se"], rel=0.3), k
+        assert r["ci_lo"] < full.std_paths[k] < r["ci_hi"], k
+    assert list(res.paths.columns)[-2:] == ["ci_lo", "ci_hi"]
+    assert res.to_json()["paths"][0]["ci"] == [t.iloc[0]["ci_lo"], t.iloc[0]["ci_hi"]]
+
+
+def test_bootstrap_counts_failed_resamples(spec, synthetic):
+    """An item that is constant except in one row: every resample without that row fails."""
+    data = synthetic.iloc[:60].reset_index(drop=True).copy()
+    data["PERV2"] = data["PERV1"] + 0.5 * np.where(np.arange(60) == 7, 1.0, 0.0) + 0.3 * data["PERV2"]
+    data["CUSCO"] = np.where(np.arange(60) == 7, 1.0, 0.0)
+    est = CBSEM(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = est.fit(data)
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    _, s, draws = cbsem.bootstrap_paths(est, res, X, 20, seed=5, workers=1)
+    lacking = {b for b in range(20) if 7 not in set(cbsem._resample_rows(5, b, 60))}
+    assert lacking and lacking.isdisjoint(draws.index)
+    assert s["resamples_failed"] == 20 - len(draws) >= len(lacking)
+
+
+def test_cli_boot_with_cbsem(tmp_path, wide):
+    model = tmp_path / "ecsi_wide.yaml"
+    model.write_text(wide.to_yaml(), encoding="utf-8")
+    data = pd.read_csv(LAV / "ecsi_synthetic.csv").iloc[:400]
+    data.to_csv(tmp_path / "s.csv", index=False)
+    r = runner.invoke(app, ["fit", str(tmp_path / "s.csv"), "--model", str(model), "--method", "cbsem", "--boot", "10",
+                            "--seed", "4", "--tiers", "none", "--out", str(tmp_path / "o")], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    assert "CB-SEM bootstrap: 10 of 10 resamples used" in r.output
+    d = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    assert d["cbsem"]["bootstrap"]["seed"] == 4 and d["settings"]["cbsem"]["bootstrap"]["resamples"] == 10
+    assert all(len(p["ci"]) == 2 for p in d["cbsem"]["paths"])
+
+
+def test_non_convergence_is_a_named_convergence_warning(spec, synthetic, monkeypatch):
+    from csi.errors import ConvergenceWarning
+
+    monkeypatch.setattr(cbsem, "SOLVER_OPTIONS", {"ftol": 1e-14, "maxiter": 3})
+    res = CBSEM(spec).fit(synthetic.iloc[:500])
+    assert not res.converged and not res.admissible
+    (p,) = [p for p in res.problems if p.check == "non_convergence"]
+    assert p.category is ConvergenceWarning and "without converging (Iteration limit reached)" in p.message
+    assert PLS_ADVICE_TEXT in p.message
+
+
+PLS_ADVICE_TEXT = "PLS is the usual estimator for index models"
+
+
+def test_terminal_flags_hu_bentler_failures_on_mobi(tmp_path):
+    r = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--method", "cbsem", "--boot", "0", "--tiers", "none",
+                            "--out", str(tmp_path)], terminal_width=160)
+    assert r.exit_code == 0, r.output
+    lines = {x.split("│")[1].strip(): x for x in r.output.splitlines() if x.count("│") >= 3}
+    assert "0.877 !" in lines["CFI"] and "0.859 !" in lines["TLI"] and "[0.067, 0.082] !" in lines["RMSEA [90% CI]"]
+    assert "!" not in lines["SRMR"].split("│")[2]  # 0.056 meets ≤ 0.08
+    assert "CB-SEM standardized path CUSA → CUSL is 3.2697, beyond ±1" in " ".join(r.output.split())

@@ -1,0 +1,231 @@
+"""`csi report` outputs: PDF chart pack, PowerPoint deck, workbook, CLI errors (csi.report.pack)."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from csi.cli import app
+from csi.report import charts as ch
+from csi.report import pack
+from csi.report.json import write_json
+from tests.test_report_charts import (
+    JAPANESE_YAML,
+    ROOT,
+    SAMPLE,
+    _quiet_fit,
+    _scores_dict,
+    boot_dict,
+    fit_dict,
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> dict[str, Path]:
+    """results folders as csi fit / csi score leave them."""
+    base = tmp_path_factory.mktemp("results")
+    out = {}
+    for name, d in (("ecsi", boot_dict()), ("scsb", fit_dict("sample", "scsb")), ("mobi-acsi", fit_dict("mobi", "acsi"))):
+        write_json(d, base / name / "results.json")
+        out[name] = base / name
+    write_json(_scores_dict(), base / "waves" / "scores.json")
+    out["waves"] = base / "waves"
+    return out
+
+
+def _pdf_pages(path: Path) -> list:
+    from pypdf import PdfReader
+
+    return list(PdfReader(str(path)).pages)
+
+
+def test_pdf_has_one_page_per_chart(folders, tmp_path):
+    rep = pack.build_report([folders["ecsi"]], tmp_path, formats="pdf", dpi=30)
+    pages = _pdf_pages(tmp_path / "charts.pdf")
+    n = len(ch.fit_charts(boot_dict()))
+    assert len(pages) == n == len(rep.charts)
+    for p in pages:  # 13.33 × 7.5 in = 960 × 540 pt
+        assert float(p.mediabox.width) == pytest.approx(960, abs=0.5)
+        assert float(p.mediabox.height) == pytest.approx(540, abs=0.5)
+    # page text carries the chart titles, in order
+    from pypdf import PdfReader
+
+    texts = [pg.extract_text() or "" for pg in PdfReader(str(tmp_path / "charts.pdf")).pages]
+    assert "Net Promoter Score" in " ".join(texts)
+
+
+def test_pptx_title_slide_and_one_chart_per_slide(folders, tmp_path):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    rep = pack.build_report([folders["ecsi"]], tmp_path, formats="pptx", dpi=30, date="2026-05-01")
+    prs = Presentation(str(tmp_path / "report.pptx"))
+    assert (prs.slide_width, prs.slide_height) == (12_192_000, 6_858_000)
+    slides = list(prs.slides)
+    assert len(slides) == 1 + len(rep.charts)
+    title = " ".join(s.text_frame.text for s in slides[0].shapes if s.has_text_frame)
+    d = boot_dict()
+    assert d["model"]["label"] in title
+    assert "sample_survey.xlsx, n = 588 of 600" in title
+    assert "Date: 2026-05-01" in title
+    charts = ch.fit_charts(d)
+    for slide, c in zip(slides[1:], charts, strict=True):
+        pics = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pics) == 1
+        assert pics[0].width == prs.slide_width and pics[0].height == prs.slide_height
+        assert pics[0]._element.nvPicPr.cNvPr.get("descr") == c.description  # alt text
+        assert slide.notes_slide.notes_text_frame.text == c.description
+
+
+def test_several_results_get_sections_prefixes_and_a_comparison(folders, tmp_path):
+    from pptx import Presentation
+
+    rep = pack.build_report([folders["scsb"], folders["mobi-acsi"], folders["waves"]], tmp_path, formats="png,pptx,xlsx", dpi=20)
+    assert "index-comparison" in rep.charts
+    assert (tmp_path / "scsb-path-diagram.png").is_file()
+    assert (tmp_path / "mobi-acsi-path-diagram.png").is_file()
+    assert (tmp_path / "waves-wave-trend.png").is_file()
+    assert (tmp_path / "index-comparison.png").is_file()
+    prs = Presentation(str(tmp_path / "report.pptx"))
+    sections = 4  # scsb, mobi-acsi, waves, comparison
+    assert len(prs.slides) == 1 + sections + len(rep.charts)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "report.xlsx")
+    assert {"index_comparison", "constructs", "paths", "waves_long", "waves_trend", "waves_changes", "settings"} <= set(wb.sheetnames)
+    ws = wb["constructs"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "results"
+    names = {r[0] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert names == {"scsb", "mobi-acsi"}
+
+
+def _formula_cells(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_workbook_has_no_formulas_even_for_hostile_labels(tmp_path):
+    """Labels and survey text starting with '=' are written as text, never as formulas."""
+    import pandas as pd
+
+    from csi.spec import parse_yaml
+
+    yaml_text = JAPANESE_YAML.replace("label: 顧客満足度モデル", "label: '=HYPERLINK(\"http://x\",\"click\")'").replace(
+        "{label: 顧客満足,", "{label: '=1+1',")
+    spec = parse_yaml(yaml_text, "hostile.yaml")
+    data = pd.read_csv(ROOT.parent / "shared" / "reference" / "mobi.csv", index_col=0)
+    data["segment"] = ["=cmd|' /C calc'!A0" if i % 2 else "@SUM(A1)" for i in range(len(data))]
+    res = _quiet_fit(data, spec, boot=0, groups=("segment",), permutations=20)
+    write_json(res, tmp_path / "fit" / "results.json")
+    pack.build_report([tmp_path / "fit"], tmp_path / "rep", formats="xlsx")
+    path = tmp_path / "rep" / "report.xlsx"
+    assert _formula_cells(path) == []
+    with zipfile.ZipFile(path) as z:  # independent of openpyxl's reading: no <f> element anywhere
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    values = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    assert "=1+1" in values
+    assert any(v.startswith("=HYPERLINK") for v in values)
+    assert any("=cmd|" in v for v in values)
+    assert "@SUM(A1)" in values  # the segment level in the group sheets
+
+
+def test_workbook_formats_frozen_headers_and_settings(folders, tmp_path):
+    from openpyxl import load_workbook
+
+    pack.build_report([folders["ecsi"]], tmp_path, formats="xlsx")
+    wb = load_workbook(tmp_path / "report.xlsx")
+    d = boot_dict()
+    for sheet in ("constructs", "paths", "indicators", "htmt", "ipma", "tiers", "settings"):
+        assert sheet in wb.sheetnames
+    ws = wb["constructs"]
+    assert ws.freeze_panes == "B2"
+    header = [c.value for c in ws[1]]
+    col = header.index("index") + 1
+    cells = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
+    assert [c.value for c in cells] == pytest.approx([c["index"] for c in d["constructs"]], abs=1e-12)
+    assert {c.number_format for c in cells} == {"0.0"}
+    tiers = wb["tiers"]
+    th = [c.value for c in tiers[1]]
+    assert tiers.cell(row=2, column=th.index("share") + 1).number_format == "0.0%"
+    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=2, values_only=True)}
+    assert settings["seed"] == 3 and settings["bootstrap.resamples"] == 60
+    htmt = wb["htmt"]
+    hh = [c.value for c in htmt[1]]
+    row = {r[0]: r for r in htmt.iter_rows(min_row=2, values_only=True)}
+    assert row["CUSA"][hh.index("PERQ")] == pytest.approx(d["htmt"]["CUSA"]["PERQ"], abs=1e-12)
+
+
+def test_png_and_svg_files_and_chart_selection(folders, tmp_path):
+    rep = pack.build_report([folders["scsb"]], tmp_path, formats="png,svg", dpi=20, only=["path-diagram", "tiers"])
+    tiers = [f"tiers-{ch._slug(s)}" for s in fit_dict("sample", "scsb")["tiers"]["schemes"]]
+    assert tiers and set(rep.charts) == {"path-diagram", *tiers}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{k}.{e}" for k in rep.charts for e in ("png", "svg"))
+    assert (tmp_path / "path-diagram.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    # a full chart name selects that chart only, not the charts it is a prefix of (ipma-items)
+    rep = pack.build_report([folders["scsb"]], tmp_path / "one", formats="png", dpi=20, only=["ipma"])
+    assert rep.charts == ("ipma",)
+
+
+def test_same_results_give_identical_files(folders, tmp_path):
+    a = pack.build_report([folders["scsb"]], tmp_path / "a", formats="png,pdf", dpi=20, only=["index-bars"])
+    b = pack.build_report([folders["scsb"]], tmp_path / "b", formats="png,pdf", dpi=20, only=["index-bars"])
+    for fa, fb in zip(a.files, b.files, strict=True):
+        assert fa.read_bytes() == fb.read_bytes(), fa.name
+
+
+# --------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------
+def test_cli_report_writes_everything(folders, tmp_path):
+    r = runner.invoke(app, ["report", str(folders["scsb"]), "--out", str(tmp_path / "rep"), "--dpi", "20"])
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in (tmp_path / "rep").iterdir()}
+    assert {"charts.pdf", "report.pptx", "report.xlsx", "path-diagram.png", "index-bars.png", "htmt.png"} <= names
+    assert "wrote" in r.output
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["report", "{empty}"], "no results.json (written by csi fit) or scores.json"),
+    (["report", "{missing}"], "no such folder or file"),
+    (["report", "{bad}"], "not a csi results file (invalid JSON"),
+    (["report", "{scsb}", "--format", "png,gif"], "--format should be a comma-separated list of png, svg, pdf, pptx, xlsx; got 'gif'"),
+    (["report", "{scsb}", "--charts", "pie"], "--charts should name charts of these results"),
+    (["report", "{scsb}", "--dpi", "5"], "--dpi should be between 20 and 600; got 5"),
+])
+def test_cli_report_user_errors_exit_2_with_one_message(folders, tmp_path, args, needle):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "results.json").write_text("{not json", encoding="utf-8")
+    paths = {"empty": tmp_path / "empty", "missing": tmp_path / "nope", "bad": tmp_path / "bad", "scsb": folders["scsb"]}
+    argv = [a.format(**{k: str(v) for k, v in paths.items()}) for a in args] + ["--out", str(tmp_path / "rep")]
+    r = runner.invoke(app, argv)
+    assert r.exit_code == 2, r.output
+    text = re.sub(r"\s+", " ", r.output)
+    assert needle in text
+    assert "Traceback" not in r.output
+    assert not (tmp_path / "rep").exists() or not any((tmp_path / "rep").iterdir())
+
+
+def test_cli_fit_report_renders_into_the_out_folder(tmp_path):
+    out = tmp_path / "fit"
+    r = runner.invoke(app, ["fit", str(SAMPLE), "--model", "scsb", "--boot", "0", "--out", str(out), "--report"])
+    assert r.exit_code == 0, r.output
+    names = {p.name for p in out.iterdir()}
+    assert {"results.json", "results.xlsx", "charts.pdf", "report.pptx", "path-diagram.png"} <= names
+    assert "report.xlsx" not in names  # results.xlsx is the workbook of a fit
+    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert len(_pdf_pages(out / "charts.pdf")) == len(ch.fit_charts(d))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -58,8 +58,8 @@ def fail(exc: CsiError) -> typer.Exit:
 def fit(
     survey: Annotated[Path, typer.Argument(help="Survey file (.csv, .xlsx, …)")],
     model: Annotated[str, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file")] = "ecsi",
-    sheet: Annotated[Optional[str], typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
-    map_file: Annotated[Optional[Path], typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")] = None,
     scheme: Annotated[str, typer.Option(help="Inner weighting scheme: path, factorial or centroid")] = "path",
     standardize: Annotated[bool, typer.Option("--standardize/--no-standardize", help="Standardize items (default) or only centre them")] = True,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder for results.json and results.xlsx")] = Path("out"),
@@ -70,13 +70,13 @@ def fit(
     ci: Annotated[str, typer.Option(help="Interval type: percentile or bca")] = "percentile",
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
     missing: Annotated[str, typer.Option(help="Missing-data policy: casewise (drop respondents with a missing item) or mean (item-mean imputation)")] = "casewise",
-    missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
-    reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
-    scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
-    weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
-    group: Annotated[Optional[list[str]], typer.Option("--group", help="Segment column(s) for tiers and group comparison")] = None,
-    tiers: Annotated[Optional[str], typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")] = None,
-    ipma_target: Annotated[Optional[str], typer.Option(help="Target construct of the importance-performance map")] = None,
+    missing_codes: Annotated[str | None, typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
+    reverse: Annotated[str | None, typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
+    scale: Annotated[str | None, typer.Option(help="Response scale override, e.g. 1-10")] = None,
+    weights: Annotated[str | None, typer.Option(help="Column of survey weights")] = None,
+    group: Annotated[list[str] | None, typer.Option("--group", help="Segment column(s) for tiers and group comparison")] = None,
+    tiers: Annotated[str | None, typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")] = None,
+    ipma_target: Annotated[str | None, typer.Option(help="Target construct of the importance-performance map")] = None,
     permutations: Annotated[int, typer.Option(help="Permutations for the group comparison (--group)")] = 1000,
     min_group_size: Annotated[int | None, typer.Option(help="Smallest group fitted by --group (default max(30, 10 x most arrows at a construct))")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when a quality check fails")] = False,
@@ -84,7 +84,8 @@ def fit(
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi import api
-    from csi.report import excel, json as jsonw
+    from csi.report import excel
+    from csi.report import json as jsonw
     from csi.report.terminal import render
     from csi.survey import read_column_map
 
@@ -120,14 +121,14 @@ def fit(
 def validate(
     survey: Annotated[Path, typer.Argument(help="Survey file (.csv, .xlsx, .sav, .dta, .parquet, …)")],
     model: Annotated[str, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file")] = "ecsi",
-    sheet: Annotated[Optional[str], typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
-    map_file: Annotated[Optional[Path], typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")] = None,
     missing: Annotated[str, typer.Option(help="Missing-data policy: casewise or mean")] = "casewise",
-    missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
-    reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
-    scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
-    weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
-    group: Annotated[Optional[list[str]], typer.Option("--group", help="Segment column(s)")] = None,
+    missing_codes: Annotated[str | None, typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
+    reverse: Annotated[str | None, typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
+    scale: Annotated[str | None, typer.Option(help="Response scale override, e.g. 1-10")] = None,
+    weights: Annotated[str | None, typer.Option(help="Column of survey weights")] = None,
+    group: Annotated[list[str] | None, typer.Option("--group", help="Segment column(s)")] = None,
 ) -> None:
     """Check a survey file against a model without fitting (exit 0 if it can be fitted, 2 if not)."""
     from csi.report.terminal import render_validation
@@ -149,23 +150,23 @@ def validate(
 @app.command()
 def score(
     files: Annotated[list[str], typer.Argument(help="Wave files, glob patterns or a manifest YAML listing waves")],
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file (refit mode; default ecsi)")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file (refit mode; default ecsi)")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder for scores.json and scores.xlsx")] = Path("out"),
     refit: Annotated[bool, typer.Option("--refit", help="Fit each wave (the default)")] = False,
-    weights_from: Annotated[Optional[Path], typer.Option("--weights-from", help="results.json of a calibration fit: score with its fixed weights")] = None,
+    weights_from: Annotated[Path | None, typer.Option("--weights-from", help="results.json of a calibration fit: score with its fixed weights")] = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples per wave (0: no intervals or p-values)")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed of the run")] = 1,
     level: Annotated[float, typer.Option(help="Confidence level")] = 0.95,
-    segments: Annotated[Optional[str], typer.Option(help="Column whose values are scored as separate series")] = None,
+    segments: Annotated[str | None, typer.Option(help="Column whose values are scored as separate series")] = None,
     workers: Annotated[int, typer.Option(help="Waves scored in parallel (processes)")] = 2,
     scheme: Annotated[str, typer.Option(help="Inner weighting scheme (refit): path, factorial or centroid")] = "path",
-    sheet: Annotated[Optional[str], typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
-    map_file: Annotated[Optional[Path], typer.Option("--map", help="Column map file: survey column → item code")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet name or 0-based index (xlsx)")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Column map file: survey column → item code")] = None,
     missing: Annotated[str, typer.Option(help="Missing-data policy")] = "casewise",
-    missing_codes: Annotated[Optional[str], typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
-    reverse: Annotated[Optional[str], typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
-    scale: Annotated[Optional[str], typer.Option(help="Response scale override, e.g. 1-10")] = None,
-    weights: Annotated[Optional[str], typer.Option(help="Column of survey weights")] = None,
+    missing_codes: Annotated[str | None, typer.Option(help="Codes meaning 'no answer', e.g. 98,99")] = None,
+    reverse: Annotated[str | None, typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")] = None,
+    scale: Annotated[str | None, typer.Option(help="Response scale override, e.g. 1-10")] = None,
+    weights: Annotated[str | None, typer.Option(help="Column of survey weights")] = None,
 ) -> None:
     """Score many survey waves (refit or fixed weights), with trends and tested changes.
 

@@ -324,6 +324,10 @@ class PLSResults:
     case_weights: np.ndarray | None = field(default=None, repr=False)
     raw: BatchEstimate | None = field(default=None, repr=False)
 
+    def path_list(self) -> list[tuple[str, str, float]]:
+        """(source, target, estimate) in the model's path order."""
+        return [(p.source, p.target, float(self.paths[(p.source, p.target)])) for p in self.spec.paths]
+
     @property
     def effects(self) -> pd.DataFrame:
         """Direct, indirect and total effects: total = (I − B)⁻¹ − I for path matrix B."""

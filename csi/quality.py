@@ -115,8 +115,9 @@ def assess(res: PLSResults) -> Quality:
     blocks = {c.code: list(c.items) for c in spec.constructs}
     ht = htmt(res.item_corr, blocks)
     fl = res.construct_corr.copy()
-    for code in spec.codes:
-        fl.loc[code, code] = np.sqrt(reliability.loc[code, "ave"])
+    flv = fl.to_numpy(copy=True)
+    np.fill_diagonal(flv, np.sqrt(reliability["ave"].to_numpy()))
+    fl = pd.DataFrame(flv, index=fl.index, columns=fl.columns)
     fl = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
     ivif = {}
     for c in spec.constructs:

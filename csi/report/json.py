@@ -115,7 +115,7 @@ def to_dict(res: FitResults) -> dict[str, Any]:
             "f2": q.f2.get((s, t)),
             "vif": q.construct_vif.get((s, t)),
         }
-        for (s, t), est in pls.paths.items()
+        for s, t, est in pls.path_list()
     ]
     out["indicators"] = [
         {
@@ -172,7 +172,7 @@ def to_dict(res: FitResults) -> dict[str, Any]:
         from csi.ipma import to_json as ipma_json  # construct rows, each with its item-level rows
 
         out["ipma"] = ipma_json(res.ipma, getattr(res, "ipma_items", None)) if isinstance(res.ipma, pd.DataFrame) else res.ipma
-    if getattr(res, "groups", None) is not None:
+    if res.groups is not None:
         out["groups"] = res.groups.to_json()
     if res.tiers is not None:
         out["tiers"] = res.tiers.to_json() if hasattr(res.tiers, "to_json") else res.tiers

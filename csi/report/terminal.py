@@ -42,7 +42,8 @@ def render(res: FitResults, console: Console) -> None:
         if col is not None:
             t.add_column(col, justify="left" if col in ("construct", "label") else "right")
     for c in spec.constructs:
-        r = q.reliability.loc[c.code]
+        keys = ("alpha", "rho_a", "rho_c", "ave")
+        r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
         row = [c.code, c.label, _f(idx.index[c.code], 1)]
         if bi is not None:
             row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
@@ -54,7 +55,7 @@ def render(res: FitResults, console: Console) -> None:
     cols = ["path", "estimate"] + (["SE", "t", "p", str(ci_col)] if bp is not None else []) + ["f²"]
     for col in cols:
         t.add_column(col, justify="left" if col == "path" else "right")
-    for (a, b), v in pls.paths.items():
+    for a, b, v in pls.path_list():
         row = [f"{a} → {b}", _f(v)]
         if bp is not None:
             r = bp.loc[(a, b)]

@@ -417,9 +417,11 @@ class PLS:
         idx = pd.MultiIndex.from_arrays([[L.codes[b] for b in L.block], list(L.items)], names=["construct", "item"])
         w = est.weights[0]
         # scores: the items as the algorithm saw them times the weights
-        # standardized: items scaled by their SD (n − 1), so scores have unit sample variance
-        Xp = (X - m.mean) / m.sd if m.standardized else X - m.mean
-        scores = pd.DataFrame(Xp @ (w[:, None] * L.member), columns=codes)
+        # standardized: items scaled by their SD (n − 1), so scores have unit sample variance.
+        # Computed as X·(W/sd) − (x̄/sd)·W: one pass over X instead of building (X − x̄)/sd (n × p).
+        Wm = w[:, None] * L.member
+        Ws = Wm / m.sd[:, None] if m.standardized else Wm
+        scores = pd.DataFrame(X @ Ws - m.mean @ Ws, columns=codes)
         pm = pd.DataFrame(est.paths[0], index=codes, columns=codes)
         pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
         paths = pd.Series([pm.loc[s, t] for s, t in pidx], index=pidx, name="estimate")

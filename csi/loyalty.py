@@ -418,7 +418,7 @@ def compute_tiers(
         warns.append(f"tier shares rest on fewer than 30 respondents in segment(s) {', '.join(small)}; read them with care")
     for s in parsed:
         tier, sset, snotes = _assign(s, spec, survey, idx, w)
-        resp[s.text] = pd.Categorical.from_codes(tier, categories=list(s.tiers))
+        resp[s.text] = pd.Categorical.from_codes(tier, categories=pd.Index(list(s.tiers)))
         settings[s.text] = {"kind": s.kind, "tiers": list(s.tiers), **sset}
         notes += snotes
         for seg, col, lev, mask in segs:

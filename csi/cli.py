@@ -19,8 +19,9 @@ from csi.errors import CsiError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Customer-satisfaction-index models (SCSB, ACSI, ECSI) by PLS and CB-SEM.")
 models_app = typer.Typer(add_completion=False, invoke_without_command=True, help="List the built-in models, or show one.")
 app.add_typer(models_app, name="models")
-out = Console()
-err = Console(stderr=True)
+# Not on a terminal (logs, pipes) rich would wrap tables at 80 columns; give them room.
+out = Console() if sys.stdout.isatty() else Console(width=120)
+err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=120)
 
 
 def parse_list(text: str | None, none_word: str | None = None) -> tuple[str, ...]:

@@ -70,7 +70,7 @@ def render(res: FitResults, console: Console) -> None:
         bs = boot.settings
         console.print(
             f"Bootstrap: {bs.get('resamples_used')} of {bs.get('resamples')} resamples used "
-            f"({bs.get('resamples_failed')} failed), {bs.get('ci')} {bs.get('level')} intervals, seed {bs.get('seed')}"
+            f"({bs.get('resamples_failed')} failed), {float(bs.get('level', 0.95)):.0%} {bs.get('ci')} intervals, seed {bs.get('seed')}"
         )
     else:
         console.print("Bootstrap: off (--boot 0): no standard errors, p-values or intervals")

@@ -476,7 +476,13 @@ def _read(job: WaveJob) -> SurveyData:
     if job.wave.sheet is not None:
         opts["sheet"] = job.wave.sheet
     groups = (job.segments,) if job.segments else ()
-    return read_survey(job.wave.path, job.spec, groups=groups, **opts)
+    try:
+        return read_survey(job.wave.path, job.spec, groups=groups, **opts)
+    except DataError as exc:
+        # the survey reader knows the segment column as a group; name the option the user typed
+        if job.segments and f"--group {job.segments}:" in str(exc):
+            raise DataError(str(exc).replace(f"--group {job.segments}:", f"--segments {job.segments}:")) from None
+        raise
 
 
 def _units(job: WaveJob, survey: SurveyData) -> list[tuple[tuple[str, str] | None, SurveyData]]:

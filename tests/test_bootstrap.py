@@ -515,7 +515,7 @@ def test_results_json_and_terminal_carry_the_bootstrap(mobi, tmp_path):
     w = d["bootstrap"]["weights"][0]
     assert (w["construct"], w["item"], w["std_error"]) == ("IMAG", "IMAG1", fit.bootstrap.stats("weights").iloc[0].std_error)
     text = fit.summary()
-    assert "Bootstrap: 300 of 300 resamples used (0 failed), bca 0.95 intervals, seed 4" in text
+    assert "Bootstrap: 300 of 300 resamples used (0 failed), 95% bca intervals, seed 4" in text
     assert "95% CI (BCa)" in text
 
 

@@ -117,7 +117,8 @@ def test_lavaan_script_fits_the_model_csi_fits(spec):
 # ---------------------------------------------------------------------------------------
 # lavaan 0.6.14, ML, synthetic ECSI data (n = 2000)
 # ---------------------------------------------------------------------------------------
-# Both sides optimize to ~1e-10 in F; estimates then agree to ~1e-6 (the issue asks for 2e-3).
+# Both sides optimize to ~1e-10 in F; estimates then agree to ~1e-6 and standard errors to ~2e-6
+# relative (the issue asks for 2e-3); SE tolerances are 2e-5 relative, z 1e-4 (a small z amplifies).
 FIT_TOL = {  # absolute tolerances per measure
     "chi2": ("chisq", 1e-5), "df": ("df", 0), "p_value": ("pvalue", 1e-8), "cfi": ("cfi", 1e-8),
     "tli": ("tli", 1e-8), "rmsea": ("rmsea", 1e-8), "srmr": ("srmr", 1e-6), "loglik": ("logl", 1e-5),
@@ -152,7 +153,7 @@ def test_synthetic_every_estimate_and_se_matches_lavaan(syn):
         lav = lav_row(ref, key)
         assert row["estimate"] == pytest.approx(lav["est"], abs=5e-6), key
         if row["free"]:
-            assert row["std_error"] == pytest.approx(lav["se"], rel=1e-4), key
+            assert row["std_error"] == pytest.approx(lav["se"], rel=2e-5), key
             assert row["z"] == pytest.approx(lav["z"], rel=1e-4), key
 
 
@@ -162,7 +163,7 @@ def test_synthetic_standardized_estimates_and_delta_ses_match_lavaan(syn):
         lav = lav_row(ref, key)
         assert row["estimate"] == pytest.approx(lav["est.std"], abs=2e-6), key
         if lav["std.se"] > 0:
-            assert row["std_error"] == pytest.approx(lav["std.se"], rel=1e-4), key
+            assert row["std_error"] == pytest.approx(lav["std.se"], rel=2e-5), key
 
 
 def test_synthetic_r2_matches_lavaan(syn, spec):
@@ -186,7 +187,7 @@ def test_other_estimators_match_lavaan(spec, synthetic, estimator, name):
         lav = lav_row(ref, key)
         assert row["estimate"] == pytest.approx(lav["est"], abs=5e-6), key
         if row["free"]:
-            assert row["std_error"] == pytest.approx(lav["se"], rel=1e-4), key
+            assert row["std_error"] == pytest.approx(lav["se"], rel=2e-5), key
         assert res.standardized.loc[key, "estimate"] == pytest.approx(lav["est.std"], abs=2e-6), key
     for ours, theirs, tol in (("chi2", "chisq", 1e-5), ("baseline_chi2", "baseline.chisq", 1e-5), ("cfi", "cfi", 1e-8),
                               ("tli", "tli", 1e-8), ("rmsea", "rmsea", 1e-8), ("srmr", "srmr", 1e-6)):
@@ -362,9 +363,10 @@ def test_inadmissible_warnings_name_parameter_value_and_advice(inad):
     assert f"disturbance variance of CUSL is negative ({psi:.4g})" in msgs["heywood"]
     assert f"CUSA → CUSL is {inad.std_paths[('CUSA', 'CUSL')]:.4f}" in msgs["std_beyond_1"]
     assert f"R² of CUSL: {inad.r2['CUSL']:.4f}" in msgs["implausible_r2"]
-    for cat, m in inad.warning_items:
-        if m in msgs.values():
-            assert cat is ImproperSolutionWarning and "PLS is the usual estimator for index models" in m
+    warned = [(cat, m) for cat, m in inad.warning_items if m in msgs.values()]
+    assert len(warned) == len(msgs) == 4  # every admissibility problem reaches the warnings
+    for cat, m in warned:
+        assert cat is ImproperSolutionWarning and "PLS is the usual estimator for index models" in m
 
 
 def test_mobi_matches_lavaan_but_is_not_admissible(mobi_fit, spec):
@@ -418,6 +420,9 @@ def test_results_json_fit_block_and_settings(tmp_path, wide, synthetic):
     assert d["fit"]["chi2"] == pytest.approx(lavaan_fit("synthetic_ml")["chisq"], abs=1e-5)
     std = {(p["from"], p["to"]): p["std_estimate"] for p in d["paths"]}
     assert std == pytest.approx(res.cbsem.std_paths, abs=0)
+    ref, lvn = lavaan_est("synthetic_ml"), cbsem.latent_names(wide)
+    for (s, t), v in std.items():  # the JSON carries lavaan's std.all
+        assert v == pytest.approx(ref.loc[(lvn[t], "~", lvn[s]), "est.std"], abs=2e-6), (s, t)
     cb = d["settings"]["cbsem"]
     assert "PLS fit" in cb["indices"] and "no pairwise deletion" in cb["missing"] and cb["estimator"] == "ML"
     assert d["cbsem"]["indices"] == cb["indices"]
@@ -610,11 +615,22 @@ def test_non_convergence_is_a_named_convergence_warning(spec, synthetic, monkeyp
 PLS_ADVICE_TEXT = "PLS is the usual estimator for index models"
 
 
-def test_terminal_flags_hu_bentler_failures_on_mobi(tmp_path):
+def test_terminal_flags_hu_bentler_failures_on_mobi(tmp_path, spec):
+    """The printed fit measures are lavaan's (to the 3 decimals shown) and the '!' flags follow
+    from lavaan's values and the Hu & Bentler cut-offs; the flagged standardized path is lavaan's
+    within the flat-likelihood tolerance of test_mobi_matches_lavaan_but_is_not_admissible."""
+    fm = lavaan_fit("mobi_ml")
+    assert fm["cfi"] < 0.95 and fm["tli"] < 0.95 and fm["rmsea"] > 0.06 and fm["srmr"] <= 0.08
     r = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--method", "cbsem", "--boot", "0", "--tiers", "none",
                             "--out", str(tmp_path)], terminal_width=160)
     assert r.exit_code == 0, r.output
     lines = {x.split("│")[1].strip(): x for x in r.output.splitlines() if x.count("│") >= 3}
-    assert "0.877 !" in lines["CFI"] and "0.859 !" in lines["TLI"] and "[0.067, 0.082] !" in lines["RMSEA [90% CI]"]
-    assert "!" not in lines["SRMR"].split("│")[2]  # 0.056 meets ≤ 0.08
-    assert "CB-SEM standardized path CUSA → CUSL is 3.2697, beyond ±1" in " ".join(r.output.split())
+    assert f"{fm['cfi']:.3f} !" in lines["CFI"] and f"{fm['tli']:.3f} !" in lines["TLI"]
+    rmsea = f"{fm['rmsea']:.3f} [{fm['rmsea.ci.lower']:.3f}, {fm['rmsea.ci.upper']:.3f}] !"
+    assert rmsea in lines["RMSEA [90% CI]"], lines["RMSEA [90% CI]"]
+    srmr = lines["SRMR"].split("│")[2]
+    assert f"{fm['srmr']:.3f}" in srmr and "!" not in srmr  # meets ≤ 0.08
+    m = re.search(r"CB-SEM standardized path CUSA → CUSL is (-?\d+\.\d{4}), beyond ±1", " ".join(r.output.split()))
+    assert m, r.output
+    lav = float(lavaan_est("mobi_ml")["est.std"][(cbsem.latent_names(spec)["CUSL"], "~", cbsem.latent_names(spec)["CUSA"])])
+    assert abs(lav) > 1 and float(m.group(1)) == pytest.approx(lav, abs=5e-3)

@@ -76,10 +76,53 @@ def test_results_xlsx_has_tables_and_settings(mobi_out):
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
 
 
+def test_results_xlsx_numbers_match_seminr(mobi_out, mobi):
+    """The workbook's numbers are SEMinR's (estimates) and pandas' (item means and SDs)."""
+    out, _ = mobi_out
+    book = pd.read_excel(out / "results.xlsx", sheet_name=None, engine="openpyxl")
+    con = book["constructs"].set_index("name")
+    ref_idx = pd.read_csv(SEMINR / "ecsi_mobi_index_acsi_formula.csv", index_col=0)["index"]
+    np.testing.assert_allclose(con.loc[ref_idx.index, "index"], ref_idx, rtol=0, atol=1e-6)
+    rel = pd.read_csv(SEMINR / "ecsi_mobi_reliability.csv", index_col=0)
+    for ours, theirs in (("alpha", "alpha"), ("rho_a", "rhoA"), ("rho_c", "rhoC"), ("ave", "AVE")):
+        np.testing.assert_allclose(con.loc[rel.index, ours], rel[theirs], rtol=0, atol=1e-6, err_msg=ours)
+    r2 = pd.read_csv(SEMINR / "ecsi_mobi_paths_r2.csv", index_col=0)
+    np.testing.assert_allclose(con.loc[r2.columns, "r2"], r2.loc["R^2"].astype(float), rtol=0, atol=1e-6)
+    ref_paths = pd.read_csv(SEMINR / "ecsi_mobi_paths.csv", index_col=0)
+    paths = book["paths"]
+    assert len(paths) == 12
+    np.testing.assert_allclose(paths.estimate, [ref_paths.loc[a, b] for a, b in zip(paths["from"], paths["to"], strict=True)],
+                               rtol=0, atol=1e-6)
+    outer = pd.read_csv(SEMINR / "ecsi_mobi_outer.csv").set_index("indicator")
+    ind = book["indicators"].set_index("name").loc[outer.index]
+    np.testing.assert_allclose(ind.weight, outer.weight, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ind.loading, outer.loading, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(ind["mean"], mobi[outer.index].mean(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ind.sd, mobi[outer.index].std(ddof=1), rtol=0, atol=1e-12)
+    ref_htmt = pd.read_csv(SEMINR / "ecsi_mobi_htmt.csv", index_col=0)
+    ht = book["htmt"].set_index("construct")
+    pairs = [(a, b) for a in ref_htmt.index for b in ref_htmt.columns if not np.isnan(ref_htmt.loc[a, b])]
+    assert len(pairs) == 21
+    np.testing.assert_allclose([ht.loc[a, b] for a, b in pairs], [ref_htmt.loc[a, b] for a, b in pairs], rtol=0, atol=1e-6)
+
+
 def test_terminal_summary_mentions_quality_flags(mobi_out):
+    """The printed index, HTMT warnings and reliability flag are SEMinR's numbers as displayed."""
     _, output = mobi_out
-    assert "CUSA" in output and "72.5" in output
-    assert "HTMT" in output and "warning" in output  # mobi has HTMT > 0.9 and weak CUEX reliability
+    lines = output.splitlines()
+    ref_idx = pd.read_csv(SEMINR / "ecsi_mobi_index_acsi_formula.csv", index_col=0)["index"]
+    cusa = next(x for x in lines if x.startswith("│ CUSA ") and "Customer satisfaction" in x)
+    assert cusa.split("│")[3].strip() == f"{ref_idx['CUSA']:.1f}", cusa
+    # every SEMinR HTMT pair at or above 0.90 (and only those) is warned about, with its value
+    ref_htmt = pd.read_csv(SEMINR / "ecsi_mobi_htmt.csv", index_col=0)
+    high = [(a, b, v) for a in ref_htmt.index for b, v in ref_htmt.loc[a].items() if v >= 0.90]
+    assert len(high) == 4  # mobi: PERQ–IMAG, CUSA–IMAG, CUSA–PERQ, CUSL–CUSA
+    htmt_warnings = [x for x in lines if x.startswith("warning: HTMT")]
+    assert sorted(htmt_warnings) == sorted(f"warning: HTMT {a}–{b} = {v:.3f} ≥ 0.90: discriminant validity not established"
+                                           for a, b, v in high)
+    alpha = float(pd.read_csv(SEMINR / "ecsi_mobi_reliability.csv", index_col=0)["alpha"]["CUEX"])
+    cuex = next(x for x in lines if x.startswith("warning: construct CUEX:"))
+    assert f"alpha {alpha:.3f} < 0.7" in cuex, cuex
 
 
 def test_quality_warnings_reach_results(mobi_out):
@@ -108,8 +151,8 @@ def test_no_standardize_and_scheme_recorded(tmp_path):
 def test_bad_scheme_is_a_clear_error(tmp_path):
     out = tmp_path / "o"
     result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--scheme", "magic", "--out", str(out)])
-    assert result.exit_code == 2
-    assert "scheme should be one of centroid, factorial, path; got 'magic'" in result.output
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output == "error: scheme should be one of centroid, factorial, path; got 'magic'\n"
     assert "Traceback" not in result.output
     assert not (out / "results.json").exists()
 
@@ -117,8 +160,8 @@ def test_bad_scheme_is_a_clear_error(tmp_path):
 def test_bad_model_is_a_clear_error(tmp_path):
     out = tmp_path / "o"
     result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--model", "nope", "--out", str(out)])
-    assert result.exit_code == 2
-    assert "--model should be one of" in result.output
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output == "error: --model should be one of acsi, ecsi, scsb or a path to a YAML file; got 'nope'\n"
     assert not out.exists() or not any(out.iterdir())
 
 
@@ -127,8 +170,9 @@ def test_missing_items_named(tmp_path):
     path = tmp_path / "s.csv"
     df.to_csv(path, index=False)
     result = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 2
-    assert "CUSA2" in result.output and "PERQ7" in result.output
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output == f"error: {path}: missing item column(s) PERQ7, CUSA2\n"  # one message, model order
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
 def test_column_map(tmp_path):

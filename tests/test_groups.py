@@ -93,18 +93,23 @@ def test_min_group_size_rule():
 def test_group_fits_equal_pls_on_subsets(planted):
     sv, gc = planted
     g = sv.segments.g.to_numpy()
+    separate = {}
     for lab in ("A", "B"):
         items = sv.items[g == lab].reset_index(drop=True)
         ref = PLS(SPEC).fit(items)
         ref_idx = compute_indices(ref, items)
+        separate[lab] = {"path": {f"{a} -> {b}": v for (a, b), v in zip(ref.paths.index.tolist(), ref.paths.to_numpy(), strict=True)}, "index": dict(ref_idx.index)}
         got = gc.paths[gc.paths.level == lab].set_index(["from", "to"]).estimate
         assert max(abs(got[k] - ref.paths[k]) for k in ref.paths.index) < 1e-12
         gi = gc.indices[gc.indices.level == lab].set_index("construct")["index"]
         assert max(abs(gi[c] - ref_idx.index[c]) for c in SPEC.codes) < 1e-12
     # the batched observed differences equal the differences of the separate fits
     d = gc.differences
+    assert set(d.kind) == {"path", "index"} and len(d) == len(SPEC.paths) + len(SPEC.codes)
     for r in d.itertuples():
-        assert abs(r.difference - (r.estimate_a - r.estimate_b)) < 1e-10
+        a, b = separate[r.group_a][r.kind][r.name], separate[r.group_b][r.kind][r.name]
+        assert abs(r.estimate_a - a) < 1e-10 and abs(r.estimate_b - b) < 1e-10, (r.kind, r.name)
+        assert abs(r.difference - (a - b)) < 1e-10, (r.kind, r.name)
 
 
 def test_planted_path_difference_is_detected(planted):

@@ -58,9 +58,13 @@ def independent(mobi):
     return nw, S, pd.DataFrame(total, index=CODES, columns=CODES)
 
 
-def test_issue_importance_figures(fit):
+def test_issue_importance_figures(fit, independent):
+    """The quoted figures (3 decimals) are confirmed by the independent OLS computation first,
+    so they are not merely csi's own output pasted back."""
+    _, _, total = independent
     got = fit.ipma.set_index("construct").importance
     for code, v in ISSUE_IMPORTANCE.items():
+        assert abs(total.loc[code, "CUSL"] - v) < 5e-4, (code, total.loc[code, "CUSL"], v)
         assert abs(got[code] - v) < 5e-4, (code, got[code], v)  # the issue quotes 3 decimals
 
 
@@ -141,6 +145,14 @@ def test_bad_target_names_the_choices(fit):
         ipma(fit.pls, fit.indices, target="LOYALTY")
 
 
-def test_ipma_items_direct_call(fit):
-    df = ipma_items(fit.pls, fit.indices, fit.ipma)
-    pd.testing.assert_frame_equal(df, fit.ipma_items)
+def test_ipma_items_direct_call_for_another_target(fit, independent, mobi):
+    """ipma_items called directly on a CUSA map: item importance = normalized weight × the
+    construct's OLS total effect on CUSA, item performance = the item's 0–100 mean."""
+    nw, _, total = independent
+    con = ipma(fit.pls, fit.indices, target="CUSA")
+    df = ipma_items(fit.pls, fit.indices, con)
+    assert set(df.construct) == {"IMAG", "CUEX", "PERQ", "PERV"}
+    assert len(df) == sum(len(nw[c]) for c in set(df.construct))
+    for r in df.itertuples():
+        assert abs(r.importance - nw[r.construct][r.item] * total.loc[r.construct, "CUSA"]) < 1e-6, (r.construct, r.item)
+        assert abs(r.performance - (mobi[r.item].mean() - 1) / 9 * 100) < 1e-9, r.item

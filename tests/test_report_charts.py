@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-import math
 import warnings
 from pathlib import Path
 
@@ -178,11 +177,23 @@ def test_layout_keeps_arrows_out_of_other_boxes(model):
 
 
 def test_layout_is_deterministic():
+    """Same layout twice in this process and in a fresh interpreter with another hash seed
+    (set/dict ordering of strings changes with PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
     from csi.spec import load_model
 
     spec = load_model("ecsi")
     edges = [(p.source, p.target) for p in spec.paths]
-    assert ch.layout(spec.codes, edges, aspect=1.5) == ch.layout(spec.codes, edges, aspect=1.5)
+    here = ch.layout(spec.codes, edges, aspect=1.5)
+    assert here == ch.layout(spec.codes, edges, aspect=1.5)
+    code = ("from csi.report import charts as ch; from csi.spec import load_model; s = load_model('ecsi'); "
+            "print(repr(ch.layout(s.codes, [(p.source, p.target) for p in s.paths], aspect=1.5)))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345" if os.environ.get("PYTHONHASHSEED") != "12345" else "54321"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
+    assert proc.stdout.strip() == repr(here)
 
 
 def test_layers_are_longest_paths():
@@ -446,7 +457,7 @@ def test_wave_charts_draw_the_indices_and_mark_significant_changes():
     np.testing.assert_allclose(_first(seg.figure, "segment:region: North").get_ydata(), [71.0, 74.5, 74.0], atol=1e-12)
     assert "highest North (74.0), lowest South (72.0)" in seg.title
     for c in charts.values():
-        assert tuple(c.figure.get_size_inches()) == pytest.approx(ch.SLIDE_SIZE)
+        assert tuple(c.figure.get_size_inches()) == pytest.approx(ch.SLIDE_SIZE, abs=1e-9)
 
 
 def test_wave_charts_of_a_real_csi_score_run(tmp_path):
@@ -472,10 +483,20 @@ def test_rendering_is_byte_reproducible():
         assert ch.render_bytes(c, fmt, dpi=30) == ch.render_bytes(c, fmt, dpi=30), fmt
 
 
+def sample_counts() -> tuple[int, int]:
+    """Rows read and complete ECSI rows of the bundled sample, counted with pandas."""
+    from csi.spec import load_model
+
+    raw = survey("sample")
+    return len(raw), int(raw[list(load_model("ecsi").items)].notna().all(axis=1).sum())
+
+
 def test_footnote_states_settings():
     d = boot_dict()
     foot = ch.footnote(d)
-    assert "n = 588 of 600 (casewise)" in foot
+    n_read, n_complete = sample_counts()
+    assert n_complete < n_read  # the sample has incomplete rows: casewise deletion shows
+    assert f"n = {n_complete} of {n_read} (casewise)" in foot
     assert "bootstrap 60 resamples, percentile 95% intervals, seed 3" in foot
     assert "sample_survey.xlsx" in foot
-    assert math.isfinite(d["n_obs"])
+    assert d["n_obs"] == n_complete

@@ -177,13 +177,25 @@ def test_value_labels_only_on_segments(files, spec):
     assert s.items.dtypes.eq(float).all()
 
 
-def test_openpyxl_fallback_reads_the_same(files, spec, monkeypatch):
+def test_openpyxl_fallback_reads_the_same(files, spec, frame, monkeypatch):
     import csi.survey as sv
 
     def broken(*a, **k):
         raise RuntimeError("calamine unavailable")
 
+    calls: list[str] = []
+    openpyxl_rows = sv._openpyxl_rows
+
+    def spy(*a, **k):
+        calls.append("openpyxl")
+        return openpyxl_rows(*a, **k)
+
+    monkeypatch.setattr(sv, "_openpyxl_rows", spy)
     direct = read_survey(files["xlsx"], spec, sheet="responses")
+    assert calls == []  # calamine read it
     monkeypatch.setattr(sv, "_calamine_rows", broken)
     fallback = read_survey(files["xlsx"], spec, sheet="responses")
+    assert calls == ["openpyxl"]  # the fallback really ran
     pd.testing.assert_frame_equal(direct.items, fallback.items)
+    pd.testing.assert_frame_equal(fallback.items, frame.loc[frame[list(spec.items)].notna().all(axis=1), list(spec.items)]
+                                  .reset_index(drop=True).astype(float))

@@ -414,7 +414,8 @@ def test_all_waves_bad_is_one_user_error(tmp_path):
 
 def test_refit_and_weights_from_exclude_each_other(waves, tmp_path):
     result = runner.invoke(app, ["score", str(waves[0]), "--refit", "--weights-from", str(tmp_path / "r.json")])
-    assert result.exit_code == 2 and "exclude each other" in result.output
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.output.startswith("error: --refit and --weights-from exclude each other") and result.output.count("\n") == 1
 
 
 # --- segments and series ----------------------------------------------------------------------

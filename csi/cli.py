@@ -6,6 +6,7 @@ no traceback).  Any other exception keeps its traceback: it is a bug.
 
 from __future__ import annotations
 
+import gc
 import sys
 import warnings
 from pathlib import Path
@@ -102,8 +103,9 @@ def fit(
                 groups=tuple(group or ()), tiers=None if tiers is None else parse_list(tiers, none_word="none"),
                 ipma_target=ipma_target, permutations=permutations, min_group_size=min_group_size, progress=out.is_terminal,
             )
-        jsonw.write_json(res, out_dir / "results.json")
-        excel.write_fit(res, out_dir / "results.xlsx")
+        data = jsonw.to_dict(res)  # built once for both files
+        jsonw.write_json(data, out_dir / "results.json")
+        excel.write_fit(res, out_dir / "results.xlsx", data=data)
         if report:  # drawn from the results.json just written: renderers read results only
             from csi.report.pack import build_report
 
@@ -249,6 +251,10 @@ def models_show(name: Annotated[str, typer.Argument(help="scsb, acsi, ecsi or a 
 
 
 def main() -> None:
+    # The modules imported so far (pandas, numpy, typer, …) live until the process exits: moving
+    # their objects out of the collector's reach spares every full collection and the final one
+    # at exit from walking them again (about 0.1 s of a `csi fit`).
+    gc.freeze()
     try:
         app()
     except KeyboardInterrupt:

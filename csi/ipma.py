@@ -49,7 +49,11 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
     if t not in spec.codes:
         raise CsiError(f"--ipma-target should be one of {', '.join(spec.codes)}; got {t!r}")
     total = res.total_effects[t]
-    sd = idx.respondent.std(ddof=1) if res.case_weights is None else _wsd(idx.respondent, res.case_weights)
+    if res.case_weights is None:
+        # column by column: the numbers of respondent.std(), without its two n × K temporaries
+        sd = pd.Series({c: idx.respondent[c].std(ddof=1) for c in idx.respondent.columns})
+    else:
+        sd = _wsd(idx.respondent, res.case_weights)
     rows = []
     for k in spec.codes:
         if k == t or total[k] == 0:

@@ -427,13 +427,16 @@ def compute_tiers(
             tot = float(v.sum())
             ne = float(tot**2 / np.sum(v**2)) if n and tot > 0 else 0.0
             everyone = n == len(tier)
-            t_seg = tier if everyone else tier[mask]
+            # bincount converts its indices to intp on every call: once here, not 2 + K times
+            t_seg = (tier if everyone else tier[mask]).astype(np.intp)
             sc_seg = scores if everyone else scores[mask]
             # per-tier counts, weight sums and weighted score sums in one pass each (bincount)
             T = len(s.tiers)
             counts = np.bincount(t_seg, minlength=T)
             wsums = np.bincount(t_seg, weights=v, minlength=T)
-            ssums = np.stack([np.bincount(t_seg, weights=v * sc_seg[:, k], minlength=T) for k in range(len(codes))], axis=1)
+            # unweighted, v is all ones and v·x is x exactly: skip the n-sized products
+            ssums = np.stack([np.bincount(t_seg, weights=sc_seg[:, k] if w is None else v * sc_seg[:, k], minlength=T)
+                              for k in range(len(codes))], axis=1)
             shares: dict[str, float] = {}
             for k_t, t in enumerate(s.tiers):
                 c = int(counts[k_t])

@@ -94,6 +94,7 @@ def write_workbook(
                 cell.fill = header_fill
                 cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             fmt = formats.get(name, {})
+            widest = [len(c) for c in cols]  # column widths fit the header and the first 200 rows
             for i, row in enumerate(frame.itertuples(index=False), start=2):
                 for j, v in enumerate(row, start=1):
                     cell = ws.cell(row=i, column=j)
@@ -103,9 +104,10 @@ def write_workbook(
                         cell.data_type = "s"  # never a formula, whatever the text starts with
                     elif isinstance(val, float):
                         cell.number_format = fmt.get(cols[j - 1], COLUMN_FORMATS.get(cols[j - 1], NUMBER_FORMAT))
-            for j, c in enumerate(cols, start=1):
-                values = [len(c)] + [len(str(_cell_value(v) or "")) for v in frame.iloc[:200, j - 1]]
-                ws.column_dimensions[get_column_letter(j)].width = min(max(10, max(values) + 2), 60)
+                    if i <= 201:
+                        widest[j - 1] = max(widest[j - 1], len(str(val or "")))
+            for j, w in enumerate(widest, start=1):
+                ws.column_dimensions[get_column_letter(j)].width = min(max(10, w + 2), 60)
             ws.freeze_panes = "B2" if len(cols) > 1 else "A2"
             if len(frame) and cols and name != "settings":
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"  # sortable/filterable tables
@@ -137,11 +139,14 @@ def _flat(v: Any) -> Any:
     return v
 
 
-def fit_tables(res: FitResults) -> dict[str, pd.DataFrame]:
-    """The tables of a fit, as written to results.xlsx (read from results.json's dict)."""
+def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of a fit, as written to results.xlsx (read from results.json's dict).
+
+    ``data`` is that dict when the caller already has it (``csi fit`` writes both files).
+    """
     from csi.report.json import to_dict
 
-    return tables_from_dict(to_dict(res), res)
+    return tables_from_dict(to_dict(res) if data is None else data, res)
 
 
 def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str) -> pd.DataFrame:
@@ -232,9 +237,10 @@ def _split_ci(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def write_fit(res: FitResults, path: str | Path) -> Path:
+def write_fit(res: FitResults, path: str | Path, data: Mapping[str, Any] | None = None) -> Path:
+    """results.xlsx; ``data`` is results.json's dict of ``res`` if already built (see :func:`fit_tables`)."""
     return write_workbook(
-        fit_tables(res),
+        fit_tables(res, data),
         path,
         settings=res.settings,
         formats={"constructs": {"index": INDEX_FORMAT, "index_ci_lo": INDEX_FORMAT, "index_ci_hi": INDEX_FORMAT}, **FIT_FORMATS},

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csi import __version__
-from csi.errors import ConvergenceWarning, CsiError, CsiWarning, QualityWarning
+from csi.errors import ConvergenceWarning, CsiWarning, QualityWarning, check_choice
 from csi.indices import Indices
 from csi.indices import compute as compute_indices
 from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, check_criterion, check_scheme
@@ -109,8 +109,7 @@ def fit(
     boot = 5000 if boot is None else boot  # csi.bootstrap.DEFAULT_RESAMPLES
     scheme = check_scheme(scheme)
     criterion = check_criterion(criterion)
-    if method not in METHODS:
-        raise CsiError(f"--method should be one of {', '.join(METHODS)}; got {method!r}")
+    method = check_choice(method, METHODS, "--method")
     opts: dict[str, Any] = {"missing_codes": missing_codes, "reverse": tuple(reverse), "scale": scale, "weights": weights}
     opts = {k: v for k, v in opts.items() if v not in (None, ())}
     if isinstance(data, SurveyData):

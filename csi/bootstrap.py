@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.errors import CsiError
+from csi.errors import CsiError, check_choice
 from csi.pls import Layout, PLSResults, estimate
 from csi.survey import SurveyData
 
@@ -647,9 +647,7 @@ def bootstrap_fit(
         resamples = indices.shape[0]
     resamples = _check_int(resamples, "--boot", 1)
     seed = _check_int(seed, "--seed", 0)
-    ci_key = str(ci).lower()
-    if ci_key not in CI_METHODS:
-        raise CsiError(f"--ci should be one of {', '.join(CI_METHODS)}; got {ci!r}")
+    ci_key = check_choice(ci, CI_METHODS, "--ci")
     level = _check_level(level)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = min(2, cpus) if workers is None else _check_int(workers, "workers", 1)

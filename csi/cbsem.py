@@ -114,6 +114,7 @@ from csi.errors import (
     EstimationError,
     ImproperSolutionWarning,
     QualityWarning,
+    check_choice,
 )
 from csi.spec import ModelSpec
 from csi.survey import SurveyData
@@ -155,10 +156,7 @@ CHECKS: dict[str, str] = {
 
 
 def check_estimator(estimator: str) -> str:
-    key = str(estimator).upper()
-    if key not in ESTIMATORS:
-        raise CsiError(f"--estimator should be one of {', '.join(ESTIMATORS)}; got {estimator!r}")
-    return key
+    return check_choice(estimator, ESTIMATORS, "--estimator", upper=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,9 +7,24 @@ Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class CsiError(Exception):
     """A problem with what the user gave us: one clear message, exit code 2."""
+
+
+def check_choice(value: object, options: Iterable[str], what: str, upper: bool = False) -> str:
+    """``value`` as a registry key (case-folded), or a CsiError listing the keys in the given order.
+
+    ``check_choice("magic", sorted(SCHEMES), "scheme")`` →
+    ``scheme should be one of centroid, factorial, path; got 'magic'``.
+    """
+    opts = list(options)
+    key = str(value).upper() if upper else str(value).lower()
+    if key not in opts:
+        raise CsiError(f"{what} should be one of {', '.join(opts)}; got {value!r}")
+    return key
 
 
 class SpecError(CsiError):

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.errors import CsiError, EstimationError
+from csi.errors import CsiError, EstimationError, check_choice
 from csi.spec import ModelSpec
 
 SCHEMES: dict[str, str] = {
@@ -55,17 +55,11 @@ CRITERIA: dict[str, str] = {
 
 
 def check_criterion(criterion: str) -> str:
-    key = str(criterion).lower()
-    if key not in CRITERIA:
-        raise CsiError(f"convergence criterion should be one of {', '.join(sorted(CRITERIA))}; got {criterion!r}")
-    return key
+    return check_choice(criterion, sorted(CRITERIA), "convergence criterion")
 
 
 def check_scheme(scheme: str) -> str:
-    key = str(scheme).lower()
-    if key not in SCHEMES:
-        raise CsiError(f"scheme should be one of {', '.join(sorted(SCHEMES))}; got {scheme!r}")
-    return key
+    return check_choice(scheme, sorted(SCHEMES), "scheme")
 
 
 @dataclass(frozen=True)

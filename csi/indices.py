@@ -75,7 +75,7 @@ def score(
     n = len(items)
     R = np.empty((n, len(codes)), order="F")
     scratch = np.empty(n * max((len(wk) for wk in blocks.values()), default=0))
-    with one_blas_thread():
+    with one_blas_thread(n):
         for j, wk in enumerate(blocks.values()):
             x = items.loc[:, list(wk.index)].to_numpy(dtype=float)  # a view when the items are adjacent
             # laid out as numpy lays out x − lo (the order of x's strides), so the product is unchanged

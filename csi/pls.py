@@ -31,6 +31,7 @@ see ``tests/test_pls_reference.py``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -394,7 +395,7 @@ class PLS:
             weights = np.asarray(weights, dtype=float)
             if weights.shape != (n,) or not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
                 raise EstimationError("survey weights should be one finite non-negative number per respondent, not all zero")
-        with one_blas_thread():
+        with one_blas_thread(n):
             m = moments(X, self.standardize, weights)
         const = [L.items[i] for i in np.flatnonzero(~(m.sd > 0))]
         if const:
@@ -419,7 +420,7 @@ class PLS:
         Wm = w[:, None] * L.member
         Ws = Wm / m.sd[:, None] if m.standardized else Wm
         # in place and wrapped without a copy: two n × K temporaries fewer, the same numbers
-        with one_blas_thread():
+        with one_blas_thread(X.shape[0]):
             sc = X @ Ws
         sc -= m.mean @ Ws
         scores = pd.DataFrame(sc, columns=codes, copy=False)
@@ -459,13 +460,20 @@ class PLS:
         )
 
 
-def one_blas_thread() -> Any:
-    """Run the n-row products (n × p by p × K) on one BLAS thread.
+ONE_THREAD_ROWS = 50_000
+
+
+def one_blas_thread(n: int) -> Any:
+    """Run the n-row products (n × p by p × K) on one BLAS thread when ``n`` is large.
 
     OpenBLAS splits such a tall, thin product over its threads, which helps little and, when
     the cores are busy, made ``X @ W`` on 10⁶ respondents 7× slower (0.37 s against 0.05 s).
     The split is over rows, so every element is computed the same way: the result is identical.
+    Below ``ONE_THREAD_ROWS`` rows the products take microseconds and threadpoolctl's own cost
+    (a few ms per call, it inspects the loaded libraries) would dominate, so nothing is changed.
     """
+    if n < ONE_THREAD_ROWS:
+        return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")

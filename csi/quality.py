@@ -74,21 +74,24 @@ def rho_a(w: np.ndarray, R: np.ndarray) -> float:
 
 def htmt(item_corr: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
     codes = list(blocks)
-    out = pd.DataFrame(np.nan, index=codes, columns=codes)
+    # one positional lookup, then numpy: per-pair .loc lookups dominated bootstrapped fits
+    A = np.abs(item_corr.to_numpy())
+    pos = {name: k for k, name in enumerate(item_corr.index)}
+    idx = [np.array([pos[i] for i in blocks[c]]) for c in codes]
 
-    def mono(items: list[str]) -> float:
-        if len(items) == 1:
+    def mono(ix: np.ndarray) -> float:
+        if len(ix) == 1:
             return 1.0
-        C = item_corr.loc[items, items].to_numpy()
-        return float(np.abs(C[np.triu_indices(len(items), 1)]).mean())
+        C = A[np.ix_(ix, ix)]
+        return float(C[np.triu_indices(len(ix), 1)].mean())
 
-    monos = {c: mono(blocks[c]) for c in codes}
+    monos = [mono(ix) for ix in idx]
+    out = np.full((len(codes), len(codes)), np.nan)
     for a in range(len(codes)):
         for b in range(a):
-            ca, cb = codes[a], codes[b]
-            hetero = float(np.abs(item_corr.loc[blocks[ca], blocks[cb]].to_numpy()).mean())
-            out.loc[ca, cb] = hetero / np.sqrt(monos[ca] * monos[cb])
-    return out
+            hetero = float(A[np.ix_(idx[a], idx[b])].mean())
+            out[a, b] = hetero / np.sqrt(monos[a] * monos[b])
+    return pd.DataFrame(out, index=codes, columns=codes)
 
 
 def _r2_of(R: np.ndarray, preds: list[int], j: int) -> float:

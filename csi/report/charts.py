@@ -1396,26 +1396,26 @@ def score_charts(s: Mapping[str, Any]) -> list[Chart]:
         return [c for c in (wave_trend(s), wave_constructs(s), wave_segments(s)) if c is not None]
 
 
-def _wave_layout(s: Mapping[str, Any]) -> tuple[list[str], dict[Any, list[Mapping[str, Any]]], float]:
+def _wave_layout(s: Mapping[str, Any]) -> tuple[list[str], dict[str, int], dict[Any, list[Mapping[str, Any]]], float]:
+    """Wave labels in order, their x positions, the series (by key) and the interval level."""
     waves = [w for w in (s.get("waves") or []) if w.get("label") is not None]
     labels_x = list(dict.fromkeys(str(w["label"]) for w in waves))
     series: dict[Any, list[Mapping[str, Any]]] = {}
     for w in waves:
         series.setdefault(_series_key(w), []).append(w)
     level = float((s.get("settings") or {}).get("level") or 0.95)
-    return labels_x, series, level
+    return labels_x, {lab: i for i, lab in enumerate(labels_x)}, series, level
 
 
 def wave_trend(s: Mapping[str, Any]) -> Chart | None:
     """All constructs' indices across waves (overall series), interval bands, significant changes marked."""
-    labels_x, series, level = _wave_layout(s)
+    labels_x, xs, series, level = _wave_layout(s)
     main = [k for k in series if k[1] is None]
     if not labels_x or not main:
         return None
     labels = labels_of(s)
     focus = _wave_focus(s)
     changes = _sig_changes(s)
-    xs = {lab: i for i, lab in enumerate(labels_x)}
     key = main[0]
     first, last = labels_x[0], labels_x[-1]
     f0 = wave_values(next((w for w in series[key] if str(w["label"]) == first), {}), focus)[0]
@@ -1481,13 +1481,12 @@ def _grid(n: int) -> tuple[int, int]:
 
 def wave_constructs(s: Mapping[str, Any]) -> Chart | None:
     """Small multiples: one panel per construct, each series as a line with its interval band."""
-    labels_x, series, level = _wave_layout(s)
+    labels_x, xs, series, level = _wave_layout(s)
     main = [k for k in series if k[1] is None]
     if not labels_x or not main:
         return None
     labels = labels_of(s)
     changes = _sig_changes(s)
-    xs = {lab: i for i, lab in enumerate(labels_x)}
     n_sig = sum(1 for k, ch in changes.items() if k[0] in main and _is_sig(ch, level))
     n_all = sum(1 for k in changes if k[0] in main)
     title = f"{n_sig} of {n_all} wave-to-wave changes are significant" if n_all else "Index per construct across waves"
@@ -1514,14 +1513,13 @@ def wave_constructs(s: Mapping[str, Any]) -> Chart | None:
 
 def wave_segments(s: Mapping[str, Any]) -> Chart | None:
     """Small multiples by segment: the focus construct's trend per segment, the overall trend in grey."""
-    labels_x, series, level = _wave_layout(s)
+    labels_x, xs, series, level = _wave_layout(s)
     segs = [k for k in series if k[1] is not None]
     if not labels_x or not segs:
         return None
     labels = labels_of(s)
     focus = _wave_focus(s)
     changes = _sig_changes(s)
-    xs = {lab: i for i, lab in enumerate(labels_x)}
     seg_col = (s.get("settings") or {}).get("segments")
     last = labels_x[-1]
     latest = [(k, wave_values(w, focus)[0]) for k in segs for w in series[k] if str(w["label"]) == last]

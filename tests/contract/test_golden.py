@@ -1,0 +1,96 @@
+"""Golden files written before the layered redesign: the same commands give the same numbers.
+
+The files in ``tests/golden`` were produced by csi before any code moved (see its README).  Each
+test runs the same command in a subprocess and compares every value: numbers to 1e-9 relative
+(the runs are seeded and deterministic; the slack only absorbs BLAS summation order), text and
+structure exactly.  Only the package versions are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden"
+SKIP = {"versions", "csi_version"}
+WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
+
+
+def compare(got: Any, want: Any, where: str = "$") -> list[str]:
+    """Every difference between two JSON values (numbers within 1e-9 relative)."""
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            return [f"{where}: expected an object, got {type(got).__name__}"]
+        out = [f"{where}: keys differ: missing {sorted(set(want) - set(got))}, extra {sorted(set(got) - set(want))}"] if set(got) != set(want) else []
+        for k in want:
+            if k in got and k not in SKIP:
+                out += compare(got[k], want[k], f"{where}.{k}")
+        return out
+    if isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            return [f"{where}: expected a list of {len(want)}, got {got!r:.80}"]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in compare(g, w, f"{where}[{i}]")]
+    if isinstance(want, float) or (isinstance(want, int) and not isinstance(want, bool) and isinstance(got, float)):
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return [f"{where}: expected {want!r}, got {got!r}"]
+        if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+            return [f"{where}: expected {want!r}, got {got!r}"]
+        return []
+    return [] if got == want else [f"{where}: expected {want!r}, got {got!r:.200}"]
+
+
+def run(*args: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "csi", *args], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def fit_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fit")
+    run("fit", "data/sample_survey.xlsx", "--model", "ecsi", "--boot", "200", "--seed", "7", "--group", "region", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def score_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("score")
+    run("score", *WAVES, "--boot", "100", "--seed", "3", "--workers", "1", "--out", str(out))
+    return out
+
+
+def test_results_json_matches_golden(fit_dir: Path) -> None:
+    got = json.loads((fit_dir / "results.json").read_text())
+    want = json.loads((GOLDEN / "results.v1.json").read_text())
+    diffs = compare(got, want)
+    assert not diffs, "\n".join(diffs[:30])
+
+
+def test_scores_json_matches_golden(score_dir: Path) -> None:
+    got = json.loads((score_dir / "scores.json").read_text())
+    want = json.loads((GOLDEN / "scores.v1.json").read_text())
+    diffs = compare(got, want)
+    assert not diffs, "\n".join(diffs[:30])
+
+
+def test_workbook_sheets_match_golden(fit_dir: Path, score_dir: Path) -> None:
+    import openpyxl
+
+    want = json.loads((GOLDEN / "sheets.v1.json").read_text())
+    for name, folder in (("results.xlsx", fit_dir), ("scores.xlsx", score_dir)):
+        wb = openpyxl.load_workbook(folder / name, read_only=True)
+        assert wb.sheetnames == want[name], name
+
+
+def test_compare_catches_differences() -> None:
+    # the comparison itself must be able to fail
+    assert compare({"a": 1.0, "b": [1, 2]}, {"a": 1.0 + 1e-6, "b": [1, 2]})
+    assert compare({"a": "x"}, {"a": "y"})
+    assert compare({"a": 1}, {"a": 1, "b": 2})
+    assert not compare({"a": 1.0 + 1e-13, "versions": 1}, {"a": 1.0, "versions": 2})

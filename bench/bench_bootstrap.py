@@ -164,7 +164,8 @@ def run() -> None:
     import pandas as pd
 
     import csi
-    from csi.bootstrap import bootstrap_fit, resample_indices
+    from csi.inference.bootstrap import bootstrap_fit
+    from csi.stats.resample import resample_indices
 
     data = pd.read_csv(MOBI, index_col=0)
     fit = csi.fit(data, "ecsi", tiers=())

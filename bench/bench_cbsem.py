@@ -9,8 +9,8 @@ from functools import partial
 import pandas as pd
 
 from bench.common import REFERENCE, ROOT, best_of
-from csi.cbsem import CBSEM, bootstrap_paths
-from csi.spec import load_model
+from csi.estimators.cbsem import CBSEM, bootstrap_paths
+from csi.model.spec import load_model
 
 
 def run() -> None:

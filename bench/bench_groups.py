@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from bench.common import best_of
-from csi.groups import compare_groups
-from csi.simulate import ECSI_PATHS, simulate_survey
-from csi.spec import load_model
-from csi.survey import from_frame
+from csi.data.survey import from_frame
+from csi.inference.groups import compare_groups
+from csi.model.simulate import ECSI_PATHS, simulate_survey
+from csi.model.spec import load_model
 
 
 def run() -> None:

@@ -7,8 +7,8 @@ import warnings
 import pandas as pd
 
 from bench.common import REFERENCE, best_of
-from csi.pls import PLS
-from csi.spec import load_model
+from csi.estimators.pls import PLS
+from csi.model.spec import load_model
 
 
 def run() -> None:

@@ -15,7 +15,8 @@ def run() -> None:
     import csi
     from csi.report import charts as ch
     from csi.report import pack
-    from csi.report.json import to_dict, write_json
+    from csi.report.json import write_json
+    from csi.results.contract import to_dict
 
     res = csi.fit(ROOT / "data" / "sample_survey.xlsx", "ecsi", boot=1000, groups=("region",), permutations=200,
                   tiers=("nps", "quadrants", "bands"))

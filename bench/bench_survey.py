@@ -33,8 +33,8 @@ SEED = 2026
 def survey_csv() -> Path:
     path = CACHE / f"ecsi_{N // 1000}k.csv"
     if not path.exists():
-        from csi.simulate import simulate_survey
-        from csi.spec import load_model
+        from csi.model.simulate import simulate_survey
+        from csi.model.spec import load_model
 
         CACHE.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
@@ -102,11 +102,11 @@ def run() -> None:
 
     # in-process stages
     import csi
-    from csi.pls import PLS
+    from csi.data.survey import read_survey
+    from csi.estimators.pls import PLS
+    from csi.model.spec import load_model
     from csi.report import excel
     from csi.report import json as jsonw
-    from csi.spec import load_model
-    from csi.survey import read_survey
 
     spec = load_model("ecsi")
     t0 = time.perf_counter()

@@ -7,8 +7,8 @@ import time
 import warnings
 
 from bench.common import CACHE
-from csi.simulate import simulate_survey
-from csi.spec import load_model
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model
 
 N_WAVES, N_RESP, RESAMPLES = 100, 500, 1000
 
@@ -39,7 +39,8 @@ def _cpu() -> float:
 
 def run() -> None:
     warnings.simplefilter("ignore")
-    from csi.waves import score_waves, write_scores
+    from csi.report.scores import write_scores
+    from csi.workflows.waves import score_waves
 
     files = _waves()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

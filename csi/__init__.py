@@ -9,10 +9,9 @@ Public API::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from csi.api import FitResults, fit  # noqa: E402
-from csi.errors import (  # noqa: E402
+from csi._version import __version__
+from csi.data.survey import SurveyData, read_survey  # noqa: E402
+from csi.errors import (
     ConvergenceWarning,
     CsiError,
     CsiWarning,
@@ -22,9 +21,11 @@ from csi.errors import (  # noqa: E402
     QualityWarning,
     SpecError,
 )
-from csi.spec import ModelSpec, load_model  # noqa: E402
-from csi.survey import SurveyData, read_survey  # noqa: E402
-from csi.waves import ScoreResults, score_waves  # noqa: E402
+from csi.model.spec import ModelSpec, load_model  # noqa: E402
+from csi.results.scores import ScoreResults  # noqa: E402
+from csi.results.types import FitResults  # noqa: E402
+from csi.workflows.fit import fit
+from csi.workflows.waves import score_waves
 
 __all__ = [
     "__version__",

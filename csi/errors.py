@@ -8,6 +8,7 @@ Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 
 class CsiError(Exception):
@@ -53,3 +54,40 @@ class QualityWarning(CsiWarning):
 
 class ImproperSolutionWarning(CsiWarning):
     """A CB-SEM solution is inadmissible (Heywood case, |std| > 1, non-PD matrix)."""
+
+
+#: Issue categories that are gates: ``--strict`` exits 1 when one of them is raised.
+GATES: dict[str, type[CsiWarning]] = {
+    "quality": QualityWarning,  # measurement quality below the usual thresholds (alpha, rho, AVE, HTMT)
+    "convergence": ConvergenceWarning,  # an iterative algorithm stopped at its limit
+    "admissibility": ImproperSolutionWarning,  # an inadmissible CB-SEM solution
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Statistical trouble found during a run: reaches the terminal and ``results.json``.
+
+    ``category`` says where it comes from (``quality``, ``convergence``, ``admissibility``,
+    ``data``, ``bootstrap``, ``index``, ``tiers``, ``groups``, ``cbsem``, …); ``gate`` is True for
+    the categories in :data:`GATES`, the only ones that fail ``--strict``.
+    """
+
+    category: str
+    message: str
+    gate: bool = False
+
+    @classmethod
+    def of(cls, category: str, message: str) -> Issue:
+        """An issue whose gate flag follows from its category."""
+        return cls(category, message, category in GATES)
+
+    @property
+    def warning_class(self) -> type[CsiWarning]:
+        return GATES.get(self.category, CsiWarning)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"category": self.category, "message": self.message, "gate": self.gate}
+
+    def __str__(self) -> str:
+        return self.message

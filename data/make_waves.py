@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csi.simulate import simulate_survey
-from csi.spec import load_model
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model
 
 HERE = Path(__file__).parent / "waves"
 QUARTERS = ("2026Q1", "2026Q2", "2026Q3", "2026Q4")

@@ -44,6 +44,6 @@ paths:
 
 @pytest.fixture(scope="session")
 def satisfaction_spec():
-    from csi.spec import parse_yaml
+    from csi.model.spec import parse_yaml
 
     return parse_yaml(SATISFACTION_YAML, "satisfaction.yaml")

@@ -24,21 +24,13 @@ import pytest
 from scipy import stats
 
 import csi
-from csi.bootstrap import (
-    KINDS,
-    RNG_BLOCK,
-    STAT_COLUMNS,
-    _make_context,
-    _statistics,
-    bca_interval,
-    bootstrap_fit,
-    percentile_interval,
-    resample_indices,
-)
+from csi.derive.indices import compute as compute_indices
+from csi.derive.quality import htmt
 from csi.errors import CsiError
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.quality import htmt
+from csi.estimators.pls import PLS
+from csi.inference.bootstrap import KINDS, STAT_COLUMNS, _make_context, _statistics, bootstrap_fit
+from csi.stats.intervals import bca_interval, percentile_interval
+from csi.stats.resample import RNG_BLOCK, resample_indices
 from tests.conftest import REFERENCE, ROOT
 
 
@@ -203,7 +195,7 @@ def test_seeded_draws_use_the_documented_streams(ecsi):
 def test_large_sample_memory_bounded_path_equals_plain_refits(mobi):
     """n = 40,000 > Q_MAX_ROWS: counts built 100 resamples at a time and cross-products computed
     in slices; the draws are still the documented ones and equal plain refits."""
-    from csi import bootstrap as bs
+    from csi.inference import bootstrap as bs
 
     rng = np.random.default_rng(12)
     big = mobi.iloc[rng.integers(0, len(mobi), 40_000)].reset_index(drop=True)
@@ -500,7 +492,7 @@ def test_bad_options_are_clear_errors(mobi, kw, message):
 
 
 def test_results_json_and_terminal_carry_the_bootstrap(mobi, tmp_path):
-    from csi.report import json as jsonw
+    from csi.results import contract as jsonw
 
     fit = _fit(mobi, boot=300, seed=4, ci="bca")
     d = json.loads(jsonw.dumps(fit))
@@ -520,7 +512,7 @@ def test_results_json_and_terminal_carry_the_bootstrap(mobi, tmp_path):
 
 
 def test_progress_is_quiet_off_a_terminal(ecsi, capsys, monkeypatch):
-    from csi.bootstrap import _Progress
+    from csi.inference.bootstrap import _Progress
 
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
@@ -533,7 +525,7 @@ def test_progress_is_quiet_off_a_terminal(ecsi, capsys, monkeypatch):
 
 
 def test_progress_bar_on_a_terminal_after_the_delay(capsys, monkeypatch):
-    from csi.bootstrap import _Progress
+    from csi.inference.bootstrap import _Progress
 
     monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: treat stderr as a terminal
     bar = _Progress(1000, enabled=True, delay=0.0)

@@ -13,6 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 import csi
+import csi.data.survey
+import csi.model.spec
 from csi.cli import app
 from tests.conftest import REFERENCE, ROOT, SEMINR
 
@@ -197,7 +199,7 @@ def test_models_list_and_show():
     result = runner.invoke(app, ["models", "show", "ecsi"])
     assert result.exit_code == 0
     assert "IMAG -> CUEX" in result.output
-    assert csi.spec.parse_yaml(result.output, "shown") == csi.load_model("ecsi")
+    assert csi.model.spec.parse_yaml(result.output, "shown") == csi.load_model("ecsi")
 
 
 def test_python_m_csi_works():

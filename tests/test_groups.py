@@ -19,13 +19,14 @@ from typer.testing import CliRunner
 
 import csi
 from csi.cli import app
+from csi.data.survey import SurveyData, from_frame
+from csi.derive.indices import compute as compute_indices
 from csi.errors import CsiError
-from csi.groups import compare_groups, holm, min_group_size, pls_mga
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.simulate import ECSI_PATHS, simulate_survey
-from csi.spec import load_model
-from csi.survey import SurveyData, from_frame
+from csi.estimators.pls import PLS
+from csi.inference.groups import compare_groups, min_group_size, pls_mga
+from csi.model.simulate import ECSI_PATHS, simulate_survey
+from csi.model.spec import load_model
+from csi.stats.intervals import holm
 
 SPEC = load_model("ecsi")
 PLANTED = ("CUSA", "CUSL")
@@ -277,7 +278,7 @@ def survey_file(tmp_path_factory):
 
 def test_api_and_reports(survey_file, tmp_path):
     from csi.report import excel
-    from csi.report.json import to_dict
+    from csi.results.contract import to_dict
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import csi
+from csi.derive.ipma import ipma, ipma_items, priority_summary
 from csi.errors import CsiError
-from csi.ipma import ipma, ipma_items, priority_summary
 from tests.conftest import SEMINR
 
 ISSUE_IMPORTANCE = {"CUSA": 0.790, "IMAG": 0.643, "PERQ": 0.505, "CUEX": 0.341, "PERV": 0.109, "CUSCO": 0.058}
@@ -122,7 +122,8 @@ def test_priority_summary_names_the_quadrant():
 
 def test_summary_and_json_and_excel(fit, tmp_path):
     from csi.report import excel
-    from csi.report.json import to_dict, write_json
+    from csi.report.json import write_json
+    from csi.results.contract import to_dict
 
     text = fit.summary()
     assert "Importance–performance map (target CUSL)" in text

@@ -10,10 +10,12 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 import csi
+from csi.data.survey import from_frame
+from csi.derive.tiers import compute_tiers
 from csi.errors import CsiError, SpecError
-from csi.loyalty import compute_tiers, parse_scheme, wilson
-from csi.spec import load_model, parse_yaml
-from csi.survey import from_frame
+from csi.model.spec import load_model, parse_yaml
+from csi.model.tiers import parse_scheme
+from csi.stats.intervals import wilson
 from tests.conftest import SEMINR
 
 
@@ -257,7 +259,7 @@ def test_missing_role_is_a_spec_error(mobi):
 
 def test_json_and_excel(fit, tmp_path):
     from csi.report import excel
-    from csi.report.json import to_dict
+    from csi.results.contract import to_dict
 
     d = to_dict(fit)["tiers"]
     assert d["schemes"] == ["nps", "quadrants:75", "quadrants:80", "quadrants:median", "bands"]

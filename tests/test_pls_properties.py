@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.spec import load_model
+from csi.derive.indices import compute as compute_indices
+from csi.estimators.pls import PLS
+from csi.model.spec import load_model
 
 TOL = 1e-8
 
@@ -138,7 +138,7 @@ def test_permuting_respondents_changes_nothing(base, seed):
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(30, 200))
 def test_mean_respondent_score_is_the_index(seed, n):
-    from csi.simulate import simulate_survey
+    from csi.model.simulate import simulate_survey
 
     data = simulate_survey(SPEC, n, seed=seed)
     assume(not (data.std() == 0).any())  # a constant item cannot be fitted: not a counterexample
@@ -164,7 +164,7 @@ def test_index_by_hand(mobi):
 
 
 def test_negative_weight_warns_by_name():
-    from csi.indices import score
+    from csi.derive.indices import score
 
     nw = pd.Series([1.2, -0.2], index=pd.MultiIndex.from_tuples([("A", "a1"), ("A", "a2")], names=["construct", "item"]))
     out = score(nw, pd.DataFrame({"a1": [5.0, 6.0], "a2": [3.0, 4.0]}), 1, 10)

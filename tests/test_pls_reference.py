@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.quality import assess
-from csi.spec import load_model
+from csi.derive.indices import compute as compute_indices
+from csi.derive.quality import assess
+from csi.estimators.pls import PLS
+from csi.model.spec import load_model
 from tests.conftest import REFERENCE, SEMINR
 
 TOL = 1e-6

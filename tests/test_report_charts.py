@@ -62,7 +62,7 @@ def _quiet_fit(data, model, **kw):
 
 def _as_read(res) -> dict:
     """results.json as csi report reads it: through JSON text."""
-    from csi.report.json import dumps
+    from csi.results.contract import dumps
 
     return json.loads(dumps(res))
 
@@ -88,7 +88,7 @@ def boot_dict() -> dict:
 
 @functools.cache
 def user_dict(yaml_text: str) -> dict:
-    from csi.spec import parse_yaml
+    from csi.model.spec import parse_yaml
 
     return _as_read(_quiet_fit(survey("mobi"), parse_yaml(yaml_text, "user.yaml"), boot=0))
 
@@ -152,11 +152,11 @@ def _inside(px: float, py: float, box: tuple[float, float, float, float]) -> boo
 def test_layout_keeps_arrows_out_of_other_boxes(model):
     """Independent check: points along every arrow stay outside every other construct's box."""
     if model == "user":
-        from csi.spec import parse_yaml
+        from csi.model.spec import parse_yaml
 
         spec = parse_yaml(JAPANESE_YAML, "user.yaml")
     else:
-        from csi.spec import load_model
+        from csi.model.spec import load_model
 
         spec = load_model(model)
     edges = [(p.source, p.target) for p in spec.paths]
@@ -183,13 +183,13 @@ def test_layout_is_deterministic():
     import subprocess
     import sys
 
-    from csi.spec import load_model
+    from csi.model.spec import load_model
 
     spec = load_model("ecsi")
     edges = [(p.source, p.target) for p in spec.paths]
     here = ch.layout(spec.codes, edges, aspect=1.5)
     assert here == ch.layout(spec.codes, edges, aspect=1.5)
-    code = ("from csi.report import charts as ch; from csi.spec import load_model; s = load_model('ecsi'); "
+    code = ("from csi.report import charts as ch; from csi.model.spec import load_model; s = load_model('ecsi'); "
             "print(repr(ch.layout(s.codes, [(p.source, p.target) for p in s.paths], aspect=1.5)))")
     env = {**os.environ, "PYTHONHASHSEED": "12345" if os.environ.get("PYTHONHASHSEED") != "12345" else "54321"}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=True)
@@ -461,7 +461,7 @@ def test_wave_charts_draw_the_indices_and_mark_significant_changes():
 
 
 def test_wave_charts_of_a_real_csi_score_run(tmp_path):
-    from csi.waves import score_waves
+    from csi.workflows.waves import score_waves
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -485,7 +485,7 @@ def test_rendering_is_byte_reproducible():
 
 def sample_counts() -> tuple[int, int]:
     """Rows read and complete ECSI rows of the bundled sample, counted with pandas."""
-    from csi.spec import load_model
+    from csi.model.spec import load_model
 
     raw = survey("sample")
     return len(raw), int(raw[list(load_model("ecsi").items)].notna().all(axis=1).sum())

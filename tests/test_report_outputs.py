@@ -121,7 +121,7 @@ def test_workbook_has_no_formulas_even_for_hostile_labels(tmp_path):
     """Labels and survey text starting with '=' are written as text, never as formulas."""
     import pandas as pd
 
-    from csi.spec import parse_yaml
+    from csi.model.spec import parse_yaml
 
     yaml_text = JAPANESE_YAML.replace("label: 顧客満足度モデル", "label: '=HYPERLINK(\"http://x\",\"click\")'").replace(
         "{label: 顧客満足,", "{label: '=1+1',")

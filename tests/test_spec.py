@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from csi.errors import SpecError
-from csi.spec import builtin_models, load_model, parse_yaml
+from csi.model.spec import builtin_models, load_model, parse_yaml
 
 
 def test_builtins_listed():

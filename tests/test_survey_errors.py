@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from csi.cli import app
-from csi.simulate import simulate_survey
-from csi.spec import load_model
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model
 
 runner = CliRunner()
 SPEC = load_model("ecsi")
@@ -409,7 +409,7 @@ def test_missing_codes_fix_the_out_of_scale_case(tmp_path):
 
 def test_billion_laughs_is_refused_by_every_parser(tmp_path):
     """Defence in depth: even past the DTD scan, neither calamine nor openpyxl expands entities."""
-    from csi.survey import _calamine_rows, _openpyxl_rows
+    from csi.data.survey import _calamine_rows, _openpyxl_rows
 
     p = billion_laughs(tmp_path)
     for reader in (_calamine_rows, _openpyxl_rows):
@@ -424,7 +424,7 @@ def test_billion_laughs_is_refused_by_every_parser(tmp_path):
 
 
 def test_unexpected_errors_keep_their_traceback(tmp_path, monkeypatch):
-    import csi.survey as sv
+    import csi.data.survey as sv
 
     def bug(*a, **k):
         raise RuntimeError("a bug")

@@ -15,10 +15,12 @@ import pyreadstat
 import pytest
 
 import csi
+import csi.data.survey
+import csi.model.spec
+from csi.data.survey import from_frame, read_survey, read_table, sniff_text
 from csi.errors import DataError
-from csi.simulate import simulate_survey
-from csi.spec import load_model
-from csi.survey import from_frame, read_survey, read_table, sniff_text
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model
 
 REGIONS = ["Île-de-France", "Köln", "Malmö", "Zürich"]
 
@@ -147,7 +149,7 @@ def test_latin1_after_the_sniffed_sample_is_decoded(tmp_path, frame, spec):
 def test_reader_keeps_only_needed_columns_but_lists_all(files, spec):
     s = read_survey(files["csv"], spec)
     assert list(s.items.columns) == list(spec.items)
-    rep = csi.survey.validate_survey(files["csv"], spec)
+    rep = csi.data.survey.validate_survey(files["csv"], spec)
     assert rep.columns[:3] == ("id", "region", "weight") and rep.other_columns == ("id", "region", "weight")
 
 
@@ -178,7 +180,7 @@ def test_value_labels_only_on_segments(files, spec):
 
 
 def test_openpyxl_fallback_reads_the_same(files, spec, frame, monkeypatch):
-    import csi.survey as sv
+    import csi.data.survey as sv
 
     def broken(*a, **k):
         raise RuntimeError("calamine unavailable")

@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 import csi
 from csi.cli import app
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.simulate import simulate_survey
-from csi.spec import load_model, parse_yaml
-from csi.survey import from_frame, read_column_map, read_survey, validate_survey
+from csi.data.survey import from_frame, read_column_map, read_survey, validate_survey
+from csi.derive.indices import compute as compute_indices
+from csi.estimators.pls import PLS
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model, parse_yaml
 from tests.conftest import ROOT
 
 runner = CliRunner()

@@ -21,14 +21,14 @@ from typer.testing import CliRunner
 import csi
 from csi.cli import app
 from csi.errors import CsiError, DataError, SpecError
+from csi.model.simulate import simulate_survey
+from csi.model.spec import load_model
 from csi.report.json import write_json
-from csi.simulate import simulate_survey
-from csi.spec import load_model
-from csi.waves import (
+from csi.results.contract import load_scoring_model
+from csi.workflows.waves import (
     change_p_value,
     default_labels,
     fixed_weight_draws,
-    load_scoring_model,
     period_label,
     pooled_cov,
     read_manifest,
@@ -276,7 +276,7 @@ def test_fixed_mode_rejects_another_model_or_scale(waves, tmp_path):
 
 # --- refit ----------------------------------------------------------------------------------
 def test_refit_indices_and_intervals_match_fit_and_bootstrap(waves, refit):
-    from csi.bootstrap import bootstrap_fit
+    from csi.inference.bootstrap import bootstrap_fit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

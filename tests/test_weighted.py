@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csi
-from csi.indices import compute as compute_indices
-from csi.pls import PLS
-from csi.spec import load_model
+from csi.derive.indices import compute as compute_indices
+from csi.estimators.pls import PLS
+from csi.model.spec import load_model
 
 TOL = 1e-10
 

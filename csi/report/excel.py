@@ -16,7 +16,7 @@ import pandas as pd
 from csi._io import atomic_write
 
 if TYPE_CHECKING:
-    from csi.api import FitResults
+    from csi.results.types import FitResults
 
 NUMBER_FORMAT = "0.000"
 INDEX_FORMAT = "0.0"
@@ -144,7 +144,7 @@ def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[s
 
     ``data`` is that dict when the caller already has it (``csi fit`` writes both files).
     """
-    from csi.report.json import to_dict
+    from csi.results.contract import to_dict
 
     return tables_from_dict(to_dict(res) if data is None else data, res)
 
@@ -203,7 +203,7 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
             tables["nps"] = pd.DataFrame(d["tiers"]["statistics"])
     group_res = getattr(res, "groups", None) if res is not None else None
     if group_res is not None:
-        from csi.groups import group_tables
+        from csi.inference.groups import group_tables
 
         tables.update(group_tables(group_res))
     elif isinstance(d.get("groups"), list):

@@ -235,7 +235,7 @@ def write_pdf(charts_: Sequence[ch.Chart], path: str | Path, title: str = "csi c
     """The chart pack: one PDF page per chart (13.33 × 7.5 in), written atomically."""
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from csi import __version__
+    from csi._version import __version__
 
     def _w(tmp: Path) -> None:
         with PdfPages(str(tmp), metadata={"Title": title, "Creator": f"csi {__version__}", "CreationDate": None}) as pdf:

@@ -9,12 +9,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from csi.quality import THRESHOLDS
+from csi.derive.quality import THRESHOLDS
 
 if TYPE_CHECKING:
-    from csi.api import FitResults
-    from csi.survey import ValidationReport
-    from csi.waves import ScoreResults
+    from csi.data.survey import ValidationReport
+    from csi.results.scores import ScoreResults
+    from csi.results.types import FitResults
 
 
 def _f(v: float, nd: int = 3) -> str:
@@ -87,7 +87,7 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     cb = res.cbsem
     if cb is None:
         return
-    from csi.cbsem import HU_BENTLER, INDEX_SOURCE, STD_LIMIT
+    from csi.estimators.cbsem import HU_BENTLER, INDEX_SOURCE, STD_LIMIT
 
     f, met = cb.fit, cb.thresholds
     state = "admissible" if cb.admissible else f"NOT admissible ({len(cb.problems)} problem(s): see the warnings)"
@@ -154,7 +154,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
 
     ip = res.ipma
     if isinstance(ip, pd.DataFrame) and len(ip):
-        from csi.ipma import priority_summary
+        from csi.derive.ipma import priority_summary
 
         t = Table(title=f"Importance–performance map (target {ip.target.iloc[0]})")
         for col in ("construct", "importance", "performance", "priority"):

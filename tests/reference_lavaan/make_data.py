@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from csi.simulate import ECSI_PATHS, simulate_survey
-from csi.spec import load_model
+from csi.model.simulate import ECSI_PATHS, simulate_survey
+from csi.model.spec import load_model
 
 HERE = Path(__file__).resolve().parent
 SYNTHETIC = {"n": 2000, "seed": 5, "loading": 0.8}

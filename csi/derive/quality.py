@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csi.pls import PLSResults
+from csi.estimators.pls import PLSResults
 
 THRESHOLDS = {"alpha": 0.7, "rho_a": 0.7, "rho_c": 0.7, "ave": 0.5, "htmt": 0.85, "htmt_liberal": 0.90, "vif": 5.0}
 

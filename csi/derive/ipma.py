@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csi.derive.indices import Indices
 from csi.errors import CsiError
-from csi.indices import Indices
-from csi.pls import PLSResults
+from csi.estimators.pls import PLSResults
 
 COLUMNS = ["target", "construct", "label", "importance", "performance", "std_total_effect", "priority"]
 ITEM_COLUMNS = ["target", "construct", "item", "normalized_weight", "importance", "performance"]

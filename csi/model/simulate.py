@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from csi.spec import ModelSpec
+from csi.model.spec import ModelSpec
 
 # Standardized paths close to the ECSI mobi estimates (Tenenhaus et al. 2005).
 ECSI_PATHS: dict[tuple[str, str], float] = {

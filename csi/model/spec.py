@@ -356,7 +356,7 @@ def _build(root: _Located, where: str) -> ModelSpec:
 def _tiers(tl: _Located, where: str) -> tuple[str, ...]:
     """``tiers:`` — a list of scheme strings (or one comma-separated string), checked by csi.loyalty."""
     from csi.errors import CsiError
-    from csi.loyalty import parse_scheme
+    from csi.model.tiers import parse_scheme
 
     if isinstance(tl.value, str):
         locs = [_Located(t.strip(), tl.line) for t in tl.value.split(",") if t.strip()]

@@ -106,6 +106,7 @@ from scipy import optimize
 from scipy import stats as sps
 from threadpoolctl import threadpool_limits
 
+from csi.data.survey import SurveyData
 from csi.errors import (
     ConvergenceWarning,
     CsiError,
@@ -116,8 +117,7 @@ from csi.errors import (
     QualityWarning,
     check_choice,
 )
-from csi.spec import ModelSpec
-from csi.survey import SurveyData
+from csi.model.spec import ModelSpec
 
 ESTIMATORS: dict[str, tuple[str, str]] = {
     "ML": ("MLW", "maximum likelihood (normal theory), F = log|Σ| + tr(SΣ⁻¹) − log|S| − p"),
@@ -1046,7 +1046,7 @@ def _resample_rows(seed: int, b: int, n: int) -> np.ndarray:
     They depend on (seed, b) alone, so any chunking gives the same draws, and PLS and CB-SEM
     resample b of one seed use the same respondents.
     """
-    from csi.bootstrap import RNG_BLOCK, resample_indices
+    from csi.stats.resample import RNG_BLOCK, resample_indices
 
     return resample_indices(seed, b // RNG_BLOCK, n)[b % RNG_BLOCK]
 
@@ -1123,7 +1123,7 @@ def bootstrap_paths(
     pidx = res.paths.index
     draws = pd.DataFrame([v for _, v, _ in used], index=pd.Index([b for b, _, _ in used], name="resample"), columns=pidx)
     if len(used) >= 2:
-        from csi.bootstrap import percentile_interval
+        from csi.stats.intervals import percentile_interval
 
         lo, hi = percentile_interval(draws.to_numpy(), level)
         sd = draws.std(ddof=1).to_numpy()

@@ -61,13 +61,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi.data.survey import SurveyData
+from csi.derive.indices import Indices
+from csi.derive.indices import compute as compute_indices
+from csi.derive.tiers import segment_label
 from csi.errors import CsiError, EstimationError
-from csi.indices import Indices
-from csi.indices import compute as compute_indices
-from csi.loyalty import segment_label
-from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, Layout, PLSResults, estimate, moments
-from csi.spec import ModelSpec
-from csi.survey import SurveyData
+from csi.estimators.base import Layout, moments
+from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, estimate
+from csi.model.spec import ModelSpec
+from csi.stats.intervals import holm
 
 DEFAULT_PERMUTATIONS = 1000
 DEFAULT_CHUNK = 200
@@ -80,18 +82,6 @@ _CONST_REL_VAR = 1e-10  # a group item variance below this share of the pooled o
 # ---------------------------------------------------------------------------------------
 # Small pure functions
 # ---------------------------------------------------------------------------------------
-def holm(p: np.ndarray | list[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN entries are left out of the family and stay NaN)."""
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    out[order] = adj
-    return out
 
 
 def pls_mga(draws_a: np.ndarray, draws_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -411,7 +401,7 @@ def compare_groups(
             else:
                 bres = None
                 if boot:
-                    from csi.bootstrap import bootstrap_fit
+                    from csi.inference.bootstrap import bootstrap_fit
 
                     bres = bootstrap_fit(res, sub, resamples=boot, seed=_seed(seed, pos), ci=ci, level=level)
                     warns += [f"group {column}={lab}: {w}" for w in bres.warnings]

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from csi.errors import DataError
-from csi.spec import ModelSpec
+from csi.model.spec import ModelSpec
 
 MISSING_POLICIES = {
     "casewise": "drop respondents with any missing model item (listwise deletion; default)",
@@ -1241,7 +1241,7 @@ def validate_survey(
     Data problems are listed in ``report.problems`` (``report.ok`` is False); file-level
     trouble (missing, unreadable or empty file, wrong sheet) still raises DataError.
     """
-    from csi.spec import load_model
+    from csi.model.spec import load_model
 
     spec = load_model(spec)
     if isinstance(data, pd.DataFrame):

@@ -2,69 +2,29 @@
 
 from __future__ import annotations
 
-import platform
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from csi import __version__
+from csi._version import versions
+from csi.data.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
+from csi.derive.indices import compute as compute_indices
+from csi.derive.quality import assess, quality_warnings
 from csi.errors import ConvergenceWarning, CsiWarning, QualityWarning, check_choice
-from csi.indices import Indices
-from csi.indices import compute as compute_indices
-from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, check_criterion, check_scheme
-from csi.quality import Quality, assess, quality_warnings
-from csi.spec import ModelSpec, load_model
-from csi.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
+from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_criterion, check_scheme
+from csi.model.spec import ModelSpec, load_model
+from csi.results.types import FitResults
 
 METHODS = ("pls", "cbsem", "both")
 DEFAULT_SEED = 1
 
 
-@dataclass(frozen=True)
-class FitResults:
-    """Everything one ``csi fit`` produced; renderers read it and never re-estimate."""
-
-    spec: ModelSpec
-    method: str
-    settings: Mapping[str, Any]
-    survey: SurveyData
-    pls: PLSResults
-    quality: Quality
-    indices: Indices
-    warnings: tuple[str, ...]
-    bootstrap: Any | None = None  # csi.bootstrap.BootstrapResults
-    cbsem: Any | None = None  # csi.cbsem.CBSEMResults
-    tiers: Any | None = None  # csi.loyalty.TierResults
-    ipma: Any | None = None  # pd.DataFrame from csi.ipma.ipma (construct level)
-    ipma_items: Any | None = None  # pd.DataFrame from csi.ipma.ipma_items (item level)
-    groups: Any | None = None  # csi.groups.GroupResults (one comparison per --group column)
-    extras: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_obs(self) -> int:
-        return self.pls.n_obs
-
-    def summary(self) -> str:
-        from csi.report.terminal import render_text
-
-        return render_text(self)
 
 
-def versions() -> dict[str, str]:
-    import scipy
-
-    return {
-        "csi": __version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pd.__version__,
-    }
 
 
 def fit(
@@ -134,7 +94,7 @@ def fit(
     # --- bootstrap (csi.bootstrap, issue 3) ---
     boot_res = None
     if boot:
-        from csi.bootstrap import bootstrap_fit
+        from csi.inference.bootstrap import bootstrap_fit
 
         boot_res = bootstrap_fit(res, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=progress)
         warns += [(CsiWarning, w) for w in boot_res.warnings]
@@ -142,14 +102,14 @@ def fit(
     # --- covariance-based SEM (csi.cbsem, issue 5) ---
     cb_res = None
     if method in ("cbsem", "both"):
-        from csi.cbsem import fit_cbsem
+        from csi.estimators.cbsem import fit_cbsem
 
         cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=cbsem_boot if method == "cbsem" else 0, seed=seed, level=level, progress=progress)
         warns += [(cat, w) for cat, w in cb_res.warning_items]
 
     # --- importance-performance map (csi.ipma, issue 6) ---
-    from csi.ipma import ipma as compute_ipma
-    from csi.ipma import ipma_items
+    from csi.derive.ipma import ipma as compute_ipma
+    from csi.derive.ipma import ipma_items
 
     ipma_res = compute_ipma(res, idx, target=ipma_target)
     ipma_item_res = ipma_items(res, idx, ipma_res)
@@ -157,7 +117,7 @@ def fit(
     # --- loyalty tiers (csi.loyalty, issue 6) ---
     tier_res = None
     if tiers is None or len(tiers):
-        from csi.loyalty import compute_tiers
+        from csi.derive.tiers import compute_tiers
 
         tier_res = compute_tiers(spec, survey, idx, schemes=tiers)
         warns += [(CsiWarning, w) for w in tier_res.warnings]
@@ -165,7 +125,7 @@ def fit(
     # --- multigroup analysis per --group column (csi.groups, issue 6) ---
     group_res = None
     if groups:
-        from csi.groups import analyze_groups
+        from csi.inference.groups import analyze_groups
 
         group_res = analyze_groups(
             spec, survey, tuple(groups), scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csi.pls import PLSResults, one_blas_thread
+from csi.estimators.base import one_blas_thread
+from csi.estimators.pls import PLSResults
 
 
 @dataclass(frozen=True)

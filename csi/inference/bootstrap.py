@@ -63,9 +63,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi.data.survey import SurveyData
 from csi.errors import CsiError, check_choice
-from csi.pls import Layout, PLSResults, estimate
-from csi.survey import SurveyData
+from csi.estimators.base import Layout
+from csi.estimators.pls import PLSResults, estimate
+from csi.stats.intervals import _ndtr, bca_interval, percentile_interval
+from csi.stats.resample import RNG_BLOCK
 
 CI_METHODS: dict[str, str] = {
     "percentile": "percentile interval (quantiles of the bootstrap draws, linear interpolation)",
@@ -73,7 +76,6 @@ CI_METHODS: dict[str, str] = {
 }
 KINDS: tuple[str, ...] = ("paths", "weights", "loadings", "r2", "total_effects", "indirect_effects", "htmt", "index")
 STAT_COLUMNS: tuple[str, ...] = ("estimate", "mean", "std_error", "t", "p_value", "ci_lo", "ci_hi")
-RNG_BLOCK = 250  # resamples per random stream and per batched fit; chunks are whole blocks
 # memory bounds for large samples (results depend on them only through n, never on workers)
 COUNTS_BUDGET = 4_000_000  # elements of the (rows × n) resample-count matrix built at once
 Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
@@ -146,52 +148,8 @@ def _check_level(level: float) -> float:
 # ---------------------------------------------------------------------------------------
 # Interval arithmetic (pure functions of draws)
 # ---------------------------------------------------------------------------------------
-def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles of each column of ``draws`` (B, m) at ``(1 ∓ level)/2`` (linear, R type 7)."""
-    draws = np.asarray(draws, dtype=float)
-    m = draws.shape[1]
-    if draws.shape[0] == 0:
-        return np.full(m, np.nan), np.full(m, np.nan)
-    alpha = (1 - level) / 2
-    q = np.quantile(draws, [alpha, 1 - alpha], axis=0)
-    return q[0], q[1]
 
 
-def bca_interval(draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """BCa interval of each column: draws (B, m), estimate (m,), leave-one-out values (n, m).
-
-    ``z₀ = Φ⁻¹((#{θ* < θ̂} + #{θ* ≤ θ̂}) / 2B)``; ``a = Σ U³ / (6 (Σ U²)^{3/2})`` with
-    ``U_i = mean(θ_(·)) − θ_(i)`` over the finite leave-one-out values; the interval is the
-    quantiles (linear) of the draws at ``Φ(z₀ + (z₀ ± z)/(1 − a(z₀ ± z)))``.  Undefined (NaN)
-    when every draw lies on one side of ``θ̂``.  Matches ``scipy.stats.bootstrap(method="BCa")``
-    on the same draws to 1e-12 (``tests/test_bootstrap.py``).
-    """
-    from scipy.special import ndtr, ndtri
-
-    draws = np.asarray(draws, dtype=float)
-    est = np.asarray(estimate, dtype=float)
-    jack = np.asarray(jackknife, dtype=float)
-    B, m = draws.shape
-    lo, hi = np.full(m, np.nan), np.full(m, np.nan)
-    if B == 0:
-        return lo, hi
-    frac = ((draws < est).sum(axis=0) + (draws <= est).sum(axis=0)) / (2.0 * B)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z0 = ndtri(frac)
-    z = ndtri((1 - level) / 2)
-    for j in range(m):
-        if not np.isfinite(z0[j]):
-            continue
-        jj = jack[:, j][np.isfinite(jack[:, j])]
-        u = jj.mean() - jj if jj.size else np.zeros(1)
-        den = np.sum(u**2)
-        a = np.sum(u**3) / (6.0 * den**1.5) if den > 0 else 0.0
-        a1 = ndtr(z0[j] + (z0[j] + z) / (1 - a * (z0[j] + z)))
-        a2 = ndtr(z0[j] + (z0[j] - z) / (1 - a * (z0[j] - z)))
-        if not (np.isfinite(a1) and np.isfinite(a2)):
-            continue
-        lo[j], hi[j] = np.quantile(draws[:, j], [a1, a2])
-    return lo, hi
 
 
 def summarize(
@@ -228,10 +186,6 @@ def summarize(
     return pd.DataFrame({"estimate": est, "mean": mean, "std_error": se, "t": t, "p_value": p, "ci_lo": lo, "ci_hi": hi})
 
 
-def _ndtr(x: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtr
-
-    return np.asarray(ndtr(x))
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,10 +266,6 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
     )
 
 
-def resample_indices(seed: int, block: int, n: int) -> np.ndarray:
-    """Row indices (RNG_BLOCK, n) of the resamples of one block: resample b is in block b // RNG_BLOCK."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-    return rng.integers(0, n, size=(RNG_BLOCK, n))
 
 
 def _q_rows(ctx: _Context, a: int, b: int) -> np.ndarray:
@@ -532,8 +482,8 @@ def _labels(ctx: _Context, res: PLSResults) -> dict[str, pd.Index]:
 
 def _estimates(res: PLSResults, survey: SurveyData, labels: dict[str, pd.Index]) -> dict[str, np.ndarray]:
     """Full-sample values exactly as csi reports them elsewhere."""
-    from csi.indices import compute as compute_indices
-    from csi.quality import htmt
+    from csi.derive.indices import compute as compute_indices
+    from csi.derive.quality import htmt
 
     tot = res.total_effects
     pm = res.path_matrix

@@ -85,11 +85,12 @@ def fit(
     report: Annotated[bool, typer.Option("--report", help="Also write the chart pack into --out (PNG charts, charts.pdf, report.pptx), as csi report does")] = False,
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
-    from csi import api
+    from csi.data.survey import read_column_map
     from csi.report import excel
     from csi.report import json as jsonw
     from csi.report.terminal import render
-    from csi.survey import read_column_map
+    from csi.results import contract
+    from csi.workflows import fit as api
 
     try:
         column_map = read_column_map(map_file) if map_file is not None else None
@@ -103,7 +104,7 @@ def fit(
                 groups=tuple(group or ()), tiers=None if tiers is None else parse_list(tiers, none_word="none"),
                 ipma_target=ipma_target, permutations=permutations, min_group_size=min_group_size, progress=out.is_terminal,
             )
-        data = jsonw.to_dict(res)  # built once for both files
+        data = contract.to_dict(res)  # built once for both files
         jsonw.write_json(data, out_dir / "results.json")
         excel.write_fit(res, out_dir / "results.xlsx", data=data)
         if report:  # drawn from the results.json just written: renderers read results only
@@ -134,8 +135,8 @@ def validate(
     group: Annotated[list[str] | None, typer.Option("--group", help="Segment column(s)")] = None,
 ) -> None:
     """Check a survey file against a model without fitting (exit 0 if it can be fitted, 2 if not)."""
+    from csi.data.survey import read_column_map, validate_survey
     from csi.report.terminal import render_validation
-    from csi.survey import read_column_map, validate_survey
 
     try:
         report = validate_survey(
@@ -175,9 +176,10 @@ def score(
 
     Exit code 2 when a wave failed (the others are still scored and written).
     """
+    from csi.data.survey import read_column_map
+    from csi.report.scores import write_scores
     from csi.report.terminal import render_scores
-    from csi.survey import read_column_map
-    from csi.waves import score_waves, write_scores
+    from csi.workflows.waves import score_waves
 
     try:
         if refit and weights_from is not None:
@@ -231,7 +233,7 @@ def models(ctx: typer.Context) -> None:
     """List the built-in models."""
     if ctx.invoked_subcommand is not None:
         return
-    from csi.spec import builtin_models, load_model
+    from csi.model.spec import builtin_models, load_model
 
     for name in builtin_models():
         spec = load_model(name)
@@ -241,7 +243,7 @@ def models(ctx: typer.Context) -> None:
 @models_app.command("show")
 def models_show(name: Annotated[str, typer.Argument(help="scsb, acsi, ecsi or a YAML file")]) -> None:
     """Print one model as YAML."""
-    from csi.spec import load_model
+    from csi.model.spec import load_model
 
     try:
         spec = load_model(name)

@@ -54,35 +54,34 @@ import concurrent.futures as cf
 import glob
 import hashlib
 import json
-import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from csi.data.survey import DEFAULT_MISSING, SurveyData, read_survey
+from csi.derive.indices import compute as compute_indices
+from csi.derive.indices import score as score_items
 from csi.errors import CsiError, DataError, SpecError
-from csi.indices import compute as compute_indices
-from csi.indices import score as score_items
-from csi.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_scheme
-from csi.spec import ModelSpec, load_model, parse_yaml
-from csi.survey import DEFAULT_MISSING, SurveyData, read_survey
+from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_scheme
+from csi.model.spec import ModelSpec, load_model
+from csi.results.contract import ScoringModel, load_scoring_model
+from csi.results.scores import FailedWave, ScoreResults, UnitResult, _series_groups
 
 if TYPE_CHECKING:
-    from csi.api import FitResults
+    pass
 
 MODES: dict[str, str] = {
     "refit": "each wave fitted by PLS; indices from its own weights; bootstrap re-estimates the weights",
     "fixed": "each wave scored with the normalized weights and scale of a calibration fit (no re-estimation)",
 }
-SCORING_MODEL_VERSION = 1
 DEFAULT_RESAMPLES = 1000
 DEFAULT_WORKERS = 2
-ALL_SEGMENTS = "(all)"
 P_VALUE_RULE = (
     "two-sided bootstrap p = min(1, 2*min(1 + #(delta* <= 0), 1 + #(delta* >= 0)) / (B + 1)): "
     "the smallest alpha at which the percentile interval of the change excludes 0"
@@ -259,109 +258,10 @@ def resolve_waves(inputs: Sequence[str | Path | WaveInput]) -> list[WaveInput]:
 # ---------------------------------------------------------------------------------------
 # Scoring model (saved by csi fit in results.json)
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScoringModel:
-    """Everything needed to score a wave with fixed weights (``scoring_model`` in results.json)."""
-
-    spec: ModelSpec
-    normalized_weights: pd.Series  # by (construct, item), summing to 1 within a construct
-    scale_min: float
-    scale_max: float
-    standardized: bool
-    version: int
-    csi_version: str | None
-    source: str = ""
-    calibration_indices: pd.Series | None = None
-    n_obs: int | None = None
-    survey: Mapping[str, Any] = field(default_factory=dict)
 
 
-def scoring_model_dict(res: FitResults) -> dict[str, Any]:
-    """The versioned ``scoring_model`` block ``csi fit`` writes to results.json."""
-    from csi import __version__
-
-    spec, idx = res.spec, res.indices
-    nw = idx.normalized_weights
-    # the item coding that gives the weights their meaning (csi.survey's settings keys)
-    keep = ("missing", "missing_codes", "reversed_items", "weights_column", "scale_source")
-    return {
-        "version": SCORING_MODEL_VERSION,
-        "csi_version": __version__,
-        "formula": "index = sum_i w_i * (mean_i - min) / (max - min) * 100, w = normalized_weights",
-        "model": spec.to_dict(),
-        "scale": {"min": float(idx.scale_min), "max": float(idx.scale_max)},
-        "standardized": bool(res.pls.standardized),
-        "scheme": res.pls.scheme,
-        "normalized_weights": {c.code: {i: float(nw[(c.code, i)]) for i in c.items} for c in spec.constructs},
-        "indices": {c.code: float(idx.index[c.code]) for c in spec.constructs},
-        "n_obs": int(res.pls.n_obs),
-        "survey": {k: res.settings[k] for k in keep if res.settings.get(k) not in (None, (), [])},
-    }
 
 
-def load_scoring_model(path: str | Path) -> ScoringModel:
-    """Read the ``scoring_model`` block of a results.json (or a file holding only that block)."""
-    p = Path(path)
-    where = f"--weights-from {p}"
-    if not p.exists():
-        raise DataError(f"{where}: no such file")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{where}: not a JSON file ({exc})") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{where}: expected a results.json object; found {type(data).__name__}")
-    block = data if "normalized_weights" in data else data.get("scoring_model")
-    if not isinstance(block, dict):
-        raise DataError(
-            f"{where}: no 'scoring_model' block (written by csi {data.get('csi_version', '?')}); "
-            "re-run `csi fit` on the calibration wave to save one"
-        )
-    version = block.get("version")
-    if version != SCORING_MODEL_VERSION:
-        raise DataError(f"{where}: scoring_model version {version!r} is not supported; this csi reads version {SCORING_MODEL_VERSION}")
-    for key in ("model", "scale", "normalized_weights"):
-        if key not in block:
-            raise DataError(f"{where}: scoring_model has no {key!r}")
-    import yaml
-
-    spec = parse_yaml(yaml.safe_dump(block["model"], sort_keys=False), f"{where} scoring_model.model")
-    try:
-        lo, hi = float(block["scale"]["min"]), float(block["scale"]["max"])
-    except (KeyError, TypeError, ValueError):
-        raise DataError(f"{where}: scoring_model.scale should be {{min: .., max: ..}}; found {block['scale']!r}") from None
-    nwd = block["normalized_weights"]
-    rows: list[tuple[str, str]] = []
-    vals: list[float] = []
-    for c in spec.constructs:
-        got = nwd.get(c.code) if isinstance(nwd, dict) else None
-        if not isinstance(got, dict):
-            raise DataError(f"{where}: scoring_model.normalized_weights has no weights for construct {c.code}")
-        for item in c.items:
-            v = got.get(item)
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
-                raise DataError(f"{where}: scoring_model.normalized_weights.{c.code}.{item} should be a number; found {v!r}")
-            rows.append((c.code, item))
-            vals.append(float(v))
-        total = sum(vals[-len(c.items):])
-        if abs(total - 1.0) > 1e-9:
-            raise DataError(f"{where}: the normalized weights of {c.code} sum to {total:.12g}, not 1")
-    nw = pd.Series(vals, index=pd.MultiIndex.from_tuples(rows, names=["construct", "item"]), name="normalized_weight")
-    ind = block.get("indices")
-    cal = pd.Series({k: float(v) for k, v in ind.items()}, name="index") if isinstance(ind, dict) else None
-    return ScoringModel(
-        spec=spec,
-        normalized_weights=nw,
-        scale_min=lo,
-        scale_max=hi,
-        standardized=bool(block.get("standardized", True)),
-        version=int(version),
-        csi_version=block.get("csi_version"),
-        source=str(p),
-        calibration_indices=cal,
-        n_obs=block.get("n_obs"),
-        survey=dict(block.get("survey") or {}),
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -388,39 +288,6 @@ class WaveJob:
     boot_workers: int | None = None  # threads inside one bootstrap; 1 when jobs run in parallel
 
 
-@dataclass(frozen=True)
-class UnitResult:
-    """One scored unit: a whole wave, or one segment of a wave."""
-
-    label: str
-    source: str
-    position: int
-    fields: tuple[tuple[str, str], ...]
-    segment: tuple[str, str] | None
-    n: int
-    n_read: int
-    seed: int
-    index: pd.Series  # by construct, 0–100
-    std_error: pd.Series
-    ci_lo: pd.Series
-    ci_hi: pd.Series
-    draws: np.ndarray | None  # (resamples used, constructs)
-    normalized_weights: pd.Series
-    item_mean: np.ndarray  # unweighted, in spec.items order (for weight drift)
-    item_cov: np.ndarray  # unweighted, n − 1
-    resamples: int
-    resamples_used: int
-    sheet: str | None = None
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def series(self) -> tuple[tuple[str, str], ...]:
-        return self.fields + ((self.segment,) if self.segment is not None else ())
-
-    @property
-    def name(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.series]
-        return f"{self.label} ({', '.join(parts)})" if parts else self.label
 
 
 @dataclass(frozen=True)
@@ -519,7 +386,7 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
             warns.append(f"PLS did not converge in {job.max_iter} iterations")
         idx = compute_indices(res, survey.items)
         if job.resamples:
-            from csi.bootstrap import bootstrap_fit
+            from csi.inference.bootstrap import bootstrap_fit
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # bootstrap warnings are collected below
@@ -675,11 +542,6 @@ def change_p_value(delta_draws: np.ndarray) -> float:
     return float(min(1.0, 2 * min(below, above) / (d.size + 1)))
 
 
-def _series_groups(units: Sequence[UnitResult]) -> dict[tuple[tuple[str, str], ...], list[UnitResult]]:
-    groups: dict[tuple[tuple[str, str], ...], list[UnitResult]] = {}
-    for u in sorted(units, key=lambda u: u.position):
-        groups.setdefault(u.series, []).append(u)
-    return groups
 
 
 def compute_changes(units: Sequence[UnitResult], codes: Sequence[str], level: float) -> pd.DataFrame:
@@ -771,160 +633,8 @@ def compute_drift(units: Sequence[UnitResult], spec: ModelSpec) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FailedWave:
-    label: str
-    source: str
-    error: str
 
 
-@dataclass(frozen=True)
-class ScoreResults:
-    """Indices of many waves, their changes and (refit) weight drift; renderers read this."""
-
-    spec: ModelSpec
-    mode: str
-    settings: Mapping[str, Any]
-    units: tuple[UnitResult, ...]
-    changes: pd.DataFrame
-    drift: pd.DataFrame
-    failed: tuple[FailedWave, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def level(self) -> float:
-        return float(self.settings["level"])
-
-    @property
-    def labels(self) -> list[str]:
-        """Wave labels in job order (first appearance)."""
-        return list(dict.fromkeys(u.label for u in sorted(self.units, key=lambda u: u.position)))
-
-    def series_columns(self) -> list[str]:
-        names: list[str] = []
-        for u in self.units:
-            for k, _ in u.series:
-                if k not in names:
-                    names.append(k)
-        return names
-
-    def _series_frame(self, series: Sequence[tuple[tuple[str, str], ...]]) -> pd.DataFrame:
-        cols = self.series_columns()
-        return pd.DataFrame([{c: dict(s).get(c, ALL_SEGMENTS if c == self.settings.get("segments") else "") for c in cols} for s in series], columns=cols)
-
-    def long(self) -> pd.DataFrame:
-        """One row per wave (× segment) × construct: index, SE, interval, n."""
-        rows = []
-        for u in self.units:
-            for code in self.spec.codes:
-                rows.append({
-                    "series": u.series, "wave": u.label, "n": u.n, "construct": code,
-                    "index": u.index[code], "std_error": u.std_error[code],
-                    "ci_lo": u.ci_lo[code], "ci_hi": u.ci_hi[code], "resamples_used": u.resamples_used,
-                })
-        df = pd.DataFrame(rows)
-        if df.empty:
-            return df
-        return pd.concat([self._series_frame(df["series"].tolist()), df.drop(columns=["series"])], axis=1)
-
-    def trend(self) -> pd.DataFrame:
-        """Wide trend table: one row per series × construct, one column per wave label."""
-        rows = []
-        for series, us in _series_groups(self.units).items():
-            by_label = {u.label: u for u in us}
-            for code in self.spec.codes:
-                row: dict[str, Any] = {"series": series, "construct": code}
-                for lab in self.labels:
-                    row[lab] = by_label[lab].index[code] if lab in by_label else np.nan
-                rows.append(row)
-        df = pd.DataFrame(rows)
-        return pd.concat([self._series_frame(df["series"].tolist()), df.drop(columns=["series"])], axis=1)
-
-    def changes_table(self) -> pd.DataFrame:
-        df = self.changes
-        if df.empty:
-            return df.drop(columns=["series"])
-        return pd.concat([self._series_frame(df["series"].tolist()), df.drop(columns=["series"]).reset_index(drop=True)], axis=1)
-
-    def drift_table(self) -> pd.DataFrame:
-        df = self.drift
-        if df.empty:
-            return df.drop(columns=["series"])
-        return pd.concat([self._series_frame(df["series"].tolist()), df.drop(columns=["series"]).reset_index(drop=True)], axis=1)
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The sheets of scores.xlsx."""
-        out = {"trend": self.trend(), "long": self.long(), "changes": self.changes_table()}
-        if self.mode == "refit":
-            out["weight_drift"] = self.drift_table()
-        if self.failed:
-            out["failed"] = pd.DataFrame([{"wave": f.label, "file": f.source, "error": f.error} for f in self.failed])
-        out["warnings"] = pd.DataFrame({"warning": list(self.warnings)})
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """scores.json: ``waves`` (label, n, per construct index and interval) and ``changes``."""
-        from csi.report.json import clean
-
-        def ci(lo: float, hi: float) -> list[float] | None:
-            return [lo, hi] if np.isfinite(lo) and np.isfinite(hi) else None
-
-        drift: dict[tuple[Any, str], dict[str, Any]] = {}
-        for r in self.drift.to_dict(orient="records"):
-            drift.setdefault((r["series"], r["wave"]), {})[r["construct"]] = {
-                "baseline": r["baseline"], "max_weight_change": r["max_weight_change"], "item": r["item"],
-                "compositional_c": r["compositional_c"],
-            }
-        waves = []
-        for u in self.units:
-            waves.append({
-                "label": u.label,
-                "source": u.source,
-                "fields": dict(u.fields),
-                "segment": None if u.segment is None else {"column": u.segment[0], "value": u.segment[1]},
-                "n": u.n,
-                "constructs": [
-                    {"name": c, "index": u.index[c], "interval": ci(u.ci_lo[c], u.ci_hi[c]), "std_error": u.std_error[c]}
-                    for c in self.spec.codes
-                ],
-                "weight_drift": drift.get((u.series, u.label)),
-                "normalized_weights": {c: u.normalized_weights.loc[c].to_dict() for c in self.spec.codes},
-                "settings": {"seed": u.seed, "resamples": u.resamples, "resamples_used": u.resamples_used,
-                             "n_read": u.n_read, "sheet": u.sheet},
-                "warnings": list(u.warnings),
-            })
-        changes = [
-            {
-                "fields": {k: v for k, v in r["series"] if k != self.settings.get("segments")},
-                "segment": next(({"column": k, "value": v} for k, v in r["series"] if k == self.settings.get("segments")), None),
-                "construct": r["construct"], "from": r["from"], "to": r["to"],
-                "consecutive": r["consecutive"], "vs_first": r["vs_first"],
-                "delta": r["delta"], "interval": ci(r["ci_lo"], r["ci_hi"]), "std_error": r["std_error"],
-                "p_value": r["p_value"], "significant": r["significant"], "resamples": r["resamples"],
-            }
-            for r in self.changes.to_dict(orient="records")
-        ]
-        from csi.report.json import SCHEMA_VERSION
-
-        out = {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "scores",
-            "csi_version": self.settings.get("versions", {}).get("csi"),
-            "model": {"name": self.spec.name, "label": self.spec.label,
-                      "constructs": [{"code": c.code, "label": c.label} for c in self.spec.constructs]},
-            "mode": self.mode,
-            "settings": dict(self.settings),
-            "waves": waves,
-            "changes": changes,
-            "failed": [{"label": f.label, "source": f.source, "error": f.error} for f in self.failed],
-            "warnings": list(self.warnings),
-        }
-        return clean(out)
-
-    def summary(self) -> str:
-        from csi.report.terminal import render_scores_text
-
-        return render_scores_text(self)
 
 
 # ---------------------------------------------------------------------------------------
@@ -963,7 +673,7 @@ def score_waves(
     processes, or ``executor`` (any ``concurrent.futures.Executor``) to run the jobs elsewhere.
     Waves that fail are listed in ``failed``; if every wave fails a :class:`DataError` is raised.
     """
-    from csi.api import versions
+    from csi._version import versions
 
     if int(resamples) < 0 or (0 < int(resamples) < 2):
         raise CsiError(f"--boot should be 0 (no intervals) or at least 2 resamples per wave; got {resamples}")
@@ -1056,18 +766,6 @@ def score_waves(
     return ScoreResults(spec, mode, settings, units, changes, drift, failed, tuple(warns))
 
 
-def write_scores(res: ScoreResults, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``scores.json`` and ``scores.xlsx`` (through the project's only writers)."""
-    from csi.report.excel import INDEX_FORMAT, write_workbook
-    from csi.report.json import write_json
-
-    out = Path(out_dir)
-    j = write_json(res.to_dict(), out / "scores.json")
-    idx_cols = {lab: INDEX_FORMAT for lab in res.labels}
-    one = {c: INDEX_FORMAT for c in ("index", "ci_lo", "ci_hi", "delta")}
-    x = write_workbook(res.tables(), out / "scores.xlsx", settings=res.settings,
-                       formats={"trend": idx_cols, "long": one, "changes": one})
-    return j, x
 
 
 __all__ = [
@@ -1088,6 +786,4 @@ __all__ = [
     "run_job",
     "run_jobs",
     "score_waves",
-    "scoring_model_dict",
-    "write_scores",
 ]

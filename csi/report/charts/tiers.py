@@ -1,0 +1,140 @@
+"""Loyalty-tier bars (NPS, quadrants, bands)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from csi.report.charts.base import INK, OKABE_ITO, SERIES, Chart, _chart, _slide, footnote, wrap
+from csi.report.charts.waves import _signed
+
+# --------------------------------------------------------------------------------------
+# loyalty tiers
+# --------------------------------------------------------------------------------------
+_TIER_COLOURS = {
+    "detractor": OKABE_ITO["vermillion"], "passive": "#BDBDBD", "promoter": OKABE_ITO["green"],
+    "defector": OKABE_ITO["vermillion"], "terrorist": "#8B2C00", "hostage": OKABE_ITO["orange"], "mercenary": OKABE_ITO["sky"],
+    "apostle": OKABE_ITO["green"], "loyalist": OKABE_ITO["green"],
+    "at risk": OKABE_ITO["vermillion"], "vulnerable": OKABE_ITO["orange"], "committed": OKABE_ITO["green"],
+}
+_TIER_ORDER = ["terrorist", "defector", "detractor", "at risk", "hostage", "mercenary", "passive", "vulnerable", "loyalist", "apostle", "promoter", "committed"]
+
+
+def _segment_name(r: Mapping[str, Any]) -> str:
+    seg = r.get("segment")
+    group = r.get("group") or r.get("column")
+    if seg is None or str(seg) in ("all", ""):
+        return "All respondents"
+    if group and r.get("level") is not None:
+        return f"{group}: {r['level']}"
+    if not group and "=" in str(seg):  # "region=East" (tier statistics rows)
+        col, _, val = str(seg).partition("=")
+        return f"{col}: {val}"
+    return f"{group}: {seg}" if group and f"{group}" not in str(seg) else str(seg)
+
+
+def _tier_key(t: str) -> str:
+    """'Loyalists' → 'loyalist': colour and order look-ups take singular lower case."""
+    t = t.lower().replace("_", " ")
+    for cand in (t, t[:-3] + "y" if t.endswith("ies") else t, t[:-1] if t.endswith("s") else t):
+        if cand in _TIER_ORDER:
+            return cand
+    return t
+
+
+def _scheme_title(scheme: str) -> str:
+    name, _, arg = scheme.partition(":")
+    return f"{name.capitalize()} (cut-off {arg})" if arg else name.capitalize()
+
+
+def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
+    """Tier shares as 100% stacked bars, overall and by segment; one chart per tier scheme."""
+    tiers = d.get("tiers") or {}
+    groups = [g for g in (tiers.get("groups") or []) if g.get("share") is not None]
+    if not groups:
+        return []
+    schemes = list(dict.fromkeys(str(g.get("scheme", "tiers")) for g in groups))
+    summary = tiers.get("summary") or {}
+    out = []
+    for scheme in schemes:
+        rows = [g for g in groups if str(g.get("scheme", "tiers")) == scheme]
+        tier_names = list(dict.fromkeys(str(g["tier"]) for g in rows))
+        tier_names.sort(key=lambda t: _TIER_ORDER.index(_tier_key(t)) if _tier_key(t) in _TIER_ORDER else len(_TIER_ORDER))
+        segs = list(dict.fromkeys(_segment_name(g) for g in rows))
+        share = {(_segment_name(g), str(g["tier"])): float(g["share"]) for g in rows}
+        count: dict[str, int] = {}
+        for g in rows:
+            count[_segment_name(g)] = count.get(_segment_name(g), 0) + int(g.get("count") or 0)
+        nps_like = {"promoter", "detractor"} <= {_tier_key(t) for t in tier_names}
+        stats = {(_segment_name(r), str(r.get("statistic"))): r for r in (tiers.get("statistics") or []) if r.get("scheme") == scheme}
+        if scheme == "nps" or nps_like:
+            nps = summary.get(scheme) if isinstance(summary.get(scheme), (int, float)) else summary.get("nps")
+            p, q = share.get((segs[0], "promoter"), 0.0), share.get((segs[0], "detractor"), 0.0)
+            nps_all = float(nps) if isinstance(nps, (int, float)) else 100 * (p - q)
+            title = f"Net Promoter Score {_signed(nps_all, 0)}: {100 * p:.0f}% promoters, {100 * q:.0f}% detractors"
+        else:
+            top = max(tier_names, key=lambda t: share.get((segs[0], t), 0.0))
+            title = f"{_scheme_title(scheme)} tiers: the largest group is {top} ({100 * share.get((segs[0], top), 0.0):.0f}%)"
+        has_ci = any(g.get("ci_lo") is not None for g in rows)
+        subtitle = "Share of respondents by tier" + (", overall and by segment" if len(segs) > 1 else "") + (", with 95% Wilson intervals" if has_ci else "")
+        ci = {(_segment_name(g), str(g["tier"])): (g.get("ci_lo"), g.get("ci_hi")) for g in rows}
+        foot = footnote(d, _scheme_note(scheme))
+        fig = _slide(title, subtitle, foot)
+        height = min(0.62, 0.11 * len(segs) + 0.1)
+        ax = fig.add_axes((0.25, 0.75 - height - max(0.0, (0.55 - height) / 2), 0.62, height))
+        y = np.arange(len(segs))
+        left = np.zeros(len(segs))
+        for k, t in enumerate(tier_names):
+            w = np.array([100 * share.get((s, t), 0.0) for s in segs])
+            spare = [c for c in SERIES if c not in {_TIER_COLOURS.get(_tier_key(x)) for x in tier_names}]
+            colour = _TIER_COLOURS.get(_tier_key(t), spare[k % len(spare)] if spare else SERIES[k % len(SERIES)])
+            bars = ax.barh(y, w, left=left, color=colour, height=0.64, label=t.capitalize(), edgecolor="white", linewidth=1.2, gid=f"tier:{t}")
+            for b, s in zip(bars, segs, strict=True):
+                b.set_gid(f"tier:{scheme}:{s}:{t}")
+            for yi, l0, wi in zip(y, left, w, strict=True):
+                if wi >= 5:
+                    dark = colour in (OKABE_ITO["green"], OKABE_ITO["vermillion"], "#8B2C00", OKABE_ITO["blue"])
+                    txt = f"{wi:.0f}%"
+                    lo_hi = ci.get((segs[int(yi)], t), (None, None))
+                    if has_ci and lo_hi[0] is not None and wi >= 9 and len(segs) <= 8:
+                        txt += f"\n{100 * float(lo_hi[0]):.0f}–{100 * float(lo_hi[1]):.0f}%"
+                    ax.text(float(l0 + wi / 2), float(yi), txt, ha="center", va="center", fontsize=12 if len(segs) <= 8 else 10, color="white" if dark else INK,
+                            fontweight="bold", linespacing=1.5)
+            left += w
+        if scheme == "nps" or nps_like:
+            for yi, sg in zip(y, segs, strict=True):
+                st = stats.get((sg, "nps"))
+                v = float(st["value"]) if st and st.get("value") is not None else 100 * (share.get((sg, "promoter"), 0.0) - share.get((sg, "detractor"), 0.0))
+                txt = f"NPS {_signed(v, 0)}"
+                if st and st.get("ci_lo") is not None and st.get("ci_hi") is not None:
+                    txt += f"\n[{_signed(float(st['ci_lo']), 0)}, {_signed(float(st['ci_hi']), 0)}]"
+                ax.text(101.5, float(yi), txt, va="center", ha="left", fontsize=12 if len(segs) <= 8 else 10, fontweight="bold", color=INK, linespacing=1.4)
+        nseg = {_segment_name(g): int(g["n"]) for g in rows if g.get("n") is not None}
+        ax.set_yticks(y, [f"{wrap(sg, 30)}\n(n = {nseg.get(sg, count[sg]):,})" for sg in segs])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 100)
+        ax.set_xticks(range(0, 101, 20), [f"{v}%" for v in range(0, 101, 20)])
+        ax.spines["left"].set_visible(False)
+        ax.tick_params(axis="y", length=0)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=len(tier_names), fontsize=12)
+        out.append(_chart(f"tiers-{_slug(scheme)}", title, subtitle, foot, fig))
+    return out
+
+
+def _scheme_note(scheme: str) -> str:
+    try:
+        from csi.model.tiers import TIER_SCHEMES
+
+        desc = TIER_SCHEMES.get(scheme)
+    except ImportError:  # pragma: no cover - loyalty is part of csi
+        desc = None
+    return f"Tiers: {desc}." if isinstance(desc, str) else ""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+
+

@@ -1,0 +1,43 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from csi.data.survey import SurveyData
+from csi.derive.indices import Indices
+from csi.derive.quality import Quality
+from csi.estimators.pls import PLSResults
+from csi.model.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class FitResults:
+    """Everything one ``csi fit`` produced; renderers read it and never re-estimate."""
+
+    spec: ModelSpec
+    method: str
+    settings: Mapping[str, Any]
+    survey: SurveyData
+    pls: PLSResults
+    quality: Quality
+    indices: Indices
+    warnings: tuple[str, ...]
+    bootstrap: Any | None = None  # csi.bootstrap.BootstrapResults
+    cbsem: Any | None = None  # csi.cbsem.CBSEMResults
+    tiers: Any | None = None  # csi.loyalty.TierResults
+    ipma: Any | None = None  # pd.DataFrame from csi.ipma.ipma (construct level)
+    ipma_items: Any | None = None  # pd.DataFrame from csi.ipma.ipma_items (item level)
+    groups: Any | None = None  # csi.groups.GroupResults (one comparison per --group column)
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_obs(self) -> int:
+        return self.pls.n_obs
+
+    def summary(self) -> str:
+        from csi.report.terminal import render_text
+
+        return render_text(self)

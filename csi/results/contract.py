@@ -181,7 +181,7 @@ def to_dict(res: FitResults) -> dict[str, Any]:
         cb = res.cbsem.to_json()
         out["fit"] = cb.get("fit")
         out["cbsem"] = cb
-    for k, v in res.extras.items():
+    for k, v in res.derived.items():
         out[k] = v.to_json() if hasattr(v, "to_json") else v
     return clean(out)
 

@@ -14,12 +14,13 @@ from csi._version import versions
 from csi.data.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
 from csi.derive.indices import compute as compute_indices
 from csi.derive.quality import assess, quality_warnings
-from csi.errors import ConvergenceWarning, CsiWarning, QualityWarning, check_choice
+from csi.errors import ConvergenceWarning, ImproperSolutionWarning, Issue, check_choice
 from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_criterion, check_scheme
 from csi.model.spec import ModelSpec, load_model
 from csi.results.types import FitResults
 
 METHODS = ("pls", "cbsem", "both")
+_CBSEM_CATEGORY = {ImproperSolutionWarning: "admissibility", ConvergenceWarning: "convergence"}
 DEFAULT_SEED = 1
 
 
@@ -85,11 +86,11 @@ def fit(
     res = est.fit(survey.items, weights=survey.weights)
     quality = assess(res)
     idx = compute_indices(res, survey.items)
-    warns: list[tuple[type[CsiWarning], str]] = [(CsiWarning, w) for w in survey.warnings]
+    issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
     if not res.converged:
-        warns.append((ConvergenceWarning, f"PLS did not converge in {max_iter} iterations (tolerance {tol:g}); results are from the last iteration"))
-    warns += [(QualityWarning, w) for w in quality_warnings(quality)]
-    warns += [(QualityWarning, w) for w in idx.warnings]
+        issues.append(Issue.of("convergence", f"PLS did not converge in {max_iter} iterations (tolerance {tol:g}); results are from the last iteration"))
+    issues += [Issue.of("quality", w) for w in quality_warnings(quality)]
+    issues += [Issue.of("index", w) for w in idx.warnings]
 
     # --- bootstrap (csi.bootstrap, issue 3) ---
     boot_res = None
@@ -97,7 +98,7 @@ def fit(
         from csi.inference.bootstrap import bootstrap_fit
 
         boot_res = bootstrap_fit(res, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=progress)
-        warns += [(CsiWarning, w) for w in boot_res.warnings]
+        issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
 
     # --- covariance-based SEM (csi.cbsem, issue 5) ---
     cb_res = None
@@ -105,7 +106,7 @@ def fit(
         from csi.estimators.cbsem import fit_cbsem
 
         cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=cbsem_boot if method == "cbsem" else 0, seed=seed, level=level, progress=progress)
-        warns += [(cat, w) for cat, w in cb_res.warning_items]
+        issues += [Issue.of(_CBSEM_CATEGORY.get(cat, "cbsem"), w) for cat, w in cb_res.warning_items]
 
     # --- importance-performance map (csi.ipma, issue 6) ---
     from csi.derive.ipma import ipma as compute_ipma
@@ -120,7 +121,7 @@ def fit(
         from csi.derive.tiers import compute_tiers
 
         tier_res = compute_tiers(spec, survey, idx, schemes=tiers)
-        warns += [(CsiWarning, w) for w in tier_res.warnings]
+        issues += [Issue.of("tiers", w) for w in tier_res.warnings]
 
     # --- multigroup analysis per --group column (csi.groups, issue 6) ---
     group_res = None
@@ -131,10 +132,10 @@ def fit(
             spec, survey, tuple(groups), scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter,
             criterion=criterion, permutations=permutations, boot=boot, seed=seed, ci=ci, level=level, min_size=min_group_size,
         )
-        warns += [(CsiWarning, w) for w in group_res.warnings]
+        issues += [Issue.of("groups", w) for w in group_res.warnings]
 
-    for cat, msg in warns:
-        warnings.warn(msg, cat, stacklevel=2)
+    for issue in issues:
+        warnings.warn(issue.message, issue.warning_class, stacklevel=2)
     settings: dict[str, Any] = {
         "method": method,
         "scheme": scheme,
@@ -170,7 +171,7 @@ def fit(
         pls=res,
         quality=quality,
         indices=idx,
-        warnings=tuple(m for _, m in warns),
+        issues=tuple(issues),
         bootstrap=boot_res,
         cbsem=cb_res,
         tiers=tier_res,

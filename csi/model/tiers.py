@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""Loyalty-tier scheme syntax (``--tiers`` and a model's ``tiers:``), parsed into :class:`TierScheme`.
+
+Syntax: ``nps[:rescale]``, ``quadrants[:CUT|:median][:terrorists[=T]]``,
+``bands[:NAME>=BOUND/.../NAME]``; cut-offs and bounds are numbers from 0 to 100.  The model layer
+parses it so that a model file's ``tiers:`` is checked with line numbers; the tiers themselves are
+computed in :mod:`csi.derive.tiers`.
+"""
 
 from __future__ import annotations
 

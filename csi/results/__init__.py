@@ -1,1 +1,1 @@
-"""TODO."""
+"""Typed results (FitResults, ScoreResults) and the results contract (results.json / scores.json builders, readers, schemas)."""

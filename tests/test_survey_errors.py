@@ -409,7 +409,7 @@ def test_missing_codes_fix_the_out_of_scale_case(tmp_path):
 
 def test_billion_laughs_is_refused_by_every_parser(tmp_path):
     """Defence in depth: even past the DTD scan, neither calamine nor openpyxl expands entities."""
-    from csi.data.survey import _calamine_rows, _openpyxl_rows
+    from csi.data.readers.excel import _calamine_rows, _openpyxl_rows
 
     p = billion_laughs(tmp_path)
     for reader in (_calamine_rows, _openpyxl_rows):

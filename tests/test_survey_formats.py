@@ -17,7 +17,9 @@ import pytest
 import csi
 import csi.data.survey
 import csi.model.spec
-from csi.data.survey import from_frame, read_survey, read_table, sniff_text
+from csi.data.readers import read_table
+from csi.data.readers.text import sniff_text
+from csi.data.survey import from_frame, read_survey
 from csi.errors import DataError
 from csi.model.simulate import simulate_survey
 from csi.model.spec import load_model
@@ -180,7 +182,7 @@ def test_value_labels_only_on_segments(files, spec):
 
 
 def test_openpyxl_fallback_reads_the_same(files, spec, frame, monkeypatch):
-    import csi.data.survey as sv
+    import csi.data.readers.excel as sv
 
     def broken(*a, **k):
         raise RuntimeError("calamine unavailable")

@@ -1,0 +1,183 @@
+"""Checks that collect problems: the survey options, the weights and the sample size.
+
+Each check appends what it finds to a list of problems (and, where the data are usable but
+doubtful, to a list of warnings) instead of raising, so one run reports every problem at once.
+
+Options (:func:`check_options`):
+
+* ``--missing`` is a registered policy (:data:`csi.data.missing.MISSING`);
+* ``--scale MIN-MAX``: two finite numbers with MIN below MAX (else the model's scale);
+* missing codes (``--missing-codes``, else the model's ``missing_codes``) are numbers outside the
+  scale: a code inside it would erase real answers;
+* ``--reverse`` names items of the model.
+
+Weights (``weights=COLUMN``) must be numbers, finite and ≥ 0 (:func:`weight_values`), present for
+every respondent used and not all zero (:func:`used_weights`).
+
+Sample size (:func:`check_sample`): at least ``k + 2`` respondents, where ``k`` is the number of
+predictors of the model's largest regression (inner paths, or the items of a mode-B construct),
+so every regression is determined; a warning below the "10 times" rule of thumb ``10·k``; an
+item constant among the respondents used is an error (PLS cannot weight it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csi.data.cells import Cells, to_numeric
+from csi.data.messages import close, num, rows, values_seen
+from csi.data.missing import check_policy
+from csi.model.spec import ModelSpec
+from csi.options import SurveyOptions
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The options as the checks use them: scale, missing codes and reversed items, with sources."""
+
+    scale: tuple[float, float]
+    scale_source: str
+    codes: np.ndarray
+    codes_source: str
+    reverse: list[str]
+
+
+def check_options(spec: ModelSpec, options: SurveyOptions, problems: list[str]) -> Rules:
+    """Check ``--missing``, ``--scale``, the missing codes and ``--reverse``; resolve them."""
+    check_policy(options.missing, problems)
+    lo, hi = check_scale(options.scale, spec, problems)
+    scale_source = "--scale" if options.scale is not None else f"model {spec.name}"
+    codes_source = "--missing-codes" if options.missing_codes is not None else "the model's missing_codes"
+    codes = tuple(spec.missing_codes if options.missing_codes is None else options.missing_codes)
+    codes_f = check_codes(codes, codes_source, (lo, hi), problems)
+    items = list(spec.items)
+    rev = list(dict.fromkeys(str(r) for r in options.reverse))
+    for r in rev:
+        if r not in items:
+            problems.append(f"--reverse {r}: not an item of model {spec.name}{close(r, items)}")
+    return Rules((lo, hi), scale_source, codes_f, codes_source, rev)
+
+
+def check_scale(scale: Any, spec: ModelSpec, problems: list[str]) -> tuple[float, float]:
+    """``--scale`` as ``(lo, hi)``; the model's scale when not given or not valid."""
+    if scale is None:
+        return float(spec.scale_min), float(spec.scale_max)
+    try:
+        lo, hi = (float(scale[0]), float(scale[1]))
+    except (TypeError, ValueError, IndexError):
+        problems.append(f"--scale should be two numbers MIN-MAX, e.g. 1-10; got {scale!r}")
+        return float(spec.scale_min), float(spec.scale_max)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        problems.append(f"--scale should be MIN-MAX with MIN below MAX, e.g. 1-10; got {num(lo)}-{num(hi)}")
+        return float(spec.scale_min), float(spec.scale_max)
+    return lo, hi
+
+
+def check_codes(codes: Sequence[Any], source: str, scale: tuple[float, float], problems: list[str]) -> np.ndarray:
+    """The finite missing codes as floats; codes inside the scale or not numbers are problems."""
+    lo, hi = scale
+    bad_codes = []
+    for c in codes:
+        try:
+            cf = float(c)
+        except (TypeError, ValueError):
+            bad_codes.append(repr(c))
+            continue
+        if not np.isfinite(cf):
+            bad_codes.append(repr(c))
+        elif lo <= cf <= hi:
+            problems.append(
+                f"{source} {num(cf)} lies inside the {num(lo)}–{num(hi)} scale, so it would erase real "
+                "answers; a missing code must lie outside the scale"
+            )
+    if bad_codes:
+        problems.append(f"{source} should be numbers such as 98,99; got {', '.join(bad_codes)}")
+    return np.array([float(c) for c in codes if _is_finite_number(c)], dtype=float)
+
+
+def _is_finite_number(c: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(c)))
+    except (TypeError, ValueError):
+        return False
+
+
+def weight_values(col: pd.Series | None, name: str | None, base: int, problems: list[str]) -> np.ndarray | None:
+    """The weights column as floats (``NaN`` where blank); non-numeric, negative or infinite weights are problems."""
+    if col is None:
+        return None
+    w_all, _, wnon = to_numeric(col)
+    if wnon is not None and wnon.any():
+        problems.append(
+            f"weights column {name}: {int(wnon.sum())} non-numeric value(s) in row(s) {rows(wnon, base)} "
+            f"(seen: {values_seen([str(v).strip() for v in col[wnon]])})"
+        )
+    neg = ~np.isnan(w_all) & ((w_all < 0) | ~np.isfinite(w_all))
+    if neg.any():
+        problems.append(
+            f"weights column {name}: {int(neg.sum())} negative or infinite weight(s) in row(s) "
+            f"{rows(neg, base)} (seen: {values_seen(w_all[neg].tolist())}); survey weights must be ≥ 0"
+        )
+    return w_all
+
+
+def used_weights(w_all: np.ndarray | None, keep: np.ndarray, name: str | None, base: int,
+                 problems: list[str]) -> np.ndarray | None:
+    """The weights of the respondents kept: each present, and not all zero."""
+    if w_all is None:
+        return None
+    n_used = int(keep.sum())
+    wmiss = np.isnan(w_all) & keep
+    if wmiss.any():
+        problems.append(
+            f"weights column {name}: {int(wmiss.sum())} respondent(s) without a weight in row(s) "
+            f"{rows(wmiss, base)}; every respondent used needs a weight"
+        )
+    w_used = w_all[keep]
+    if n_used and not np.isnan(w_used).any() and not w_used.sum() > 0:
+        problems.append(f"weights column {name}: the weights of the {n_used} respondents used are all zero")
+    return w_used
+
+
+def min_respondents(spec: ModelSpec) -> int:
+    """The fewest respondents for which every regression in the model is determined (k + 2)."""
+    return _largest_regression(spec, 1) + 2
+
+
+def _largest_regression(spec: ModelSpec, floor: int | None = None) -> int:
+    """Predictors of the largest regression: inner paths, or the items of a mode-B construct."""
+    sizes = [len(spec.predecessors(c)) for c in spec.codes] + [len(c.items) for c in spec.constructs if c.mode == "B"]
+    return max(sizes + ([floor] if floor is not None else []))
+
+
+def check_sample(spec: ModelSpec, policy: str, X: np.ndarray, cells: Cells,
+                 problems: list[str], warns: list[str]) -> None:
+    """Enough respondents, no item constant among them, and the '10 times' rule of thumb."""
+    n_used = int(X.shape[0])
+    need = min_respondents(spec)
+    if n_used < need:
+        problems.append(
+            f"only {n_used} usable respondent(s) (policy {policy}); model {spec.name} needs at least {need} "
+            f"(its largest regression has {need - 2} predictor(s))"
+        )
+        return
+    if not n_used:
+        return
+    # every respondent kept: the ranges of the valid answers are the ranges used
+    lo_used, hi_used = (cells.col_min, cells.col_max) if X is cells.X else (X.min(axis=0), X.max(axis=0))
+    items = list(spec.items)
+    for k in np.flatnonzero(lo_used == hi_used).tolist():
+        problems.append(
+            f"item {items[k]} is constant among the {n_used} respondents used (every one gave "
+            f"{num(float(lo_used[k]))}); PLS cannot weight an item without variance"
+        )
+    rule = 10 * _largest_regression(spec)
+    if n_used < rule:
+        warns.append(
+            f"only {n_used} respondents used; the '10 times' rule of thumb suggests at least {rule} for model {spec.name}"
+        )

@@ -1,0 +1,224 @@
+"""Delimited text (``.csv``, ``.txt``, ``.tsv``).
+
+The delimiter (``,`` ``;`` tab ``|``), the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, else
+Windows-1252/Latin-1) and a decimal comma are sniffed from the first 64 KB (:func:`sniff_text`):
+
+* delimiter: of the candidates that split the header into at least two fields, the one whose
+  field count is the same on most of the first 200 non-blank lines (ties: more fields);
+* decimal comma: only with a delimiter other than ``,``, when some cells look like ``3,5`` and
+  none like ``3.5``.
+
+pandas' C parser then reads the whole file (a line with more fields than the header is an error,
+never a silent shift) and only the columns the model needs are kept.  A plain numeric file
+(ASCII, whole numbers or blanks in the needed columns) is read by pyarrow's CSV reader instead,
+with the same result in half the time (:func:`_read_text_fast`).  Rows are numbered as text lines
+(the header is line 1).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import mmap
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csi.data.table import RawTable, Select, clean_header, positions
+from csi.errors import DataError
+
+SUFFIXES = (".csv", ".txt", ".tsv")
+SNIFF_BYTES = 65536
+
+
+def read_text(p: Path, sheet: str | int | None, select: Select | None, answers: Select | None = None) -> RawTable:
+    """The selected columns of a delimited text file (``answers``: the positions holding items)."""
+    info = sniff_text(p)
+    header = clean_header(info["header"])
+    pos = positions(select, header)
+    if select is not None and answers is not None and pos:
+        fast = _read_text_fast(p, info, pos, set(answers(header)))
+        if fast is not None:
+            fast.columns = [header[j] for j in pos]
+            details = {"encoding": info["encoding"], "delimiter": info["delimiter"], "decimal": info["decimal"]}
+            return RawTable(fast, str(p), "csv", tuple(header), row_base=2, details=details)
+    df, encoding = _read_csv(p, info, len(header))
+    if df.shape[1] != len(header):
+        raise DataError(f"{p}: the header has {len(header)} fields but the data have {df.shape[1]}; check the delimiter and quoting")
+    # all columns are parsed (so a line with too many fields is an error, not a silent
+    # shift), then only the columns the model needs are kept
+    if pos != list(range(df.shape[1])):
+        df = df.iloc[:, pos]
+    df.columns = [header[j] for j in pos]
+    details = {"encoding": encoding, "delimiter": info["delimiter"], "decimal": info["decimal"]}
+    return RawTable(df, str(p), "csv", tuple(header), row_base=2, details=details)
+
+
+def sniff_text(p: Path) -> dict[str, Any]:
+    """Encoding, delimiter, decimal mark and header of a delimited text file (first 64 KB)."""
+    with open(p, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    truncated = len(head) == SNIFF_BYTES
+    enc = _sniff_encoding(head, truncated)
+    text = head.decode(enc, errors="replace")
+    lines = text.splitlines()
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [ln for ln in lines if ln.strip()][:200]
+    if not lines:
+        raise DataError(f"{p}: the file is empty (no text)")
+    best, best_key = ",", (-1.0, 0)
+    for cand in (",", ";", "\t", "|"):
+        counts = [len(row) for row in csv.reader(lines, delimiter=cand)]
+        if counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        key = (consistent, counts[0])
+        if key > best_key:
+            best, best_key = cand, key
+    rows = list(csv.reader(lines, delimiter=best))
+    header = rows[0]
+    decimal = "."
+    if best != ",":
+        cells = [c.strip() for r in rows[1:] for c in r]
+        comma = sum(bool(re.fullmatch(r"[-+]?\d*,\d+", c)) for c in cells)
+        dot = sum(bool(re.fullmatch(r"[-+]?\d*\.\d+", c)) for c in cells)
+        if comma > 0 and dot == 0:
+            decimal = ","
+    return {"encoding": enc, "delimiter": best, "decimal": decimal, "header": header}
+
+
+def _sniff_encoding(head: bytes, truncated: bool) -> str:
+    """BOM → utf-8-sig/utf-16; else UTF-8 if it decodes, else Windows-1252, else Latin-1."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    enc = "cp1252"
+    try:
+        head.decode("utf-8")
+        enc = "utf-8"
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the sample is still UTF-8
+        if truncated and exc.start >= len(head) - 3:
+            enc = "utf-8"
+    if enc == "cp1252":
+        try:
+            head.decode("cp1252")
+        except UnicodeDecodeError:
+            enc = "latin-1"
+    return enc
+
+
+def _read_csv(p: Path, info: Mapping[str, Any], width: int) -> tuple[pd.DataFrame, str]:
+    """Every column by pandas' C parser, and the encoding that decoded the file."""
+    tried = []
+    for encoding in dict.fromkeys([info["encoding"], "cp1252", "latin-1"]):
+        tried.append(encoding)
+        try:
+            with warnings.catch_warnings():
+                # pandas only warns when the first data line is longer than the header
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                df = pd.read_csv(
+                    p,
+                    sep=info["delimiter"],
+                    decimal=info["decimal"],
+                    encoding=encoding,
+                    header=0,
+                    keep_default_na=False,
+                    na_values=[""],
+                    skip_blank_lines=False,
+                    low_memory=False,
+                    quotechar='"',
+                    index_col=False,
+                )
+            return df, encoding
+        except pd.errors.ParserWarning:
+            raise DataError(
+                f"{p}: the data lines have more fields than the header ({width}, delimiter "
+                f"{_delim_name(info['delimiter'])}); check for a missing column name or an unquoted delimiter"
+            ) from None
+        except UnicodeDecodeError:
+            continue  # the first 64 KB were ASCII/UTF-8 but a later line is not
+        except (pd.errors.ParserError, ValueError) as exc:
+            msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
+            if m:
+                raise DataError(
+                    f"{p}: line {m.group(2)} has {m.group(3)} fields but the header has {m.group(1)} "
+                    f"(delimiter {_delim_name(info['delimiter'])}); check for an unquoted delimiter in a text cell"
+                ) from None
+            raise DataError(f"{p}: could not be read as delimited text ({msg})") from None
+    # pragma: no cover - latin-1 decodes every byte
+    raise DataError(f"{p}: could not be decoded as text (tried {', '.join(tried)})")
+
+
+def _read_text_fast(p: Path, info: Mapping[str, Any], pos: Sequence[int], answers: set[int]) -> pd.DataFrame | None:
+    """The selected columns of a plain numeric file by pyarrow's multithreaded CSV reader, or None.
+
+    Used only where it provably gives what the pandas reader gives, and None (so the pandas
+    reader runs and reports any problem in its usual words) otherwise:
+
+    * the text after the header line is ASCII (so the sniffed encoding cannot matter) and has no
+      ``x``/``X`` (pyarrow reads ``0x1F`` as 31; pandas as text, which is an error);
+    * the header is the first line and has no quotes (so skipping one row skips the header);
+    * every selected cell is a whole number or empty: answers as int16 (converted to float
+      by the validation anyway; out of range → None), other columns as int64 (pandas' type).
+      Empty cells give NaN in float64 columns, as in pandas.  Any other cell, a short or long
+      line or a blank line makes pyarrow raise → None.
+
+    On a national sample (10⁶ × 24, 51 MB) this takes about half the time (0.25 s against 0.5 s)
+    and less than half the memory (180 MB against 430 MB) of pandas' C parser with
+    ``low_memory=False``.
+    """
+    if not _plain_ascii(p, info):
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = [f"c{j}" for j in range(len(info["header"]))]
+    try:
+        with pa.memory_map(str(p)) as src:
+            table = pcsv.read_csv(
+                src,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),  # the header line (and any BOM)
+                parse_options=pcsv.ParseOptions(delimiter=info["delimiter"], quote_char='"', double_quote=True,
+                                                escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={names[j]: pa.int16() if j in answers else pa.int64() for j in pos},
+                    include_columns=[names[j] for j in pos], null_values=[""], strings_can_be_null=False,
+                    quoted_strings_can_be_null=True),
+            )
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows == 0:
+        return None
+    # one block per column (no consolidation copy); nulls make a column float64 with NaN, as in pandas
+    df = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()  # the parse buffers (~2× the file), else kept by the pool
+    return df
+
+
+def _plain_ascii(p: Path, info: Mapping[str, Any]) -> bool:
+    """An unquoted header line with the sniffed field count, then ASCII text without ``x``/``X``."""
+    with open(p, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        start = 3 if mm[:3] == codecs.BOM_UTF8 else 0
+        m = re.search(rb"\r\n|\r|\n", mm[start:start + SNIFF_BYTES])
+        if m is None:
+            return False
+        first, body = mm[start:start + m.start()], start + m.end()
+        delim = info["delimiter"].encode()
+        if (body >= len(mm) or b'"' in first or not first.strip() or first.count(delim) + 1 != len(info["header"])
+                or mm.find(b"x", body) >= 0 or mm.find(b"X", body) >= 0):
+            return False
+        return int(np.frombuffer(mm, dtype=np.uint8, offset=body).max()) < 0x80  # no copy of the file
+
+
+def _delim_name(d: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(d, repr(d))

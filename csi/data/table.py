@@ -1,0 +1,68 @@
+"""A table as read from a file, before validation (:class:`RawTable`), and what readers share.
+
+Every reader (``csi/data/readers/``) returns a :class:`RawTable`: the selected columns under their
+header names, the whole header, and the file row of the first data row (``row_base``), so every
+check can name rows as the user sees them in the file.  ``Select`` picks column positions from
+the header; readers parse only those columns where the format allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: ``select(header)`` → the positions of the columns to read.
+Select = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read from a file, before validation.
+
+    ``frame`` holds the selected columns under their header names (which may repeat);
+    ``columns`` is the whole header; ``row_base`` is the file row of ``frame``'s first row.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    kind: str
+    columns: tuple[str, ...]
+    sheet: str | None = None
+    row_base: int = 1
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    user_missing: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+def select_all(header: Sequence[str]) -> list[int]:
+    """Every column (the selector of ``csi validate``, which lists them all)."""
+    return list(range(len(header)))
+
+
+def positions(select: Select | None, header: Sequence[str]) -> list[int]:
+    """The selected positions, sorted and without repeats (every column without a selector)."""
+    return sorted(set((select or select_all)(header)))
+
+
+def clean_header(names: Sequence[Any]) -> list[str]:
+    """Header cells as text; an empty one becomes ``(unnamed column J)`` (1-based)."""
+    out = []
+    for j, n in enumerate(names):
+        s = "" if n is None or (isinstance(n, float) and np.isnan(n)) else str(n).strip()
+        out.append(s if s else f"(unnamed column {j + 1})")
+    return out
+
+
+def blank(v: Any) -> bool:
+    """An empty cell: None, NaN or white space."""
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v))
+
+
+def short(exc: BaseException) -> str:
+    """An exception as ``Type: first line`` (at most 200 characters), for a file-level message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__

@@ -88,15 +88,17 @@ class SurveyOptions:
     groups: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "missing", check_choice(self.missing, MISSING_POLICIES, "--missing"))
+        # ``missing`` (a key of the data layer's policy registry) and ``scale`` are checked by the
+        # data layer, which names the file and collects them with the survey's other problems.
         object.__setattr__(self, "reverse", tuple(self.reverse))
         object.__setattr__(self, "groups", tuple(self.groups))
         if self.missing_codes is not None:
             object.__setattr__(self, "missing_codes", tuple(self.missing_codes))
         if self.scale is not None:
-            lo, hi = (float(v) for v in self.scale)
-            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-                raise CsiError(f"--scale should be MIN-MAX with finite MIN below MAX, e.g. 1-10; got {self.scale!r}")
+            try:
+                lo, hi = (float(v) for v in self.scale)
+            except (TypeError, ValueError):
+                raise CsiError(f"--scale should be MIN-MAX with MIN below MAX, e.g. 1-10; got {self.scale!r}") from None
             object.__setattr__(self, "scale", (lo, hi))
 
     def reader_kwargs(self) -> dict[str, Any]:
@@ -136,8 +138,8 @@ class BootOptions:
     level: float = 0.95
 
     def __post_init__(self) -> None:
-        if self.resamples is not None:
-            object.__setattr__(self, "resamples", check_count(self.resamples, "--boot", 0))
+        if self.resamples is not None and not (isinstance(self.resamples, (int, np.integer)) and self.resamples == 0):
+            object.__setattr__(self, "resamples", check_count(self.resamples, "--boot", 1))  # 0 switches it off
         object.__setattr__(self, "seed", check_seed(self.seed))
         object.__setattr__(self, "ci", check_choice(self.ci, CI_METHODS, "--ci"))
         object.__setattr__(self, "level", check_level(self.level))
@@ -166,7 +168,6 @@ class GroupOptions:
             object.__setattr__(self, "min_group_size", check_count(self.min_group_size, "--min-group-size", 2))
 
 
-_DERIVE_DEFAULT: tuple[str, ...] = ("quality", "indices", "ipma", "tiers")
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ class FitOptions:
     method: str = "pls"
     estimator: str = "ML"  # CB-SEM estimator (ML, GLS, ULS, DWLS)
     index: str = "acsi"
-    derive: tuple[str, ...] = _DERIVE_DEFAULT
+    derive: tuple[str, ...] | None = None  # None: every registered derivation marked default
     tiers: tuple[str, ...] | None = None  # None: the model's tiers or all its roles allow; (): none
     ipma_target: str | None = None
     runner: str = "threads"
@@ -188,7 +189,8 @@ class FitOptions:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", check_choice(self.method, METHODS, "--method"))
-        object.__setattr__(self, "derive", tuple(dict.fromkeys(self.derive)))
+        if self.derive is not None:
+            object.__setattr__(self, "derive", tuple(dict.fromkeys(self.derive)))
         if self.tiers is not None:
             object.__setattr__(self, "tiers", tuple(self.tiers))
 

@@ -1,15 +1,27 @@
-"""0–100 customer-satisfaction indices (the ACSI formula) and respondent-level scores.
+"""0–100 customer-satisfaction indices and respondent-level scores, by a registered index method.
 
-For construct ``k`` with items ``i``:
+An index method is an :class:`Indexer` in ``INDEXERS`` (``--index``; built in: ``acsi``).  It
+does two things with ONE formula:
 
-* unstandardized weight ``uᵢ = wᵢ / sᵢ`` (standardized outer weight over the item's SD, n − 1);
-  when PLS ran on unstandardized items the weights are already in item units, ``uᵢ = wᵢ``;
-* normalized weight ``w̃ᵢ = uᵢ / Σⱼ uⱼ``;
+* ``fit(res, items, lo, hi)``: the full sample — normalized weights, the index of every
+  construct and every respondent's score (:class:`Indices`);
+* ``batch(w, sd, mean, layout, lo, hi, standardized)``: the same index for B fits at once from
+  their weights, item SDs and item means (B, p) → (B, K) — what the bootstrap and the
+  permutation tests call for every resample, so a new method gets intervals and group tests
+  with no other edit.
+
+Most methods are *linear*: the index is a weighted mean of the rescaled item means with weights
+that sum to 1 within a construct.  They subclass :class:`LinearIndexer` and define only
+``normalized(w, sd, layout, standardized)``; ``fit`` and ``batch`` follow from it
+(:mod:`csi.stats.index`):
+
 * index ``I_k = Σ w̃ᵢ (x̄ᵢ − min)/(max − min) × 100`` with the scale's theoretical limits;
 * respondent score ``I_rk = Σ w̃ᵢ (x_ri − min)/(max − min) × 100``; their (weighted) mean is ``I_k``.
 
-A negative normalized weight makes the index ill-defined (it is then not a weighted average
-of the items): csi warns by item name.
+The ACSI method (``acsi``): unstandardized weight ``uᵢ = wᵢ / sᵢ`` (standardized outer weight
+over the item's SD), or ``uᵢ = wᵢ`` when PLS ran on unstandardized items; normalized weight
+``w̃ᵢ = uᵢ / Σⱼ uⱼ`` within the construct.  A negative normalized weight makes the index
+ill-defined (it is then not a weighted average of the items): csi warns by item name.
 
 Validated against ``ecsi_mobi_index_acsi_formula.csv`` (SEMinR 2.3.1 fit, ACSI formula) to 1e-6.
 """
@@ -17,12 +29,16 @@ Validated against ``ecsi_mobi_index_acsi_formula.csv`` (SEMinR 2.3.1 fit, ACSI f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from csi.estimators.base import one_blas_thread
+from csi.estimators.base import Layout, one_blas_thread
 from csi.estimators.pls import PLSResults
+from csi.registry import Registry
+from csi.stats.index import linear_index
+from csi.stats.index import normalized_weights as acsi_weights
 
 
 @dataclass(frozen=True)
@@ -35,20 +51,83 @@ class Indices:
     warnings: tuple[str, ...]
 
 
+@runtime_checkable
+class Indexer(Protocol):
+    """An index method: the full-sample fit and the same formula batched over resamples."""
+
+    key: str
+    description: str
+
+    def fit(self, res: PLSResults, items: pd.DataFrame, lo: float, hi: float) -> Indices:
+        """Indices, normalized weights and respondent scores of the full sample."""
+        ...
+
+    def batch(self, w: np.ndarray, sd: np.ndarray, mean: np.ndarray, layout: Layout, lo: float, hi: float,
+              standardized: bool) -> np.ndarray:
+        """(B, p) outer weights, item SDs and item means of B fits → (B, K) indices."""
+        ...
+
+
+INDEXERS = Registry[Indexer]("index method")
+
+
+class LinearIndexer:
+    """Base of the methods whose index is ``Σ w̃ (x̄ − lo)/(hi − lo) · 100`` with normalized weights ``w̃``.
+
+    A subclass sets ``key`` and ``description`` and defines :meth:`normalized`; ``fit`` (B = 1
+    on the full-sample weights and SDs, then respondent scores) and ``batch`` come from it.
+    """
+
+    key = "linear"
+    description = "weighted mean of the rescaled items"
+
+    def normalized(self, w: np.ndarray, sd: np.ndarray, layout: Layout, standardized: bool) -> np.ndarray:
+        """(B, p) outer weights and item SDs → (B, p) weights summing to 1 within each construct."""
+        raise NotImplementedError
+
+    def weights(self, res: PLSResults) -> pd.Series:
+        """The full-sample normalized weights by (construct, item): :meth:`normalized` with B = 1."""
+        w = res.weights
+        sd = res.item_sds.reindex(w.index.get_level_values("item")).to_numpy(dtype=float)
+        nw = self.normalized(w.to_numpy(dtype=float)[None], sd[None], Layout.from_spec(res.spec), res.standardized)[0]
+        return pd.Series(nw, index=w.index, name="normalized_weight")
+
+    def fit(self, res: PLSResults, items: pd.DataFrame, lo: float, hi: float) -> Indices:
+        return score(self.weights(res), items, lo, hi, res.case_weights, res.spec.codes)
+
+    def batch(self, w: np.ndarray, sd: np.ndarray, mean: np.ndarray, layout: Layout, lo: float, hi: float,
+              standardized: bool) -> np.ndarray:
+        return linear_index(self.normalized(w, sd, layout, standardized), mean, layout.member, lo, hi)
+
+    def __repr__(self) -> str:
+        return f"<index method {self.key}: {self.description}>"
+
+
+class ACSIIndexer(LinearIndexer):
+    """The ACSI formula: ``w̃ᵢ = (wᵢ/sᵢ) / Σⱼ(wⱼ/sⱼ)`` within each construct (``wᵢ`` as-is when unstandardized)."""
+
+    key = "acsi"
+    description = "ACSI: outer weights rescaled to item units, normalized to sum 1 within each construct"
+
+    def normalized(self, w: np.ndarray, sd: np.ndarray, layout: Layout, standardized: bool) -> np.ndarray:
+        return acsi_weights(w, sd, layout.member, layout.block, standardized)
+
+
+INDEXERS.register("acsi", ACSIIndexer())
+
+
 def normalized_weights(res: PLSResults) -> pd.Series:
     """w̃ᵢ = (wᵢ/sᵢ) / Σⱼ(wⱼ/sⱼ) within each construct (wᵢ as-is when unstandardized)."""
-    w = res.weights.copy()
-    sd = res.item_sds.reindex(w.index.get_level_values("item")).to_numpy()
-    u = w / sd if res.standardized else w
-    return (u / u.groupby(level="construct", sort=False).transform("sum")).rename("normalized_weight")
+    indexer = INDEXERS.get("acsi")
+    assert isinstance(indexer, LinearIndexer)
+    return indexer.weights(res)
 
 
 def compute(res: PLSResults, items: pd.DataFrame, scale_min: float | None = None, scale_max: float | None = None) -> Indices:
-    """Indices and respondent scores from a fit and the item data it was fitted on."""
+    """ACSI indices and respondent scores from a fit and the item data it was fitted on."""
     lo = res.spec.scale_min if scale_min is None else float(scale_min)
     hi = res.spec.scale_max if scale_max is None else float(scale_max)
-    nw = normalized_weights(res)
-    return score(nw, items, lo, hi, res.case_weights, res.spec.codes)
+    return INDEXERS.get("acsi").fit(res, items, lo, hi)
 
 
 def score(

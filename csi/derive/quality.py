@@ -9,7 +9,8 @@ correlation matrix, k items):
 * rho_A (Dijkstra & Henseler 2015): ``(w'w)² · w'(R − diag R)w / w'(ww' − diag ww')w``;
 * HTMT (Henseler et al. 2015): mean |heterotrait correlation| / √(product of the mean
   |monotrait correlations|), 1 for a single-item block; absolute values as in SEMinR and
-  SmartPLS, so a negatively correlated item pair cannot pull the ratio down;
+  SmartPLS, so a negatively correlated item pair cannot pull the ratio down (one definition,
+  :mod:`csi.stats.htmt`, shared with the bootstrap);
 * Fornell–Larcker: √AVE on the diagonal, construct correlations below it;
 * VIF: item VIF within a block ``diag(R⁻¹)``; construct VIF among each endogenous construct's
   predecessors;
@@ -29,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from csi.estimators.pls import PLSResults
+from csi.stats.htmt import htmt as htmt_kernel
+from csi.stats.htmt import lower_pairs
 
 THRESHOLDS = {"alpha": 0.7, "rho_a": 0.7, "rho_c": 0.7, "ave": 0.5, "htmt": 0.85, "htmt_liberal": 0.90, "vif": 5.0}
 
@@ -73,24 +76,15 @@ def rho_a(w: np.ndarray, R: np.ndarray) -> float:
 
 
 def htmt(item_corr: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
+    """HTMT of every construct pair below the diagonal (NaN on and above it): :func:`csi.stats.htmt.htmt` with B = 1."""
     codes = list(blocks)
-    # one positional lookup, then numpy: per-pair .loc lookups dominated bootstrapped fits
-    A = np.abs(item_corr.to_numpy())
     pos = {name: k for k, name in enumerate(item_corr.index)}
-    idx = [np.array([pos[i] for i in blocks[c]]) for c in codes]
-
-    def mono(ix: np.ndarray) -> float:
-        if len(ix) == 1:
-            return 1.0
-        C = A[np.ix_(ix, ix)]
-        return float(C[np.triu_indices(len(ix), 1)].mean())
-
-    monos = [mono(ix) for ix in idx]
+    member = np.zeros((len(pos), len(codes)))
+    for k, c in enumerate(codes):
+        member[[pos[i] for i in blocks[c]], k] = 1.0
+    a, b = lower_pairs(len(codes))
     out = np.full((len(codes), len(codes)), np.nan)
-    for a in range(len(codes)):
-        for b in range(a):
-            hetero = float(A[np.ix_(idx[a], idx[b])].mean())
-            out[a, b] = hetero / np.sqrt(monos[a] * monos[b])
+    out[a, b] = htmt_kernel(item_corr.to_numpy()[None], member, a, b)[0]
     return pd.DataFrame(out, index=codes, columns=codes)
 
 

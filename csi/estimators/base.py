@@ -1,4 +1,13 @@
-"""TODO docstring."""
+"""What every estimator shares: the model as index arrays, moments, batched results.
+
+* :class:`Layout` describes a model to the numeric core (construct of each item, membership
+  matrix, adjacency, predecessors, blocks); the batched kernels of :mod:`csi.stats` take its
+  arrays, never the specification.
+* :func:`moments` gives the item means, SDs and the matrix ``S`` a fit runs on (B = 1); the
+  bootstrap and permutation tests build the same moments for B resamples at once
+  (:mod:`csi.inference.moments`).
+* :class:`BatchEstimate` holds the raw arrays of B fits (leading axis B).
+"""
 
 from __future__ import annotations
 

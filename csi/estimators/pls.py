@@ -49,6 +49,7 @@ from csi.estimators.base import (
     one_blas_thread,
 )
 from csi.model.spec import ModelSpec
+from csi.stats.effects import indirect_effects, total_effects
 
 SCHEMES: dict[str, str] = {
     "path": "path weighting (Lohmöller): regression weights for predecessors, correlations for successors",
@@ -69,8 +70,6 @@ def check_criterion(criterion: str) -> str:
 
 def check_scheme(scheme: str) -> str:
     return check_choice(scheme, sorted(SCHEMES), "scheme")
-
-
 
 
 # ---------------------------------------------------------------------------------------
@@ -95,10 +94,6 @@ def _inner_weights(R: np.ndarray, L: Layout, scheme: str) -> np.ndarray:
             if len(pr):
                 E[:, pr, j] = _solve(R[:, pr[:, None], pr], R[:, pr, j])
     return E
-
-
-
-
 
 
 def estimate(
@@ -187,8 +182,6 @@ def _finish(S: np.ndarray, w: np.ndarray, L: Layout, iterations: np.ndarray, con
 # ---------------------------------------------------------------------------------------
 
 
-
-
 # ---------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------
@@ -232,23 +225,23 @@ class PLSResults:
 
     @property
     def effects(self) -> pd.DataFrame:
-        """Direct, indirect and total effects: total = (I − B)⁻¹ − I for path matrix B."""
+        """Direct, indirect and total effects: total = (I − B)⁻¹ − I for path matrix B (:mod:`csi.stats.effects`)."""
         B = self.path_matrix.to_numpy()
+        total = total_effects(B)
+        indirect = indirect_effects(total, B)
         K = B.shape[0]
-        total = np.linalg.inv(np.eye(K) - B) - np.eye(K)
         rows = []
         codes = self.spec.codes
         for i in range(K):
             for j in range(K):
                 if i != j and abs(total[i, j]) > 0 or B[i, j] != 0:
-                    rows.append((codes[i], codes[j], B[i, j], total[i, j] - B[i, j], total[i, j]))
+                    rows.append((codes[i], codes[j], B[i, j], indirect[i, j], total[i, j]))
         return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
 
     @property
     def total_effects(self) -> pd.DataFrame:
-        B = self.path_matrix.to_numpy()
-        K = B.shape[0]
-        total = np.linalg.inv(np.eye(K) - B) - np.eye(K)
+        """Total effects (I − B)⁻¹ − I, constructs × constructs (row: from, column: to)."""
+        total = total_effects(self.path_matrix.to_numpy())
         return pd.DataFrame(total, index=self.spec.codes, columns=self.spec.codes)
 
     def summary(self) -> str:
@@ -365,12 +358,6 @@ class PLS:
             case_weights=weights,
             raw=est,
         )
-
-
-
-
-
-
 
 
 def batch_fit(

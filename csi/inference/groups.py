@@ -54,7 +54,7 @@ and the false-positive rate under the null is near the nominal 5 %.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 
@@ -62,21 +62,19 @@ import numpy as np
 import pandas as pd
 
 from csi.data.survey import SurveyData
-from csi.derive.indices import Indices
-from csi.derive.indices import compute as compute_indices
+from csi.derive.indices import INDEXERS, Indexer, Indices
 from csi.derive.tiers import segment_label
 from csi.errors import CsiError, EstimationError
 from csi.estimators.base import Layout, moments
 from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, estimate
+from csi.inference.moments import CentredItems
 from csi.model.spec import ModelSpec
-from csi.stats.intervals import holm
+from csi.stats.intervals import holm, permutation_p, permutation_p_lower
 
 DEFAULT_PERMUTATIONS = 1000
 DEFAULT_CHUNK = 200
 MIN_FLOOR = 30
 ADJUST = "holm"
-_EPS = 1e-12  # ties within floating noise count as "at least as extreme"
-_CONST_REL_VAR = 1e-10  # a group item variance below this share of the pooled one is zero
 
 
 # ---------------------------------------------------------------------------------------
@@ -124,73 +122,70 @@ class _Pair:
     tol: float
     max_iter: int
     criterion: str
-    standardized: bool
-    X0: np.ndarray  # (n, p) pooled items centred at the pooled mean
-    Q: np.ndarray  # (n, p*p) products x0ᵢx0ᵢ' of the centred items, flattened
-    xbar: np.ndarray  # (p,)
+    items: CentredItems  # the pair's pooled items, centred at the pooled mean
     v: np.ndarray  # (n,) case weights (ones when unweighted)
     weighted: bool
-    var_pool: np.ndarray  # (p,) pooled divisor-n variances
     S_pool: np.ndarray  # (p, p) pooled correlation (or covariance) the group weights are applied to
     Y_pool: np.ndarray  # (n, K) pooled-fit composite scores (MICOM step 3)
     src: np.ndarray
     tgt: np.ndarray
     scale: tuple[float, float]
+    indexer: Indexer
 
 
 def _pair_stats(ctx: _Pair, A: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Statistics for membership masks A (B, n) (1 = group a): per-kind (B, m) arrays and ok (B,)."""
+    """Statistics for membership masks A (B, n) (1 = group a): per-kind (B, m) arrays and ok (B,).
+
+    Both groups of every mask are one batch of ``2B`` reweighted samples (group a's masks, then
+    group b's): their moments come from :mod:`csi.inference.moments`, their fits from the batched
+    core, their indices from the index method's ``batch`` — as the bootstrap does.
+    """
     L = ctx.layout
-    Bn, p = A.shape[0], L.p
+    Bn = A.shape[0]
     V = np.concatenate([A * ctx.v, (1.0 - A) * ctx.v])  # (2B, n): group a masks, then group b
-    tot = V.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        Vn = V / tot[:, None]
-    m0 = Vn @ ctx.X0  # (2B, p) group mean minus pooled mean
-    cov = (Vn @ ctx.Q).reshape(-1, p, p) - m0[:, :, None] * m0[:, None, :]
-    var = np.diagonal(cov, axis1=1, axis2=2).copy()
-    bad = ~(var > _CONST_REL_VAR * ctx.var_pool).all(axis=1)  # an item constant in a group
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = np.sqrt(var)
-        S = cov / (d[:, :, None] * d[:, None, :]) if ctx.standardized else cov
-    S[bad] = np.eye(p)  # keep failed members harmless inside the batched core
-    est = estimate(S, L, ctx.scheme, ctx.tol, ctx.max_iter, ctx.criterion)
-    ok2 = est.ok & est.converged & ~bad
+    m = ctx.items.reweighted(V)
+    est = estimate(m.S, L, ctx.scheme, ctx.tol, ctx.max_iter, ctx.criterion)
+    ok2 = est.ok & est.converged & (m.fail == 0)
     w = est.weights
-    # paths
-    P = est.paths[:, ctx.src, ctx.tgt]
-    # 0-100 indices: u = w / sd (constant divisor factors cancel), w̃ = u / Σ u within construct
-    with np.errstate(invalid="ignore", divide="ignore"):
-        u = w / d if ctx.standardized else w
-        nw = u / (u @ L.member)[:, L.block]
     lo, hi = ctx.scale
-    index = ((m0 + ctx.xbar - lo) / (hi - lo) * 100.0 * nw) @ L.member
-    # MICOM step 2: c_k = w_a,k' S w_b,k / sqrt(w_a,k' S w_a,k · w_b,k' S w_b,k)
-    Wm = w[:, :, None] * L.member  # (2B, p, K)
-    SW = ctx.S_pool[None] @ Wm  # (2B, p, K)
-    wa, wb, swa, swb = Wm[:Bn], Wm[Bn:], SW[:Bn], SW[Bn:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.einsum("bpk,bpk->bk", wa, swb) / np.sqrt(np.einsum("bpk,bpk->bk", wa, swa) * np.einsum("bpk,bpk->bk", wb, swb))
-    # MICOM step 3: weighted means and variances of the pooled-fit scores in both groups
-    Y = ctx.Y_pool
-    mean = Vn @ Y
-    pvar = Vn @ (Y**2) - mean**2
-    if ctx.weighted:
-        ne = tot**2 / (V**2).sum(axis=1)
-    else:
-        ne = tot
-    with np.errstate(invalid="ignore", divide="ignore"):
-        svar = pvar * (ne / (ne - 1))[:, None]
-        logvar = np.log(svar[:Bn]) - np.log(svar[Bn:])
-    ok = ok2[:Bn] & ok2[Bn:]
+        index = ctx.indexer.batch(w, m.sd, m.mean, L, lo, hi, ctx.items.standardized)
+    c = _micom_c(ctx, w, Bn)
+    mean_diff, logvar = _micom_moments(ctx, V, Bn)
+    P = est.paths[:, ctx.src, ctx.tgt]
     stats = {
         "path_a": P[:Bn], "path_b": P[Bn:],
         "index_a": index[:Bn], "index_b": index[Bn:],
         "c": c,
-        "mean_diff": mean[:Bn] - mean[Bn:],
+        "mean_diff": mean_diff,
         "logvar_diff": logvar,
     }
-    return stats, ok
+    return stats, ok2[:Bn] & ok2[Bn:]
+
+
+def _micom_c(ctx: _Pair, w: np.ndarray, Bn: int) -> np.ndarray:
+    """MICOM step 2: ``c_k = w_a,k' S w_b,k / √(w_a,k' S w_a,k · w_b,k' S w_b,k)`` on the pooled ``S``."""
+    Wm = w[:, :, None] * ctx.layout.member  # (2B, p, K)
+    SW = ctx.S_pool[None] @ Wm  # (2B, p, K)
+    wa, wb, swa, swb = Wm[:Bn], Wm[Bn:], SW[:Bn], SW[Bn:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.einsum("bpk,bpk->bk", wa, swb)
+                          / np.sqrt(np.einsum("bpk,bpk->bk", wa, swa) * np.einsum("bpk,bpk->bk", wb, swb)))
+
+
+def _micom_moments(ctx: _Pair, V: np.ndarray, Bn: int) -> tuple[np.ndarray, np.ndarray]:
+    """MICOM step 3: differences of the groups' weighted means and log variances of the pooled-fit scores."""
+    tot = V.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        Vn = V / tot[:, None]
+    Y = ctx.Y_pool
+    mean = Vn @ Y
+    pvar = Vn @ (Y**2) - mean**2
+    ne = tot**2 / (V**2).sum(axis=1) if ctx.weighted else tot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        svar = pvar * (ne / (ne - 1))[:, None]
+        logvar = np.log(svar[:Bn]) - np.log(svar[Bn:])
+    return mean[:Bn] - mean[Bn:], logvar
 
 
 def _pooled_scores(X: np.ndarray, mom: Any, L: Layout, scheme: str, tol: float, max_iter: int, criterion: str) -> np.ndarray:
@@ -221,13 +216,6 @@ def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Gen
     if not parts:
         return {}, np.zeros(0, dtype=bool)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, np.concatenate(oks)
-
-
-def _p_two(obs: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    """(1 + #{|d*| ≥ |d|}) / (1 + B) per column; NaN where the observed value is NaN."""
-    B = perm.shape[0]
-    ext = (np.abs(perm) >= np.abs(obs)[None] - _EPS).sum(axis=0)
-    return np.where(np.isfinite(obs), (1 + ext) / (1 + B), np.nan)
 
 
 # ---------------------------------------------------------------------------------------
@@ -338,6 +326,294 @@ def _draws(boot: Any, kind: str, labels: list[Any]) -> np.ndarray:
     return np.asarray(boot.draws(kind).reindex(columns=labels).to_numpy(dtype=float))
 
 
+@dataclass(frozen=True)
+class _Run:
+    """The checked options and fixed layout of one comparison."""
+
+    spec: ModelSpec
+    survey: SurveyData
+    column: str
+    est: PLS
+    permutations: int
+    boot: int
+    seed: int
+    ci: str
+    level: float
+    alpha: float
+    need: int
+    chunk: int
+    indexer: Indexer
+    runner: Any
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self.spec.codes)
+
+    @property
+    def path_keys(self) -> list[tuple[str, str]]:
+        return [(p.source, p.target) for p in self.spec.paths]
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        return (self.spec.scale_min, self.spec.scale_max)
+
+
+def _levels(survey: SurveyData, column: str) -> tuple[list[str], dict[str, np.ndarray], int]:
+    """The column's levels as labels (sorted), each level's respondent mask, and the count of missing values."""
+    seg = survey.segments[column].reset_index(drop=True)
+    levels = list(pd.unique(seg.dropna()))
+    try:
+        levels = sorted(levels)
+    except TypeError:
+        levels = sorted(levels, key=str)
+    labels = [segment_label(v) for v in levels]
+    masks = {lab: (seg == v).to_numpy() for lab, v in zip(labels, levels, strict=True)}
+    return labels, masks, int(seg.isna().sum())
+
+
+def _fit_group(run: _Run, pos: int, lab: str, mask: np.ndarray) -> tuple[dict[str, Any], GroupFit | None, list[str]]:
+    """One group: its sizes row, its fit (None when too small or not estimable) and warnings."""
+    sub = _subset(run.survey, mask)
+    n, ne = sub.n_used, sub.n_effective
+    row: dict[str, Any] = {"level": lab, "n": n, "n_effective": ne, "fitted": False, "reason": None}
+    warns: list[str] = []
+    if ne < run.need:
+        row["reason"] = f"too small: {'effective ' if run.survey.weights is not None else ''}n = {ne:.4g} < {run.need} (the minimum for this model)"
+        return row, None, warns
+    try:
+        res = run.est.fit(sub.items, weights=sub.weights)
+    except EstimationError as exc:
+        row["reason"] = f"could not be estimated: {exc}"
+        return row, None, warns
+    bres = None
+    if run.boot:
+        from csi.inference.bootstrap import bootstrap_fit
+
+        bres = bootstrap_fit(res, sub, resamples=run.boot, seed=_seed(run.seed, pos), ci=run.ci, level=run.level,
+                             indexer=run.indexer, runner=run.runner)
+        warns += [f"group {run.column}={lab}: {w}" for w in bres.warnings]
+    row["fitted"] = True
+    if not res.converged:
+        warns.append(f"group {run.column}={lab}: PLS did not converge in {run.est.max_iter} iterations")
+    return row, GroupFit(lab, res, run.indexer.fit(res, sub.items, *run.scale), bres), warns
+
+
+def _level_tables(run: _Run, fits: Mapping[str, GroupFit]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-group paths and indices (with bootstrap SEs and intervals when there are draws)."""
+    prow: list[dict[str, Any]] = []
+    irow: list[dict[str, Any]] = []
+    for lab, f in fits.items():
+        bp = _boot_table(f.bootstrap, "paths", list(f.pls.paths.index))
+        bi = _boot_table(f.bootstrap, "index", run.codes)
+        for s, t in run.path_keys:
+            r = {"level": lab, "from": s, "to": t, "estimate": float(f.pls.paths[(s, t)])}
+            if bp is not None:
+                r.update(std_error=bp.loc[(s, t), "std_error"], ci_lo=bp.loc[(s, t), "ci_lo"], ci_hi=bp.loc[(s, t), "ci_hi"])
+            prow.append(r)
+        for code in run.codes:
+            r = {"level": lab, "construct": code, "index": float(f.indices.index[code]), "r2": float(f.pls.r2[code])}
+            if bi is not None:
+                r.update(std_error=bi.loc[code, "std_error"], ci_lo=bi.loc[code, "ci_lo"], ci_hi=bi.loc[code, "ci_hi"])
+            irow.append(r)
+    return pd.DataFrame(prow), pd.DataFrame(irow)
+
+
+def _pair_context(run: _Run, pooled: SurveyData) -> _Pair:
+    """The permutation engine's inputs for the pooled respondents of one pair."""
+    est, L = run.est, run.est.layout
+    kidx = {c: k for k, c in enumerate(run.codes)}
+    X = pooled.items.loc[:, list(L.items)].to_numpy(dtype=float)
+    v = np.ones(X.shape[0]) if pooled.weights is None else np.asarray(pooled.weights, dtype=float)
+    mom = moments(X, est.standardize, pooled.weights)
+    Y = _pooled_scores(X, mom, L, est.scheme, est.tol, est.max_iter, est.criterion)
+    return _Pair(L, est.scheme, est.tol, est.max_iter, est.criterion,
+                 CentredItems.of(X, None if pooled.weights is None else v, est.standardize), v, pooled.weights is not None,
+                 mom.S, Y, np.array([kidx[s] for s, _ in run.path_keys], dtype=int),
+                 np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer)
+
+
+def _difference_rows(run: _Run, fits: Mapping[str, GroupFit], la: str, lb: str, obs: dict[str, np.ndarray],
+                     perm: dict[str, np.ndarray], used: int) -> list[dict[str, Any]]:
+    """Path and index differences of one pair: permutation p-values and (two groups, bootstrap) PLS-MGA."""
+    d_path = obs["path_a"][0] - obs["path_b"][0]
+    p_path = permutation_p(d_path, perm["path_a"] - perm["path_b"]) if used else np.full(d_path.shape, np.nan)
+    d_idx = obs["index_a"][0] - obs["index_b"][0]
+    p_idx = permutation_p(d_idx, perm["index_a"] - perm["index_b"]) if used else np.full(d_idx.shape, np.nan)
+    ba, bb = fits[la].bootstrap, fits[lb].bootstrap
+    path_keys, codes = run.path_keys, run.codes
+    mga_g = mga_two = np.full(len(path_keys), np.nan)
+    mga_i_g = mga_i_two = np.full(len(codes), np.nan)
+    if ba is not None and bb is not None and len(fits) == 2:
+        mga_g, mga_two = pls_mga(_draws(ba, "paths", path_keys), _draws(bb, "paths", path_keys))
+        mga_i_g, mga_i_two = pls_mga(_draws(ba, "index", codes), _draws(bb, "index", codes))
+    rows: list[dict[str, Any]] = []
+    for j, (s, t) in enumerate(path_keys):
+        rows.append({"group_a": la, "group_b": lb, "kind": "path", "name": f"{s} -> {t}", "from": s, "to": t, "construct": None,
+                     "estimate_a": float(fits[la].pls.paths[(s, t)]), "estimate_b": float(fits[lb].pls.paths[(s, t)]),
+                     "difference": float(d_path[j]), "p_permutation": float(p_path[j]),
+                     "p_mga_greater": float(mga_g[j]), "p_mga": float(mga_two[j])})
+    for k, code in enumerate(codes):
+        rows.append({"group_a": la, "group_b": lb, "kind": "index", "name": code, "from": None, "to": None, "construct": code,
+                     "estimate_a": float(fits[la].indices.index[code]), "estimate_b": float(fits[lb].indices.index[code]),
+                     "difference": float(d_idx[k]), "p_permutation": float(p_idx[k]),
+                     "p_mga_greater": float(mga_i_g[k]), "p_mga": float(mga_i_two[k])})
+    return rows
+
+
+def _micom_rows(run: _Run, la: str, lb: str, obs: dict[str, np.ndarray], perm: dict[str, np.ndarray], used: int) -> list[dict[str, Any]]:
+    """MICOM steps 2 and 3 of one pair, per construct (adjusted and judged later, over the whole column)."""
+    c_obs = obs["c"][0]
+    nan = np.full(len(run.codes), np.nan)
+    p_c = q05 = mlo = mhi = vlo = vhi = p_m = p_v = nan
+    if used:
+        p_c = permutation_p_lower(c_obs, perm["c"])
+        q05 = np.quantile(perm["c"], 0.05, axis=0)
+        mlo, mhi = np.quantile(perm["mean_diff"], [0.025, 0.975], axis=0)
+        vlo, vhi = np.quantile(perm["logvar_diff"], [0.025, 0.975], axis=0)
+        p_m = permutation_p(obs["mean_diff"][0], perm["mean_diff"])
+        p_v = permutation_p(obs["logvar_diff"][0], perm["logvar_diff"])
+    single = {c.code for c in run.spec.constructs if len(c.items) == 1}
+    return [{"group_a": la, "group_b": lb, "construct": code, "single_item": code in single,
+             "c": float(c_obs[k]), "c_q05": float(q05[k]), "p_c": float(p_c[k]),
+             "mean_diff": float(obs["mean_diff"][0][k]), "mean_lo": float(mlo[k]), "mean_hi": float(mhi[k]), "p_mean": float(p_m[k]),
+             "logvar_diff": float(obs["logvar_diff"][0][k]), "logvar_lo": float(vlo[k]), "logvar_hi": float(vhi[k]), "p_var": float(p_v[k])}
+            for k, code in enumerate(run.codes)]
+
+
+@dataclass
+class _Found:
+    """What the pairwise comparisons of one column collect."""
+
+    drows: list[dict[str, Any]] = field(default_factory=list)
+    mrows: list[dict[str, Any]] = field(default_factory=list)
+    used: dict[str, int] = field(default_factory=dict)
+    warns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _compare_pair(run: _Run, fits: Mapping[str, GroupFit], labels: list[str], masks: dict[str, np.ndarray],
+                  la: str, lb: str, found: _Found) -> None:
+    """Permutation tests, PLS-MGA and MICOM of one pair of fitted groups, added to ``found``."""
+    mask = masks[la] | masks[lb]
+    ctx = _pair_context(run, _subset(run.survey, mask))
+    if not np.isfinite(ctx.Y_pool).all():
+        found.warns.append(f"groups {run.column}={la} and {lb}: the pooled model could not be estimated; MICOM step 3 is missing")
+    is_a = masks[la][mask].astype(float)
+    obs, _ = _pair_stats(ctx, is_a[None])
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(run.seed, spawn_key=(labels.index(la), labels.index(lb)))))
+    perm, ok = _permute(ctx, is_a, run.permutations, rng, run.chunk)
+    used = int(ok.sum())
+    found.used[f"{la}|{lb}"] = used
+    if used < run.permutations:
+        found.notes.append(f"groups {run.column}={la} vs {lb}: {run.permutations - used} of {run.permutations} permutations "
+                           "could not be estimated and were skipped")
+    perm = {k: a[ok] for k, a in perm.items()}
+    found.drows += _difference_rows(run, fits, la, lb, obs, perm, used)
+    found.mrows += _micom_rows(run, la, lb, obs, perm, used)
+
+
+DIFF_COLUMNS = ["group_a", "group_b", "kind", "name", "from", "to", "construct", "estimate_a", "estimate_b", "difference",
+                "p_permutation", "p_permutation_adj", "p_mga_greater", "p_mga", "p_mga_adj", "significant"]
+MICOM_COLUMNS = ["group_a", "group_b", "construct", "single_item", "c", "c_q05", "p_c", "p_c_adj", "compositional",
+                 "mean_diff", "mean_lo", "mean_hi", "p_mean", "p_mean_adj", "equal_means",
+                 "logvar_diff", "logvar_lo", "logvar_hi", "p_var", "p_var_adj", "equal_variances", "invariance"]
+
+
+def _differences(run: _Run, rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, list[str]]:
+    """The differences table with Holm-adjusted p-values per kind, and the too-few-permutations warning."""
+    diffs = pd.DataFrame(rows, columns=[c for c in DIFF_COLUMNS if not c.endswith("_adj") and c != "significant"])
+    for kind in ("path", "index"):
+        sel = (diffs.kind == kind).to_numpy()
+        diffs.loc[sel, "p_permutation_adj"] = holm(diffs.loc[sel, "p_permutation"].to_numpy(dtype=float))
+        diffs.loc[sel, "p_mga_adj"] = holm(diffs.loc[sel, "p_mga"].to_numpy(dtype=float))
+    if diffs.empty:
+        diffs["p_permutation_adj"] = pd.Series(dtype=float)
+        diffs["p_mga_adj"] = pd.Series(dtype=float)
+    diffs["significant"] = diffs["p_permutation_adj"] < run.alpha
+    warns = []
+    m_tests = int((diffs.kind == "path").sum())
+    if m_tests and m_tests / (run.permutations + 1) >= run.alpha:
+        warns.append(
+            f"--group {run.column}: with {run.permutations} permutations the smallest p-value is 1/{run.permutations + 1}, so after "
+            f"the Holm adjustment over {m_tests} path tests no difference can reach {run.alpha:g}; use at least "
+            f"{int(np.ceil(m_tests / run.alpha))} permutations"
+        )
+    return diffs[DIFF_COLUMNS], warns
+
+
+def _micom(run: _Run, rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The MICOM table (Holm over each step, verdicts), and its warnings and notes."""
+    mic = pd.DataFrame(rows, columns=[c for c in MICOM_COLUMNS if not c.endswith("_adj") and c not in
+                                      ("compositional", "equal_means", "equal_variances", "invariance")])
+    for col in ("p_c", "p_mean", "p_var"):
+        mic[f"{col}_adj"] = holm(mic[col].to_numpy(dtype=float))
+    mic["compositional"] = ~(mic["p_c_adj"] < run.alpha)
+    mic["equal_means"] = ~(mic["p_mean_adj"] < run.alpha)
+    mic["equal_variances"] = ~(mic["p_var_adj"] < run.alpha)
+    mic["invariance"] = np.where(~mic["compositional"], "none", np.where(mic["equal_means"] & mic["equal_variances"], "full", "partial"))
+    mic = mic[MICOM_COLUMNS]
+    warns, notes = [], []
+    column = run.column
+    for (ga, gb), grp in mic.groupby(["group_a", "group_b"], sort=False):
+        bad = grp[grp.invariance == "none"]
+        if len(bad):
+            what = "; ".join(f"{r.construct} (c = {r.c:.4f}, adjusted p = {r.p_c_adj:.3g})" for r in bad.itertuples())
+            warns.append(
+                f"groups {column}={ga} and {column}={gb} are not comparable on {', '.join(bad.construct)}: no compositional "
+                f"invariance (MICOM step 2: {what}); their paths and indices involving these constructs should not be compared"
+            )
+        part = grp[grp.invariance == "partial"]
+        if len(part):
+            notes.append(
+                f"groups {column}={ga} and {column}={gb}: partial measurement invariance only for {', '.join(part.construct)} "
+                "(composite means or variances differ, MICOM step 3): compare them group by group, do not pool them"
+            )
+    return mic, warns, notes
+
+
+def _mga_note(run: _Run, n_fits: int, n_fitted: int) -> list[str]:
+    if n_fits and n_fitted >= 2 and not run.boot:
+        return ["PLS-MGA needs bootstrap draws of each group: pass --boot to add it" if n_fitted == 2 else
+                "PLS-MGA compares two groups; with more, the permutation tests are the comparison"]
+    if run.boot and n_fitted > 2:
+        return ["PLS-MGA compares two groups; with more, the permutation tests are the comparison"]
+    return []
+
+
+def _settings(run: _Run, labels: list[str], fitted: list[str], used: dict[str, int]) -> dict[str, Any]:
+    return {
+        "column": run.column,
+        "levels": labels,
+        "fitted": fitted,
+        "min_group_size": run.need,
+        "min_group_size_rule": "max(30, 10 x the most arrows pointing at one construct)",
+        "permutations": run.permutations,
+        "permutations_used": used,
+        "seed": run.seed,
+        "rng": "numpy PCG64; pair (i, j) from SeedSequence(seed, spawn_key=(i, j)), permutations drawn in order",
+        "p_value": "permutation: (1 + #{|d*| >= |d|}) / (1 + permutations used), two-sided",
+        "adjustment": f"{ADJUST}: over all tests of one kind in this column",
+        "alpha": run.alpha,
+        "bootstrap": int(run.boot),
+        "mga": "Henseler et al. (2009), as SEMinR estimate_pls_mga; two-sided p = 2 min(p, 1 - p)" if run.boot and len(fitted) == 2 else None,
+        "micom": "Henseler, Ringle & Sarstedt (2016), as cSEM testMICOM: weights of each group applied to the pooled data",
+    }
+
+
+def _check(spec: ModelSpec, survey: SurveyData, column: str, permutations: int, alpha: float, min_size: int | None) -> int:
+    """Check the options; the minimum group size."""
+    if column not in survey.segments.columns:
+        raise CsiError(f"--group {column}: not among the segment columns read ({', '.join(map(str, survey.segments.columns)) or 'none'})")
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 1:
+        raise CsiError(f"--permutations should be a whole number of at least 1; got {permutations!r}")
+    if not 0 < alpha < 1:
+        raise CsiError(f"alpha should be between 0 and 1; got {alpha!r}")
+    need = min_group_size(spec) if min_size is None else int(min_size)
+    if need < 3:
+        raise CsiError(f"--min-group-size should be at least 3; got {min_size!r}")
+    return need
+
+
 def compare_groups(
     spec: ModelSpec,
     survey: SurveyData,
@@ -356,240 +632,45 @@ def compare_groups(
     alpha: float = 0.05,
     min_size: int | None = None,
     chunk: int = DEFAULT_CHUNK,
+    indexer: Indexer | None = None,
+    runner: Any = None,
 ) -> GroupComparison:
-    """Fit the model per level of ``survey.segments[column]`` and compare every pair of groups."""
-    if column not in survey.segments.columns:
-        raise CsiError(f"--group {column}: not among the segment columns read ({', '.join(map(str, survey.segments.columns)) or 'none'})")
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 1:
-        raise CsiError(f"--permutations should be a whole number of at least 1; got {permutations!r}")
-    if not 0 < alpha < 1:
-        raise CsiError(f"alpha should be between 0 and 1; got {alpha!r}")
-    need = min_group_size(spec) if min_size is None else int(min_size)
-    if need < 3:
-        raise CsiError(f"--min-group-size should be at least 3; got {min_size!r}")
-    seg = survey.segments[column].reset_index(drop=True)
-    levels = list(pd.unique(seg.dropna()))
-    try:
-        levels = sorted(levels)
-    except TypeError:
-        levels = sorted(levels, key=str)
-    labels = [segment_label(v) for v in levels]
-    masks = {lab: (seg == v).to_numpy() for lab, v in zip(labels, levels, strict=True)}
+    """Fit the model per level of ``survey.segments[column]`` and compare every pair of groups.
+
+    ``indexer`` is the index method of the group indices, their bootstrap and their permutation
+    tests (default ``acsi``); ``runner`` runs the groups' bootstraps (see
+    :func:`csi.inference.bootstrap.bootstrap_fit`).
+    """
+    need = _check(spec, survey, column, permutations, alpha, min_size)
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
-    codes = list(spec.codes)
-    path_keys = [(p.source, p.target) for p in spec.paths]
-    warns: list[str] = []
-    notes: list[str] = []
+    run = _Run(spec, survey, column, est, int(permutations), boot, seed, ci, level, alpha, need, max(1, int(chunk)),
+               INDEXERS.get("acsi") if indexer is None else indexer, runner)
+    labels, masks, n_missing = _levels(survey, column)
+    found = _Found(notes=[f"{n_missing} respondent(s) with no value in {column} are in no group"] if n_missing else [])
     size_rows: list[dict[str, Any]] = []
     fits: dict[str, GroupFit] = {}
-    subsets: dict[str, SurveyData] = {}
-    n_missing = int(seg.isna().sum())
-    if n_missing:
-        notes.append(f"{n_missing} respondent(s) with no value in {column} are in no group")
     for pos, lab in enumerate(labels):
-        mask = masks[lab]
-        sub = _subset(survey, mask)
-        n, ne = sub.n_used, sub.n_effective
-        row: dict[str, Any] = {"level": lab, "n": n, "n_effective": ne, "fitted": False, "reason": None}
-        if ne < need:
-            row["reason"] = f"too small: {'effective ' if survey.weights is not None else ''}n = {ne:.4g} < {need} (the minimum for this model)"
-        else:
-            try:
-                res = est.fit(sub.items, weights=sub.weights)
-            except EstimationError as exc:
-                row["reason"] = f"could not be estimated: {exc}"
-            else:
-                bres = None
-                if boot:
-                    from csi.inference.bootstrap import bootstrap_fit
-
-                    bres = bootstrap_fit(res, sub, resamples=boot, seed=_seed(seed, pos), ci=ci, level=level)
-                    warns += [f"group {column}={lab}: {w}" for w in bres.warnings]
-                fits[lab] = GroupFit(lab, res, compute_indices(res, sub.items), bres)
-                subsets[lab] = sub
-                row["fitted"] = True
-                if not res.converged:
-                    warns.append(f"group {column}={lab}: PLS did not converge in {max_iter} iterations")
+        row, gfit, warns = _fit_group(run, pos, lab, masks[lab])
         size_rows.append(row)
-    small = [r for r in size_rows if not r["fitted"]]
-    for r in small:
-        warns.append(f"group {column}={r['level']} was not fitted ({r['reason']})")
+        found.warns += warns
+        if gfit is not None:
+            fits[lab] = gfit
+    found.warns += [f"group {column}={r['level']} was not fitted ({r['reason']})" for r in size_rows if not r["fitted"]]
     fitted = [lab for lab in labels if lab in fits]
     if len(fitted) < 2:
-        warns.append(
-            f"--group {column}: {len(fitted)} group(s) could be fitted "
-            f"({len(labels)} level(s) found); a comparison needs two"
-        )
-
-    # per-group tables
-    prow: list[dict[str, Any]] = []
-    irow: list[dict[str, Any]] = []
-    for lab in fitted:
-        f = fits[lab]
-        bp = _boot_table(f.bootstrap, "paths", list(f.pls.paths.index))
-        bi = _boot_table(f.bootstrap, "index", codes)
-        for s, t in path_keys:
-            r = {"level": lab, "from": s, "to": t, "estimate": float(f.pls.paths[(s, t)])}
-            if bp is not None:
-                r.update(std_error=bp.loc[(s, t), "std_error"], ci_lo=bp.loc[(s, t), "ci_lo"], ci_hi=bp.loc[(s, t), "ci_hi"])
-            prow.append(r)
-        for code in codes:
-            r = {"level": lab, "construct": code, "index": float(f.indices.index[code]), "r2": float(f.pls.r2[code])}
-            if bi is not None:
-                r.update(std_error=bi.loc[code, "std_error"], ci_lo=bi.loc[code, "ci_lo"], ci_hi=bi.loc[code, "ci_hi"])
-            irow.append(r)
-
-    # pairwise comparisons
-    drow: list[dict[str, Any]] = []
-    mrow: list[dict[str, Any]] = []
-    used_perm: dict[str, int] = {}
-    L = est.layout
-    kidx = {c: k for k, c in enumerate(codes)}
-    src = np.array([kidx[s] for s, _ in path_keys], dtype=int)
-    tgt = np.array([kidx[t] for _, t in path_keys], dtype=int)
-    single = {c.code for c in spec.constructs if len(c.items) == 1}
+        found.warns.append(f"--group {column}: {len(fitted)} group(s) could be fitted ({len(labels)} level(s) found); a comparison needs two")
+    paths, indices = _level_tables(run, fits)
     for la, lb in combinations(fitted, 2):
-        ia, ib = labels.index(la), labels.index(lb)
-        mask = masks[la] | masks[lb]
-        pooled = _subset(survey, mask)
-        is_a = masks[la][mask].astype(float)
-        X = pooled.items.loc[:, list(L.items)].to_numpy(dtype=float)
-        v = np.ones(X.shape[0]) if pooled.weights is None else np.asarray(pooled.weights, dtype=float)
-        mom = moments(X, standardize, pooled.weights)
-        Y = _pooled_scores(X, mom, L, est.scheme, est.tol, est.max_iter, est.criterion)
-        if not np.isfinite(Y).all():
-            warns.append(f"groups {column}={la} and {lb}: the pooled model could not be estimated; MICOM step 3 is missing")
-        X0 = X - mom.mean
-        Q = (X0[:, :, None] * X0[:, None, :]).reshape(X0.shape[0], -1)
-        ctx = _Pair(L, est.scheme, est.tol, est.max_iter, est.criterion, est.standardize, X0, Q, mom.mean, v,
-                    pooled.weights is not None, (v / v.sum()) @ X0**2, mom.S, Y, src, tgt, (spec.scale_min, spec.scale_max))
-        obs, _ = _pair_stats(ctx, is_a[None])
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(ia, ib))))
-        perm, ok = _permute(ctx, is_a, int(permutations), rng, max(1, int(chunk)))
-        used = int(ok.sum())
-        used_perm[f"{la}|{lb}"] = used
-        if used < permutations:
-            notes.append(f"groups {column}={la} vs {lb}: {permutations - used} of {permutations} permutations could not be estimated and were skipped")
-        perm = {k: a[ok] for k, a in perm.items()}
-        # differences
-        d_path = obs["path_a"][0] - obs["path_b"][0]
-        p_path = _p_two(d_path, perm["path_a"] - perm["path_b"]) if used else np.full(d_path.shape, np.nan)
-        d_idx = obs["index_a"][0] - obs["index_b"][0]
-        p_idx = _p_two(d_idx, perm["index_a"] - perm["index_b"]) if used else np.full(d_idx.shape, np.nan)
-        ba, bb = fits[la].bootstrap, fits[lb].bootstrap
-        mga_g = mga_two = np.full(len(path_keys), np.nan)
-        mga_i_g = mga_i_two = np.full(len(codes), np.nan)
-        if ba is not None and bb is not None and len(fitted) == 2:
-            mga_g, mga_two = pls_mga(_draws(ba, "paths", path_keys), _draws(bb, "paths", path_keys))
-            mga_i_g, mga_i_two = pls_mga(_draws(ba, "index", codes), _draws(bb, "index", codes))
-        for j, (s, t) in enumerate(path_keys):
-            drow.append({"group_a": la, "group_b": lb, "kind": "path", "name": f"{s} -> {t}", "from": s, "to": t, "construct": None,
-                         "estimate_a": float(fits[la].pls.paths[(s, t)]), "estimate_b": float(fits[lb].pls.paths[(s, t)]),
-                         "difference": float(d_path[j]), "p_permutation": float(p_path[j]),
-                         "p_mga_greater": float(mga_g[j]), "p_mga": float(mga_two[j])})
-        for k, code in enumerate(codes):
-            drow.append({"group_a": la, "group_b": lb, "kind": "index", "name": code, "from": None, "to": None, "construct": code,
-                         "estimate_a": float(fits[la].indices.index[code]), "estimate_b": float(fits[lb].indices.index[code]),
-                         "difference": float(d_idx[k]), "p_permutation": float(p_idx[k]),
-                         "p_mga_greater": float(mga_i_g[k]), "p_mga": float(mga_i_two[k])})
-        # MICOM
-        c_obs = obs["c"][0]
-        if used:
-            c_perm = perm["c"]
-            p_c = np.where(np.isfinite(c_obs), (1 + (c_perm <= c_obs[None] + _EPS).sum(axis=0)) / (1 + used), np.nan)
-            q05 = np.quantile(c_perm, 0.05, axis=0)
-            mlo, mhi = np.quantile(perm["mean_diff"], [0.025, 0.975], axis=0)
-            vlo, vhi = np.quantile(perm["logvar_diff"], [0.025, 0.975], axis=0)
-            p_m = _p_two(obs["mean_diff"][0], perm["mean_diff"])
-            p_v = _p_two(obs["logvar_diff"][0], perm["logvar_diff"])
-        else:
-            p_c = q05 = mlo = mhi = vlo = vhi = p_m = p_v = np.full(len(codes), np.nan)
-        for k, code in enumerate(codes):
-            mrow.append({"group_a": la, "group_b": lb, "construct": code, "single_item": code in single,
-                         "c": float(c_obs[k]), "c_q05": float(q05[k]), "p_c": float(p_c[k]),
-                         "mean_diff": float(obs["mean_diff"][0][k]), "mean_lo": float(mlo[k]), "mean_hi": float(mhi[k]), "p_mean": float(p_m[k]),
-                         "logvar_diff": float(obs["logvar_diff"][0][k]), "logvar_lo": float(vlo[k]), "logvar_hi": float(vhi[k]), "p_var": float(p_v[k])})
-
-    diffs = pd.DataFrame(drow, columns=["group_a", "group_b", "kind", "name", "from", "to", "construct", "estimate_a", "estimate_b",
-                                        "difference", "p_permutation", "p_mga_greater", "p_mga"])
-    for kind in ("path", "index"):
-        sel = (diffs.kind == kind).to_numpy()
-        diffs.loc[sel, "p_permutation_adj"] = holm(diffs.loc[sel, "p_permutation"].to_numpy(dtype=float))
-        diffs.loc[sel, "p_mga_adj"] = holm(diffs.loc[sel, "p_mga"].to_numpy(dtype=float))
-    if diffs.empty:
-        diffs["p_permutation_adj"] = pd.Series(dtype=float)
-        diffs["p_mga_adj"] = pd.Series(dtype=float)
-    diffs["significant"] = diffs["p_permutation_adj"] < alpha
-    m_tests = int((diffs.kind == "path").sum())
-    if m_tests and m_tests / (int(permutations) + 1) >= alpha:
-        warns.append(
-            f"--group {column}: with {permutations} permutations the smallest p-value is 1/{int(permutations) + 1}, so after "
-            f"the Holm adjustment over {m_tests} path tests no difference can reach {alpha:g}; use at least "
-            f"{int(np.ceil(m_tests / alpha))} permutations"
-        )
-    diffs = diffs[["group_a", "group_b", "kind", "name", "from", "to", "construct", "estimate_a", "estimate_b", "difference",
-                   "p_permutation", "p_permutation_adj", "p_mga_greater", "p_mga", "p_mga_adj", "significant"]]
-
-    mic = pd.DataFrame(mrow, columns=["group_a", "group_b", "construct", "single_item", "c", "c_q05", "p_c", "mean_diff", "mean_lo",
-                                      "mean_hi", "p_mean", "logvar_diff", "logvar_lo", "logvar_hi", "p_var"])
-    for col in ("p_c", "p_mean", "p_var"):
-        mic[f"{col}_adj"] = holm(mic[col].to_numpy(dtype=float))
-    mic["compositional"] = ~(mic["p_c_adj"] < alpha)
-    mic["equal_means"] = ~(mic["p_mean_adj"] < alpha)
-    mic["equal_variances"] = ~(mic["p_var_adj"] < alpha)
-    mic["invariance"] = np.where(~mic["compositional"], "none",
-                                 np.where(mic["equal_means"] & mic["equal_variances"], "full", "partial"))
-    mic = mic[["group_a", "group_b", "construct", "single_item", "c", "c_q05", "p_c", "p_c_adj", "compositional",
-               "mean_diff", "mean_lo", "mean_hi", "p_mean", "p_mean_adj", "equal_means",
-               "logvar_diff", "logvar_lo", "logvar_hi", "p_var", "p_var_adj", "equal_variances", "invariance"]]
-    for (ga, gb), grp in mic.groupby(["group_a", "group_b"], sort=False):
-        bad = grp[grp.invariance == "none"]
-        if len(bad):
-            what = "; ".join(f"{r.construct} (c = {r.c:.4f}, adjusted p = {r.p_c_adj:.3g})" for r in bad.itertuples())
-            warns.append(
-                f"groups {column}={ga} and {column}={gb} are not comparable on {', '.join(bad.construct)}: no compositional "
-                f"invariance (MICOM step 2: {what}); their paths and indices involving these constructs should not be compared"
-            )
-        part = grp[grp.invariance == "partial"]
-        if len(part):
-            notes.append(
-                f"groups {column}={ga} and {column}={gb}: partial measurement invariance only for {', '.join(part.construct)} "
-                "(composite means or variances differ, MICOM step 3): compare them group by group, do not pool them"
-            )
-    if fits and len(fitted) >= 2 and not boot:
-        notes.append("PLS-MGA needs bootstrap draws of each group: pass --boot to add it" if len(fitted) == 2 else
-                     "PLS-MGA compares two groups; with more, the permutation tests are the comparison")
-    elif boot and len(fitted) > 2:
-        notes.append("PLS-MGA compares two groups; with more, the permutation tests are the comparison")
-
-    settings = {
-        "column": column,
-        "levels": labels,
-        "fitted": fitted,
-        "min_group_size": need,
-        "min_group_size_rule": "max(30, 10 x the most arrows pointing at one construct)",
-        "permutations": int(permutations),
-        "permutations_used": used_perm,
-        "seed": seed,
-        "rng": "numpy PCG64; pair (i, j) from SeedSequence(seed, spawn_key=(i, j)), permutations drawn in order",
-        "p_value": "permutation: (1 + #{|d*| >= |d|}) / (1 + permutations used), two-sided",
-        "adjustment": f"{ADJUST}: over all tests of one kind in this column",
-        "alpha": alpha,
-        "bootstrap": int(boot),
-        "mga": "Henseler et al. (2009), as SEMinR estimate_pls_mga; two-sided p = 2 min(p, 1 - p)" if boot and len(fitted) == 2 else None,
-        "micom": "Henseler, Ringle & Sarstedt (2016), as cSEM testMICOM: weights of each group applied to the pooled data",
-    }
+        _compare_pair(run, fits, labels, masks, la, lb, found)
+    diffs, dwarns = _differences(run, found.drows)
+    mic, mwarns, mnotes = _micom(run, found.mrows)
     return GroupComparison(
         column=str(column),
         sizes=pd.DataFrame(size_rows, columns=["level", "n", "n_effective", "fitted", "reason"]),
-        fits=fits,
-        paths=pd.DataFrame(prow),
-        indices=pd.DataFrame(irow),
-        differences=diffs,
-        micom=mic,
-        settings=settings,
-        warnings=tuple(warns),
-        notes=tuple(notes),
+        fits=fits, paths=paths, indices=indices, differences=diffs, micom=mic,
+        settings=_settings(run, labels, fitted, found.used),
+        warnings=tuple(found.warns + dwarns + mwarns),
+        notes=tuple(found.notes + mnotes + _mga_note(run, len(fits), len(fitted))),
     )
 
 

@@ -1,12 +1,22 @@
-"""TODO docstring."""
+"""Intervals and p-values from draws: percentile, BCa, Holm, Wilson and permutation p-values.
+
+Pure functions of arrays (draws ``(B, m)``: one row per resample or permutation, one column per
+statistic).  Holm and Wilson are statsmodels' own (``multipletests``, ``proportion_confint``);
+csi adds only what statsmodels leaves to the caller (NaN entries, empty samples, exact ends).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+PERMUTATION_EPS = 1e-12  # ties within floating noise count as "at least as extreme"
+
 
 def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles of each column of ``draws`` (B, m) at ``(1 ∓ level)/2`` (linear, R type 7)."""
+    """Quantiles of each column of ``draws`` (B, m) at ``(1 ∓ level)/2`` (linear, R type 7).
+
+    As SEMinR's percentile intervals (``quantile(type = 7)``); ``tests/test_bootstrap.py``.
+    """
     draws = np.asarray(draws, dtype=float)
     m = draws.shape[1]
     if draws.shape[0] == 0:
@@ -53,41 +63,69 @@ def bca_interval(draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray,
     return lo, hi
 
 
-def _ndtr(x: np.ndarray) -> np.ndarray:
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x), the standard normal distribution function (``scipy.special.ndtr``)."""
     from scipy.special import ndtr
 
     return np.asarray(ndtr(x))
 
 
+_ndtr = normal_cdf  # the name csi.inference.bootstrap used
+
+
+def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:
+    """Two-sided permutation p-value per column: ``(1 + #{|d*| ≥ |d|}) / (1 + B)``.
+
+    ``permuted`` (B, m) holds the statistic under ``B`` label shuffles; ties within
+    ``PERMUTATION_EPS`` count as extreme.  NaN where the observed value is NaN.  As Chin &
+    Dibbern (2010); checked against a direct count in ``tests/test_groups.py``.
+    """
+    B = permuted.shape[0]
+    ext = (np.abs(permuted) >= np.abs(observed)[None] - PERMUTATION_EPS).sum(axis=0)
+    return np.where(np.isfinite(observed), (1 + ext) / (1 + B), np.nan)
+
+
+def permutation_p_lower(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:
+    """One-sided (lower tail) permutation p-value per column: ``(1 + #{c* ≤ c}) / (1 + B)``.
+
+    MICOM step 2 (a compositional correlation ``c`` improbably low); as cSEM's ``testMICOM``.
+    """
+    B = permuted.shape[0]
+    below = (permuted <= observed[None] + PERMUTATION_EPS).sum(axis=0)
+    return np.where(np.isfinite(observed), (1 + below) / (1 + B), np.nan)
+
+
 def holm(p: np.ndarray | list[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaN entries are left out of the family and stay NaN)."""
+    """Holm step-down adjusted p-values: ``p_(i)·(m − i + 1)``, made monotone, capped at 1.
+
+    statsmodels' ``multipletests(method="holm")``; csi leaves NaN entries out of the family
+    (they stay NaN), which statsmodels does not do.  Equal to statsmodels to 1e-15
+    (``tests/test_groups.py``).
+    """
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(np.isfinite(p))
-    m = ok.size
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    adj = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
-    out[order] = adj
+    if ok.size:
+        out[ok] = multipletests(p[ok], method="holm")[1]
     return out
 
 
 def wilson(count: float, n: float, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``count / n`` (n may be an effective size).
+    """Wilson score interval for a proportion ``count / n`` (``n`` may be an effective size).
 
-    ``(p + z²/2n ± z √(p(1−p)/n + z²/4n²)) / (1 + z²/n)``; matches statsmodels'
-    ``proportion_confint(method="wilson")``.
+    ``(p + z²/2n ± z √(p(1−p)/n + z²/4n²)) / (1 + z²/n)``, statsmodels'
+    ``proportion_confint(method="wilson")``, which accepts the non-integer weighted counts and
+    Kish effective sizes of weighted surveys.  csi adds two guards: no data (``n ≤ 0``) gives
+    NaN, and the ends are exact at ``p = 0`` and ``p = 1`` (statsmodels computes ``centre ∓
+    half``, which may round to about 1e-17 instead of 0 or 1).  Equal to statsmodels to 1e-12
+    (``tests/test_loyalty.py``).
     """
-    from statistics import NormalDist
-
     if not n > 0:
         return (np.nan, np.nan)
-    z = NormalDist().inv_cdf(0.5 + level / 2)
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(count, n, alpha=1 - level, method="wilson")
     p = count / n
-    den = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / den
-    half = z * np.sqrt(max(p * (1 - p), 0.0) / n + z**2 / (4 * n**2)) / den
-    lo = 0.0 if p <= 0 else max(centre - half, 0.0)  # exact ends: no 1e-19 from rounding
-    hi = 1.0 if p >= 1 else min(centre + half, 1.0)
-    return (float(lo), float(hi))
+    return (0.0 if p <= 0 else float(lo), 1.0 if p >= 1 else float(hi))

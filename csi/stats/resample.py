@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Seeded resample streams shared by every bootstrap (PLS and CB-SEM).
+
+Resample ``b`` belongs to block ``b // RNG_BLOCK``; each block has its own numpy PCG64 stream
+``SeedSequence(seed, spawn_key=(block,))``, so a resample's rows depend only on the seed and its
+number — never on how many workers or which chunk size computed it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ import numpy as np
 RNG_BLOCK = 250  # resamples per random stream and per batched fit; chunks are whole blocks
 
 
+def block_generator(seed: int, block: int) -> np.random.Generator:
+    """The random stream of one block of ``RNG_BLOCK`` resamples."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
 def resample_indices(seed: int, block: int, n: int) -> np.ndarray:
     """Row indices (RNG_BLOCK, n) of the resamples of one block: resample b is in block b // RNG_BLOCK."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
-    return rng.integers(0, n, size=(RNG_BLOCK, n))
+    return block_generator(seed, block).integers(0, n, size=(RNG_BLOCK, n))

@@ -1,0 +1,147 @@
+"""Batched item moments of reweighted samples: the one helper bootstrap and permutation tests share.
+
+A bootstrap resample and a permutation group are both the full (or pooled) sample with case
+weights ``V_bi``: resample counts ``c_bi`` (times survey weights ``vᵢ``), or a group's label
+mask (times ``vᵢ``).  PLS depends on the data only through the item means and the matrix ``S``
+(:mod:`csi.estimators.pls`), so the moments of ``B`` reweighted samples are two matrix products
+with ``V``, mirroring :func:`csi.estimators.base.moments` on the reweighted rows::
+
+    x̄_b = Σᵢ ṽ_bi xᵢ,   C_b = Σᵢ ṽ_bi (xᵢ − x̄)(xᵢ − x̄)' − (x̄_b − x̄)(x̄_b − x̄)',   ṽ_b = V_b / Σᵢ V_bi
+
+(``x̄`` the full-sample mean: centring first keeps the products accurate).  ``S_b`` is the
+correlation matrix of ``C_b`` (standardized fits) or ``C_b`` itself (unstandardized, divisor
+``n`` as in plspm).  The item cross-products are kept as the upper triangle (``p(p+1)/2``
+columns) up to ``Q_MAX_ROWS`` rows and formed slice by slice above, so memory stays bounded.
+
+A member fails — and its ``S`` is replaced by the identity so that it stays harmless inside the
+batched core — when its total case weight is not positive (code 2) or an item is constant in
+it (code 1: variance below ``CONST_REL_VAR`` of the full-sample variance; on a rating scale the
+smallest non-zero variance of a resample is ~1/n of the full one).
+
+Validated through its callers: every bootstrap draw equals a plain refit of the resampled rows
+to 1e-10 (``tests/test_bootstrap.py``); permutation-group statistics equal direct numpy
+computations (``tests/test_groups.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
+CONST_REL_VAR = 1e-10
+FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
+
+
+@dataclass(frozen=True)
+class BatchMoments:
+    """Moments of B reweighted samples: means and divisor-n variances (B, p), ``S`` (B, p, p), failure codes (B,)."""
+
+    mean: np.ndarray
+    var: np.ndarray
+    S: np.ndarray
+    fail: np.ndarray  # 0 usable, FAIL_CONSTANT, FAIL_NO_WEIGHT
+    standardized: bool
+
+    @property
+    def sd(self) -> np.ndarray:
+        return np.asarray(np.sqrt(self.var))
+
+    def corr(self) -> np.ndarray:
+        """The item correlation matrices (``S`` itself for standardized fits)."""
+        if self.standardized:
+            return self.S
+        d = np.sqrt(self.var)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(self.S / (d[:, :, None] * d[:, None, :]))
+
+
+@dataclass(frozen=True)
+class CentredItems:
+    """Items centred at the full-sample mean, with what reweighting them needs; read-only."""
+
+    X0: np.ndarray  # (n, p) items centred at the full-sample mean
+    xbar: np.ndarray  # (p,)
+    Q: np.ndarray | None  # (n, p(p+1)/2) products xᵢxᵢ' of the centred items (upper triangle); None: on the fly
+    iu: tuple[np.ndarray, np.ndarray]  # the upper triangle's (row, column) indices
+    tri: np.ndarray  # (p*p,) column of Q holding each element of the full p × p matrix
+    var_full: np.ndarray  # (p,) full-sample (weighted) divisor-n variances
+    standardized: bool
+
+    @classmethod
+    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool) -> CentredItems:
+        """From the items (n, p) and optional survey weights (n,)."""
+        n, p = X.shape
+        xbar = X.mean(axis=0) if v is None else (v / v.sum()) @ X
+        X0 = X - xbar
+        iu = np.triu_indices(p)
+        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS else None  # symmetric: half
+        tri = np.empty((p, p), dtype=int)
+        tri[iu] = tri[iu[1], iu[0]] = np.arange(len(iu[0]))
+        vn = np.full(n, 1.0 / n) if v is None else v / v.sum()
+        return cls(X0, xbar, Q, iu, tri.ravel(), vn @ (X0**2), standardized)
+
+    @property
+    def n(self) -> int:
+        return int(self.X0.shape[0])
+
+    def products(self, a: int, b: int) -> np.ndarray:
+        """Rows a:b of the item cross-products (kept, or computed now for large n)."""
+        if self.Q is not None:
+            return self.Q[a:b]
+        X = self.X0[a:b]
+        return X[:, self.iu[0]] * X[:, self.iu[1]]
+
+    def sums(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σᵢ Vᵦᵢ xᵢ and Σᵢ Vᵦᵢ xᵢxᵢ' (upper triangle) of the centred items, for case weights V (B, n)."""
+        if self.Q is not None:
+            return V @ self.X0, V @ self.Q
+        s1 = np.zeros((V.shape[0], self.X0.shape[1]))
+        s2 = np.zeros((V.shape[0], len(self.iu[0])))
+        for a in range(0, self.n, Q_MAX_ROWS // 2):
+            b = min(self.n, a + Q_MAX_ROWS // 2)
+            s1 += V[:, a:b] @ self.X0[a:b]
+            s2 += V[:, a:b] @ self.products(a, b)
+        return s1, s2
+
+    def reweighted(self, V: np.ndarray) -> BatchMoments:
+        """Moments of the samples with case weights V (B, n)."""
+        s1, s2 = self.sums(V)
+        return self.from_sums(V.sum(axis=1), s1, s2)
+
+    def from_sums(self, total: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> BatchMoments:
+        """Moments from total case weights (B,) and the sums of :meth:`sums`."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inv = 1.0 / total[:, None]
+            return self.finish(total, s1 * inv, s2 * inv)
+
+    def finish(self, total: np.ndarray, m0: np.ndarray, m2: np.ndarray) -> BatchMoments:
+        """From weighted means m0 (B, p) and second moments m2 (B, p(p+1)/2) of the centred items."""
+        B = m0.shape[0]
+        p = self.X0.shape[1]
+        fail = np.zeros(B, dtype=int)
+        fail[~(total > 0)] = FAIL_NO_WEIGHT
+        cov = np.take(m2, self.tri, axis=1).reshape(B, p, p)
+        cov -= m0[:, :, None] * m0[:, None, :]
+        var = np.diagonal(cov, axis1=1, axis2=2).copy()
+        const = ~(var > CONST_REL_VAR * self.var_full).all(axis=1)
+        fail[(fail == 0) & const] = FAIL_CONSTANT
+        if self.standardized:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = 1.0 / np.sqrt(np.where(var > 0, var, np.nan))
+                S = cov * r[:, :, None]
+                S *= r[:, None, :]
+        else:
+            S = cov
+        if fail.any():
+            # keep failed members finite and harmless inside the batched core
+            S[fail > 0] = np.eye(p)
+        return BatchMoments(m0 + self.xbar, var, S, fail, self.standardized)
+
+
+def counts(indices: np.ndarray, n: int) -> np.ndarray:
+    """Case weights (B, n): how often each row appears in each resample's row indices (B, n)."""
+    B = indices.shape[0]
+    flat = (indices + (np.arange(B) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(float)

@@ -25,7 +25,7 @@ from csi.stats.intervals import holm, permutation_p, permutation_p_lower, wilson
 
 def _corr(rng: np.random.Generator, p: int) -> np.ndarray:
     X = rng.normal(size=(200, p)) @ rng.normal(size=(p, p))
-    return np.corrcoef(X, rowvar=False)
+    return np.asarray(np.corrcoef(X, rowvar=False))
 
 
 def _htmt_literal(R: np.ndarray, blocks: list[list[int]], a: int, b: int) -> float:

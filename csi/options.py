@@ -64,7 +64,7 @@ def check_level(level: object, option: str = "--level") -> float:
     except (TypeError, ValueError):
         v = math.nan
     if not 0 < v < 1:
-        raise CsiError(f"{option} should be between 0 and 1, e.g. 0.95; got {level}")
+        raise CsiError(f"{option} should be a confidence level between 0 and 1 (exclusive), e.g. 0.95; got {level!r}")
     return v
 
 
@@ -219,13 +219,14 @@ class ScoreOptions:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        r = check_count(self.resamples, "--boot", 0)
-        if r == 1:
-            raise CsiError(f"--boot should be 0 (no intervals) or at least 2 resamples per wave; got {self.resamples}")
-        object.__setattr__(self, "resamples", r)
+        r = self.resamples
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0 or r == 1:
+            raise CsiError(f"--boot should be 0 (no intervals) or at least 2 resamples per wave; got {r}")
+        object.__setattr__(self, "resamples", int(r))
         object.__setattr__(self, "seed", check_seed(self.seed))
         object.__setattr__(self, "level", check_level(self.level))
-        object.__setattr__(self, "workers", check_count(self.workers, "--workers", 1))
+        if isinstance(self.workers, bool) or not isinstance(self.workers, (int, np.integer)) or self.workers < 1:
+            raise CsiError(f"--workers should be at least 1; got {self.workers}")
 
     @classmethod
     def from_kwargs(cls, **kw: Any) -> ScoreOptions:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import csi
 from csi.cli import app
+from csi.data.survey import read_survey
 from csi.errors import CsiError, DataError, SpecError
 from csi.model.simulate import simulate_survey
 from csi.model.spec import load_model
@@ -241,7 +242,7 @@ def test_fixed_mode_intervals_are_the_resampled_weighted_means(waves, tmp_path):
     x = pd.read_csv(waves[1])[list(SPEC.items)].to_numpy(float)
     s = np.column_stack([((x[:, [SPEC.items.index(i) for i in c.items]] - 1) / 9 * 100) @ sm.normalized_weights.loc[c.code].to_numpy()
                          for c in SPEC.constructs])
-    rng = np.random.default_rng(unit_seed(3, resolve_waves([waves[1]])[0], None))
+    rng = np.random.default_rng(unit_seed(3, read_survey(waves[1], SPEC), SPEC.items))
     rows = np.concatenate([rng.integers(0, len(x), size=(250, len(x))), rng.integers(0, len(x), size=(150, len(x)))])
     draws = np.array([s[r].mean(axis=0) for r in rows])
     np.testing.assert_allclose(u.ci_lo.to_numpy(), np.quantile(draws, 0.025, axis=0), rtol=0, atol=1e-10)
@@ -281,8 +282,7 @@ def test_refit_indices_and_intervals_match_fit_and_bootstrap(waves, refit):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = csi.fit(waves[1], "ecsi", tiers=())
-        wave = resolve_waves(waves)[1]
-        boot = bootstrap_fit(res.pls, res.survey, resamples=1000, seed=unit_seed(7, wave, None), level=0.95)
+        boot = bootstrap_fit(res.pls, res.survey, resamples=1000, seed=unit_seed(7, res.survey, SPEC.items), level=0.95)
     u = refit.units[1]
     np.testing.assert_allclose(u.index.to_numpy(), res.indices.index.reindex(SPEC.codes).to_numpy(), rtol=0, atol=1e-12)
     st = boot.stats("index").reindex(SPEC.codes)
@@ -454,6 +454,25 @@ def test_manifest_fields_keep_brands_apart(waves, tmp_path):
     assert abs(row["delta"] - (res.units[2].index["CUSA"] - res.units[0].index["CUSA"])) < 1e-12
     assert np.isnan(row["p_value"])  # no resamples, no p-value
     assert list(res.trend().columns) == ["brand", "construct", "2026Q1", "2026Q2"]
+
+
+def test_seed_depends_on_the_data_not_on_how_the_waves_are_passed(waves, tmp_path):
+    # issue 11: a glob and a manifest gave p = 0.046 vs 0.062 for the same data (the seed hashed labels)
+    renamed = tmp_path / "copy_of_first_wave.csv"
+    renamed.write_bytes(Path(waves[0]).read_bytes())
+    m = tmp_path / "m.yaml"
+    m.write_text(f"waves:\n  - {{file: {renamed}, label: A, brand: X}}\n  - {{file: {waves[1]}, label: B, brand: X}}\n",
+                 encoding="utf-8")
+    plain = score_waves([waves[0], waves[1]], "ecsi", resamples=200, seed=4, workers=1)
+    via_manifest = score_waves([m], "ecsi", resamples=200, seed=4, workers=2)
+    for a, b in zip(plain.units, via_manifest.units, strict=True):
+        assert a.seed == b.seed
+        np.testing.assert_array_equal(a.draws, b.draws)
+    np.testing.assert_array_equal(plain.changes["p_value"].to_numpy(), via_manifest.changes["p_value"].to_numpy())
+    # and it does depend on the run seed and on the data
+    other_seed = score_waves([waves[0]], "ecsi", resamples=0, seed=5, workers=1)
+    assert other_seed.units[0].seed != plain.units[0].seed
+    assert plain.units[0].seed != plain.units[1].seed
 
 
 # --- outputs --------------------------------------------------------------------------------

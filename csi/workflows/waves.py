@@ -53,23 +53,23 @@ from __future__ import annotations
 import concurrent.futures as cf
 import glob
 import hashlib
-import json
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from csi.data.survey import DEFAULT_MISSING, SurveyData, read_survey
+from csi.data.survey import SurveyData, read_survey
 from csi.derive.indices import compute as compute_indices
 from csi.derive.indices import score as score_items
 from csi.errors import CsiError, DataError, SpecError
-from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_scheme
+from csi.estimators.pls import PLS
 from csi.model.spec import ModelSpec, load_model
+from csi.options import DEFAULT_WAVE_RESAMPLES, PLSOptions, ScoreOptions, SurveyOptions
 from csi.results.contract import ScoringModel, load_scoring_model
 from csi.results.scores import FailedWave, ScoreResults, UnitResult, _series_groups
 
@@ -80,7 +80,7 @@ MODES: dict[str, str] = {
     "refit": "each wave fitted by PLS; indices from its own weights; bootstrap re-estimates the weights",
     "fixed": "each wave scored with the normalized weights and scale of a calibration fit (no re-estimation)",
 }
-DEFAULT_RESAMPLES = 1000
+DEFAULT_RESAMPLES = DEFAULT_WAVE_RESAMPLES
 DEFAULT_WORKERS = 2
 P_VALUE_RULE = (
     "two-sided bootstrap p = min(1, 2*min(1 + #(delta* <= 0), 1 + #(delta* >= 0)) / (B + 1)): "
@@ -91,8 +91,9 @@ CHANGE_RULE = (
     "position, valid because the two waves are resampled independently"
 )
 SEED_RULE = (
-    "each wave/segment resamples with SeedSequence([seed, h]), h = blake2b hash of its label, "
-    "fields and segment: independent of the worker count, job order and the other waves"
+    "each wave/segment resamples with SeedSequence([seed, h]), h = blake2b hash of its content (the item "
+    "matrix as fitted and the survey weights): the same data give the same draws however the waves are "
+    "passed (files, globs or a manifest), on any worker count and job order"
 )
 INTERVAL_RULE = "percentile of the bootstrap draws (numpy linear quantiles)"
 _MANIFEST_KEYS = ("file", "label", "sheet")
@@ -280,10 +281,7 @@ class WaveJob:
     level: float
     read: Mapping[str, Any]  # keyword arguments of csi.survey.read_survey
     segments: str | None = None
-    scheme: str = "path"
-    standardize: bool = True
-    tol: float = DEFAULT_TOL
-    max_iter: int = DEFAULT_MAX_ITER
+    pls: PLSOptions = field(default_factory=PLSOptions)
     scoring: ScoringModel | None = None
     boot_workers: int | None = None  # threads inside one bootstrap; 1 when jobs run in parallel
 
@@ -301,11 +299,22 @@ class JobResult:
     warnings: tuple[str, ...] = ()
 
 
-def unit_seed(seed: int, wave: WaveInput, segment: tuple[str, str] | None) -> int:
-    """The seed of one unit: ``SeedSequence([seed, h])`` with ``h`` a hash of its identity."""
-    key = json.dumps([wave.label, [list(f) for f in wave.fields], None if segment is None else list(segment)])
-    h = int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
-    return int(np.random.SeedSequence([int(seed), h]).generate_state(1)[0])
+def unit_seed(seed: int, survey: SurveyData, items: Sequence[str]) -> int:
+    """The seed of one unit (a wave, or a segment of it): ``SeedSequence([seed, h])``.
+
+    ``h`` is a blake2b hash of the unit's content — the validated item matrix as fitted (float64,
+    model item order, with its shape) and its survey weights — so the seed depends on the data and
+    the run seed only: not on the file name, label, manifest fields, job order or worker count.  The
+    same data passed as a glob or through a manifest give the same draws and the same p-values.
+    """
+    h = hashlib.blake2b(digest_size=8)
+    X = np.ascontiguousarray(survey.items.loc[:, list(items)].to_numpy(dtype=np.float64))
+    h.update(np.asarray(X.shape, dtype=np.int64).tobytes())
+    h.update(X.tobytes())
+    if survey.weights is not None:
+        h.update(b"weights")
+        h.update(np.ascontiguousarray(np.asarray(survey.weights, dtype=np.float64)).tobytes())
+    return int(np.random.SeedSequence([int(seed), int.from_bytes(h.digest(), "little")]).generate_state(1)[0])
 
 
 def fixed_weight_draws(
@@ -376,14 +385,13 @@ def _units(job: WaveJob, survey: SurveyData) -> list[tuple[tuple[str, str] | Non
 def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyData) -> UnitResult:
     spec = job.spec
     codes = list(spec.codes)
-    seed = unit_seed(job.seed, job.wave, segment)
+    seed = unit_seed(job.seed, survey, spec.items)
     warns: list[str] = []
     draws: np.ndarray | None = None
     if job.mode == "refit":
-        est = PLS(spec, scheme=job.scheme, standardize=job.standardize, tol=job.tol, max_iter=job.max_iter)
-        res = est.fit(survey.items, weights=survey.weights)
+        res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
-            warns.append(f"PLS did not converge in {job.max_iter} iterations")
+            warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")
         idx = compute_indices(res, survey.items)
         if job.resamples:
             from csi.inference.bootstrap import bootstrap_fit
@@ -643,129 +651,129 @@ def compute_drift(units: Sequence[UnitResult], spec: ModelSpec) -> pd.DataFrame:
 def score_waves(
     inputs: Sequence[str | Path | WaveInput],
     model: str | Path | ModelSpec | None = None,
+    options: ScoreOptions | None = None,
     *,
     weights_from: str | Path | ScoringModel | None = None,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = 1,
-    level: float = 0.95,
-    segments: str | None = None,
-    scheme: str = "path",
-    standardize: bool = True,
-    tol: float = DEFAULT_TOL,
-    max_iter: int = DEFAULT_MAX_ITER,
-    sheet: str | int | None = None,
-    column_map: Mapping[str, str] | None = None,
-    missing: str = DEFAULT_MISSING,
-    missing_codes: Sequence[float] | None = None,
-    reverse: Sequence[str] = (),
-    scale: tuple[float, float] | None = None,
-    weights: str | None = None,
-    workers: int = DEFAULT_WORKERS,
     executor: cf.Executor | None = None,
-    progress: bool = False,
+    **kwargs: Any,
 ) -> ScoreResults:
     """Score survey waves and test their changes (see the module docstring for the formulas).
 
     ``inputs``: files, glob patterns or manifest YAMLs.  ``model`` (refit; default ``ecsi``).
     ``weights_from``: a results.json from ``csi fit`` (or a loaded :class:`ScoringModel`)
-    switches to fixed-weight scoring.  ``resamples`` per wave (0: no intervals or p-values).
-    ``segments``: a column whose values are scored as separate series.  ``workers`` local
-    processes, or ``executor`` (any ``concurrent.futures.Executor``) to run the jobs elsewhere.
-    Waves that fail are listed in ``failed``; if every wave fails a :class:`DataError` is raised.
+    switches to fixed-weight scoring.  Settings come as a :class:`~csi.options.ScoreOptions` or
+    as its keywords: ``resamples`` per wave (0: no intervals or p-values), ``seed``, ``level``,
+    ``segments`` (a column whose values are scored as separate series), ``workers`` (local
+    processes), ``progress``; the PLS keywords ``scheme``, ``standardize``, ``tol``, ``max_iter``,
+    ``criterion``; the survey keywords ``sheet``, ``column_map``, ``missing``, ``missing_codes``,
+    ``reverse``, ``scale``, ``weights``.  ``executor`` (any ``concurrent.futures.Executor``) runs
+    the jobs elsewhere.  Waves that fail are listed in ``failed``; if every wave fails a
+    :class:`DataError` is raised.
     """
-    from csi._version import versions
-
-    if int(resamples) < 0 or (0 < int(resamples) < 2):
-        raise CsiError(f"--boot should be 0 (no intervals) or at least 2 resamples per wave; got {resamples}")
-    if not 0 < level < 1:
-        raise CsiError(f"--level should be between 0 and 1, e.g. 0.95; got {level}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise CsiError(f"--seed should be a whole number of at least 0; got {seed!r}")
-    if int(workers) < 1:
-        raise CsiError(f"--workers should be at least 1; got {workers}")
-    scheme = check_scheme(scheme)
-    waves = resolve_waves(inputs)
-    scoring: ScoringModel | None = None
-    if weights_from is not None:
-        scoring = weights_from if isinstance(weights_from, ScoringModel) else load_scoring_model(weights_from)
-        spec = scoring.spec
-        if model is not None:
-            given = load_model(model)
-            if given.items != spec.items or given.codes != spec.codes:
-                raise SpecError(
-                    f"--model {given.name} does not match the scoring model in {scoring.source} "
-                    f"(constructs {', '.join(spec.codes)}); leave --model out when scoring with --weights-from"
-                )
-        mode = "fixed"
-        if scale is not None and (float(scale[0]), float(scale[1])) != (scoring.scale_min, scoring.scale_max):
-            raise CsiError(
-                f"--scale {scale[0]:g}-{scale[1]:g} differs from the {scoring.scale_min:g}-{scoring.scale_max:g} scale of the "
-                f"scoring model in {scoring.source}; fixed weights are only comparable on the calibration's scale"
-            )
-        # the calibration's item coding defines what the weights mean: reuse it unless overridden
-        if missing_codes is None and scoring.survey.get("missing_codes"):
-            missing_codes = tuple(float(v) for v in scoring.survey["missing_codes"])
-        if not reverse and scoring.survey.get("reversed_items"):
-            reverse = tuple(str(v) for v in scoring.survey["reversed_items"])
+    if options is None:
+        opts = ScoreOptions.from_kwargs(**kwargs)
+    elif kwargs:
+        raise CsiError(f"give csi.score_waves an options object or keywords, not both; got options and {', '.join(sorted(kwargs))}")
     else:
-        spec = load_model("ecsi" if model is None else model)
-        if scale is not None:
-            # --scale overrides the model's scale everywhere downstream, as in csi fit
-            spec = replace(spec, scale_min=float(scale[0]), scale_max=float(scale[1]))
-        mode = "refit"
-    read: dict[str, Any] = {"sheet": sheet, "column_map": dict(column_map) if column_map else None, "missing": missing}
-    extra: dict[str, Any] = {"missing_codes": None if missing_codes is None else tuple(missing_codes),
-                             "reverse": tuple(reverse), "scale": scale, "weights": weights}
-    read.update({k: v for k, v in extra.items() if v not in (None, ())})
-    jobs = [
-        WaveJob(position=i, wave=w, spec=spec, mode=mode, resamples=int(resamples), seed=int(seed), level=float(level),
-                read=read, segments=segments, scheme=scheme, standardize=bool(standardize), tol=float(tol),
-                max_iter=int(max_iter), scoring=scoring)
-        for i, w in enumerate(waves)
-    ]
-    results = run_jobs(jobs, workers=int(workers), executor=executor, progress=progress)
+        opts = options
+    waves = resolve_waves(inputs)
+    scoring = None if weights_from is None else (
+        weights_from if isinstance(weights_from, ScoringModel) else load_scoring_model(weights_from))
+    spec, survey_opts = _fixed_model(scoring, model, opts.survey) if scoring is not None else _refit_model(model, opts.survey)
+    mode = "refit" if scoring is None else "fixed"
+    jobs = [WaveJob(position=i, wave=w, spec=spec, mode=mode, resamples=opts.resamples, seed=opts.seed, level=opts.level,
+                    read=_read_kwargs(survey_opts), segments=opts.segments, pls=opts.pls, scoring=scoring)
+            for i, w in enumerate(waves)]
+    results = run_jobs(jobs, workers=opts.workers, executor=executor, progress=opts.progress)
     units = tuple(u for r in results for u in r.units)
     failed = tuple(FailedWave(r.wave.label, r.wave.path, r.error) for r in results if r.error is not None)
     if not units:
         raise DataError("no wave could be scored: " + "; ".join(f.error for f in failed))
-    warns: list[str] = []
-    for r in results:
-        warns += list(r.warnings)
-    for u in units:
-        warns += [f"wave {u.name}: {w}" for w in u.warnings]
-    changes = compute_changes(units, spec.codes, level)
-    drift = compute_drift(units, spec) if mode == "refit" else compute_drift([], spec)
+    warns = [w for r in results for w in r.warnings] + [f"wave {u.name}: {w}" for u in units for w in u.warnings]
+    changes = compute_changes(units, spec.codes, opts.level)
+    drift = compute_drift(units if mode == "refit" else [], spec)
+    settings = _score_settings(mode, spec, scoring, opts, survey_opts, len(waves), len(failed), executor)
+    return ScoreResults(spec, mode, settings, units, changes, drift, failed, tuple(warns))
+
+
+def _refit_model(model: str | Path | ModelSpec | None, survey: SurveyOptions) -> tuple[ModelSpec, SurveyOptions]:
+    spec = load_model("ecsi" if model is None else model)
+    if survey.scale is not None:
+        # --scale overrides the model's scale everywhere downstream, as in csi fit
+        spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
+    return spec, survey
+
+
+def _fixed_model(scoring: ScoringModel, model: str | Path | ModelSpec | None, survey: SurveyOptions) -> tuple[ModelSpec, SurveyOptions]:
+    """The scoring model's spec, checked against ``--model`` and ``--scale``; its item coding reused."""
+    spec = scoring.spec
+    if model is not None:
+        given = load_model(model)
+        if given.items != spec.items or given.codes != spec.codes:
+            raise SpecError(
+                f"--model {given.name} does not match the scoring model in {scoring.source} "
+                f"(constructs {', '.join(spec.codes)}); leave --model out when scoring with --weights-from"
+            )
+    scale = survey.scale
+    if scale is not None and (float(scale[0]), float(scale[1])) != (scoring.scale_min, scoring.scale_max):
+        raise CsiError(
+            f"--scale {scale[0]:g}-{scale[1]:g} differs from the {scoring.scale_min:g}-{scoring.scale_max:g} scale of the "
+            f"scoring model in {scoring.source}; fixed weights are only comparable on the calibration's scale"
+        )
+    # the calibration's item coding defines what the weights mean: reuse it unless overridden
+    if survey.missing_codes is None and scoring.survey.get("missing_codes"):
+        survey = replace(survey, missing_codes=tuple(float(v) for v in scoring.survey["missing_codes"]))
+    if not survey.reverse and scoring.survey.get("reversed_items"):
+        survey = replace(survey, reverse=tuple(str(v) for v in scoring.survey["reversed_items"]))
+    return spec, survey
+
+
+def _read_kwargs(survey: SurveyOptions) -> dict[str, Any]:
+    """The reader keywords a job passes on (picklable; empty options left out, as csi fit does)."""
+    read: dict[str, Any] = {"sheet": survey.sheet, "column_map": dict(survey.column_map) if survey.column_map else None,
+                            "missing": survey.missing}
+    extra = {"missing_codes": survey.missing_codes, "reverse": survey.reverse, "scale": survey.scale, "weights": survey.weights}
+    read.update({k: v for k, v in extra.items() if v not in (None, ())})
+    return read
+
+
+def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, opts: ScoreOptions, survey: SurveyOptions,
+                    n_waves: int, n_failed: int, executor: cf.Executor | None) -> dict[str, Any]:
+    """Every knob of the run, as scores.json records it."""
+    from csi._version import versions
+
     settings: dict[str, Any] = {
         "mode": mode,
         "mode_description": MODES[mode],
         "model": spec.name,
-        "resamples": int(resamples),
-        "seed": int(seed),
+        "resamples": opts.resamples,
+        "seed": opts.seed,
         "seed_rule": SEED_RULE,
-        "level": float(level),
+        "level": opts.level,
         "interval": INTERVAL_RULE,
         "change": CHANGE_RULE,
         "p_value": P_VALUE_RULE,
-        "segments": segments,
+        "segments": opts.segments,
         "scale": {"min": scoring.scale_min if scoring else spec.scale_min, "max": scoring.scale_max if scoring else spec.scale_max},
-        "missing": missing,
-        "missing_codes": None if missing_codes is None else list(missing_codes),
-        "reverse": list(reverse),
-        "weights": weights,
-        "workers": int(workers) if executor is None else type(executor).__name__,
-        "waves": len(waves),
-        "waves_failed": len(failed),
+        "missing": survey.missing,
+        "missing_codes": None if survey.missing_codes is None else list(survey.missing_codes),
+        "reverse": list(survey.reverse),
+        "weights": survey.weights,
+        "workers": opts.workers if executor is None else type(executor).__name__,
+        "waves": n_waves,
+        "waves_failed": n_failed,
         "versions": versions(),
     }
     if mode == "refit":
-        settings.update({"scheme": scheme, "standardized": bool(standardize), "tolerance": float(tol), "max_iterations": int(max_iter)})
+        settings.update({"scheme": opts.pls.scheme, "standardized": opts.pls.standardize, "tolerance": opts.pls.tol,
+                         "max_iterations": opts.pls.max_iter})
+        if opts.pls.criterion != "abs":  # waves ignored --criterion before the options objects
+            settings["convergence_criterion"] = opts.pls.criterion
     else:
         assert scoring is not None
         settings["scoring_model"] = {"source": scoring.source, "version": scoring.version,
                                      "csi_version": scoring.csi_version, "calibration_n": scoring.n_obs}
-    return ScoreResults(spec, mode, settings, units, changes, drift, failed, tuple(warns))
-
-
+    return settings
 
 
 __all__ = [

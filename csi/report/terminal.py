@@ -6,8 +6,10 @@ import io
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
 
@@ -37,7 +39,9 @@ def render(res: FitResults, console: Console) -> None:
     bi = boot.stats("index") if boot is not None else None
     bp = boot.stats("paths") if boot is not None else None
     ci_col = f"{100 * float(boot.settings.get('level', 0.95)):g}% CI" + (" (BCa)" if boot.settings.get("ci") == "bca" else "") if boot is not None else None
-    t = Table(title="Constructs (0–100 index; quality flagged '!' below alpha/rho 0.7, AVE 0.5)")
+    method = s.get("index_method", "acsi")
+    by = "" if method == "acsi" else f" by {method}"
+    t = Table(title=f"Constructs (0–100 index{by}; quality flagged '!' below alpha/rho 0.7, AVE 0.5)")
     for col in ("construct", "label", "index", ci_col, "R²", "R² adj", "alpha", "rho_A", "rho_C", "AVE"):
         if col is not None:
             t.add_column(col, justify="left" if col in ("construct", "label") else "right")
@@ -78,8 +82,33 @@ def render(res: FitResults, console: Console) -> None:
     _render_maps_tiers_groups(res, console)
     for note in res.survey.notes:
         console.print(f"[dim]note: {note}[/dim]")
+    _render_derived(res, console)
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
+    gates = sorted({i.category for i in res.gate_issues})
+    if gates:
+        console.print(f"{len(res.gate_issues)} of these are checks that fail --strict ({', '.join(gates)})")
+
+
+def _render_derived(res: FitResults, console: Console) -> None:
+    """Every table of every plug-in derivation, under its key (no per-derivation code here)."""
+    for key, value in res.derived.items():
+        for name, df in value.tables().items():
+            console.print(Text(f"{key}: {name}", style="bold"))  # Text: plug-in names never become markup
+            console.print(frame_table(df))
+
+
+def frame_table(df: pd.DataFrame) -> Table:
+    """A rich table of a DataFrame: index levels then columns, numbers to 3 decimals."""
+    t = Table()
+    named = [n for n in df.index.names if n is not None]
+    for col in [*named, *map(str, df.columns)]:
+        t.add_column(col, justify="left" if col in named else "right")
+    for key, row in zip(df.index, df.itertuples(index=False), strict=True):
+        keys = (key if isinstance(key, tuple) else (key,)) if named else ()
+        cells = [_f(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]
+        t.add_row(*map(str, keys), *cells)
+    return t
 
 
 def _render_cbsem(res: FitResults, console: Console) -> None:

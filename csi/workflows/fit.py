@@ -1,152 +1,146 @@
-"""The library API the CLI calls: ``csi.fit(data, model="ecsi")`` → :class:`FitResults`."""
+"""The fit workflow: ``csi.fit(data, model="ecsi")`` → :class:`~csi.results.types.FitResults`.
+
+Orchestration only — every step is a registered plug-in or a function of a lower layer:
+
+survey (reader + checks + missing-data policy) → model scale override → PLS estimate →
+derivations in dependency order (quality, indices by ``--index``, ipma, tiers, plug-ins) →
+bootstrap (the batched core, indices by the same index method) → CB-SEM (``--method``) →
+group comparisons (``--group``) → typed issues → :class:`FitResults`.
+"""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from csi._version import versions
-from csi.data.survey import DEFAULT_MISSING, SurveyData, from_frame, read_survey
-from csi.derive.indices import compute as compute_indices
-from csi.derive.quality import assess, quality_warnings
-from csi.errors import ConvergenceWarning, ImproperSolutionWarning, Issue, check_choice
-from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, check_criterion, check_scheme
+from csi.data.survey import SurveyData, from_frame, read_survey
+from csi.derive import base as derive
+from csi.derive.indices import INDEXERS
+from csi.errors import ConvergenceWarning, CsiError, ImproperSolutionWarning, Issue
+from csi.estimators.pls import PLS, PLSResults
 from csi.model.spec import ModelSpec, load_model
+from csi.options import DEFAULT_SEED, METHODS, FitOptions, SurveyOptions
 from csi.results.types import FitResults
 
-METHODS = ("pls", "cbsem", "both")
+__all__ = ["DEFAULT_SEED", "METHODS", "FitOptions", "FitResults", "fit"]
+
 _CBSEM_CATEGORY = {ImproperSolutionWarning: "admissibility", ConvergenceWarning: "convergence"}
-DEFAULT_SEED = 1
-
-
-
-
+SIGN_RULE = "each construct oriented so that the sum of its items' loadings is positive"
 
 
 def fit(
     data: pd.DataFrame | str | Path | SurveyData,
     model: str | Path | ModelSpec = "ecsi",
-    *,
-    scheme: str = "path",
-    standardize: bool = True,
-    tol: float = DEFAULT_TOL,
-    max_iter: int = DEFAULT_MAX_ITER,
-    criterion: str = "abs",
-    sheet: str | int | None = None,
-    column_map: Mapping[str, str] | None = None,
-    missing: str = DEFAULT_MISSING,
-    missing_codes: Sequence[float] | None = None,
-    reverse: Sequence[str] = (),
-    scale: tuple[float, float] | None = None,
-    weights: str | None = None,
-    groups: Sequence[str] = (),
-    method: str = "pls",
-    estimator: str = "ML",
-    boot: int | None = None,  # None: csi.bootstrap.DEFAULT_RESAMPLES (5000, ~0.3 s on ECSI/mobi) for PLS, none for CB-SEM
-    seed: int = DEFAULT_SEED,
-    ci: str = "percentile",
-    level: float = 0.95,
-    tiers: Sequence[str] | None = None,
-    ipma_target: str | None = None,
-    permutations: int = 1000,
-    min_group_size: int | None = None,
-    progress: bool = False,
+    options: FitOptions | None = None,
+    **kwargs: Any,
 ) -> FitResults:
     """Fit a CSI model by PLS path modelling and derive quality measures and 0–100 indices.
 
     ``data`` is a DataFrame, a survey file path or already-read :class:`SurveyData`;
     ``model`` a built-in name (``scsb``, ``acsi``, ``ecsi``), a YAML path or a ModelSpec.
-    ``boot`` resamples (default 5,000; 0 = none) give SEs and intervals for every estimate and index;
-    ``method`` is ``pls`` (default), ``cbsem`` or ``both``.  CB-SEM is bootstrapped (``method="cbsem"``)
-    only when ``boot`` is given: each resample is a full ML refit, ~1000× a PLS resample.
+    Settings come as a :class:`~csi.options.FitOptions` or as the keywords it sorts
+    (:meth:`FitOptions.from_kwargs`): ``scheme``, ``standardize``, ``tol``, ``max_iter``,
+    ``criterion``; ``sheet``, ``column_map``, ``missing``, ``missing_codes``, ``reverse``, ``scale``,
+    ``weights``, ``groups``; ``boot`` (default 5,000 PLS resamples; 0 = none), ``seed``, ``ci``,
+    ``level``; ``permutations``, ``min_group_size``; ``method`` (``pls``, ``cbsem``, ``both``),
+    ``estimator``, ``index`` (index method, default ``acsi``), ``derive``, ``tiers``,
+    ``ipma_target``, ``progress``.  CB-SEM is bootstrapped (``method="cbsem"``) only when ``boot``
+    is given: each resample is a full ML refit, ~1000× a PLS resample.
     """
+    opts = _options(options, kwargs)
+    INDEXERS.check(opts.index)
     spec = load_model(model)
-    cbsem_boot = 0 if boot is None else boot
-    boot = 5000 if boot is None else boot  # csi.bootstrap.DEFAULT_RESAMPLES
-    scheme = check_scheme(scheme)
-    criterion = check_criterion(criterion)
-    method = check_choice(method, METHODS, "--method")
-    opts: dict[str, Any] = {"missing_codes": missing_codes, "reverse": tuple(reverse), "scale": scale, "weights": weights}
-    opts = {k: v for k, v in opts.items() if v not in (None, ())}
-    if isinstance(data, SurveyData):
-        survey = data
-    elif isinstance(data, pd.DataFrame):
-        survey = from_frame(data, spec, column_map=column_map, missing=missing, groups=groups, **opts)
-    else:
-        survey = read_survey(data, spec, sheet=sheet, column_map=column_map, missing=missing, groups=groups, **opts)
+    survey = _survey(data, spec, opts.survey)
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
-    est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
-    res = est.fit(survey.items, weights=survey.weights)
-    quality = assess(res)
-    idx = compute_indices(res, survey.items)
+    pls = PLS(spec, **asdict(opts.pls)).fit(survey.items, weights=survey.weights)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
-    if not res.converged:
-        issues.append(Issue.of("convergence", f"PLS did not converge in {max_iter} iterations (tolerance {tol:g}); results are from the last iteration"))
-    issues += [Issue.of("quality", w) for w in quality_warnings(quality)]
-    issues += [Issue.of("index", w) for w in idx.warnings]
+    if not pls.converged:
+        issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "
+                                              f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
+    derived, found = derive.run(derive.Context(spec, survey, pls, opts), opts.derive)
+    issues += found
+    inference = _inference(spec, survey, pls, opts, derived)
+    issues += inference.pop("issues")  # type: ignore[arg-type]
+    for issue in issues:
+        warnings.warn(issue.message, issue.warning_class, stacklevel=2)
+    return FitResults(
+        spec=spec, method=opts.method, settings=_settings(spec, survey, pls, opts, inference), survey=survey, pls=pls,
+        quality=derived["quality"], indices=derived["indices"],  # type: ignore[arg-type]
+        issues=tuple(issues), tiers=derived.get("tiers"),  # type: ignore[arg-type]
+        ipma=getattr(derived.get("ipma"), "construct", None), ipma_items=getattr(derived.get("ipma"), "items", None),
+        derived={k: v for k, v in derived.items() if k not in derive.BUILTIN and v is not None},
+        **inference,  # type: ignore[arg-type]
+    )
 
-    # --- bootstrap (csi.bootstrap, issue 3) ---
+
+def _options(options: FitOptions | None, kwargs: dict[str, Any]) -> FitOptions:
+    if options is None:
+        return FitOptions.from_kwargs(**kwargs)
+    if kwargs:
+        raise CsiError(f"give csi.fit an options object or keywords, not both; got options and {', '.join(sorted(kwargs))}")
+    return options
+
+
+def _survey(data: pd.DataFrame | str | Path | SurveyData, spec: ModelSpec, opts: SurveyOptions) -> SurveyData:
+    if isinstance(data, SurveyData):
+        return data
+    kw = {k: v for k, v in opts.reader_kwargs().items() if v not in (None, ())}
+    if isinstance(data, pd.DataFrame):
+        return from_frame(data, spec, **kw)
+    return read_survey(data, spec, sheet=opts.sheet, **kw)
+
+
+def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, derived: dict[str, object]) -> dict[str, object]:
+    """Bootstrap, CB-SEM and group comparisons, with the issues they raise (in that order)."""
+    boot, seed, ci, level = opts.boot.pls_resamples, opts.boot.seed, opts.boot.ci, opts.boot.level
+    indexer = INDEXERS.get(opts.index)
+    issues: list[Issue] = []
     boot_res = None
     if boot:
         from csi.inference.bootstrap import bootstrap_fit
 
-        boot_res = bootstrap_fit(res, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=progress)
+        boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer)
         issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
-
-    # --- covariance-based SEM (csi.cbsem, issue 5) ---
     cb_res = None
-    if method in ("cbsem", "both"):
+    if opts.method in ("cbsem", "both"):
         from csi.estimators.cbsem import fit_cbsem
 
-        cb_res = fit_cbsem(spec, survey, estimator=estimator, boot=cbsem_boot if method == "cbsem" else 0, seed=seed, level=level, progress=progress)
+        cb_res = fit_cbsem(spec, survey, estimator=opts.estimator, boot=opts.boot.cbsem_resamples if opts.method == "cbsem" else 0,
+                           seed=seed, level=level, progress=opts.progress)
         issues += [Issue.of(_CBSEM_CATEGORY.get(cat, "cbsem"), w) for cat, w in cb_res.warning_items]
-
-    # --- importance-performance map (csi.ipma, issue 6) ---
-    from csi.derive.ipma import ipma as compute_ipma
-    from csi.derive.ipma import ipma_items
-
-    ipma_res = compute_ipma(res, idx, target=ipma_target)
-    ipma_item_res = ipma_items(res, idx, ipma_res)
-
-    # --- loyalty tiers (csi.loyalty, issue 6) ---
-    tier_res = None
-    if tiers is None or len(tiers):
-        from csi.derive.tiers import compute_tiers
-
-        tier_res = compute_tiers(spec, survey, idx, schemes=tiers)
-        issues += [Issue.of("tiers", w) for w in tier_res.warnings]
-
-    # --- multigroup analysis per --group column (csi.groups, issue 6) ---
     group_res = None
-    if groups:
+    if opts.survey.groups:
         from csi.inference.groups import analyze_groups
 
         group_res = analyze_groups(
-            spec, survey, tuple(groups), scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter,
-            criterion=criterion, permutations=permutations, boot=boot, seed=seed, ci=ci, level=level, min_size=min_group_size,
+            spec, survey, opts.survey.groups, **asdict(opts.pls), permutations=opts.comparison.permutations, boot=boot,
+            seed=seed, ci=ci, level=level, min_size=opts.comparison.min_group_size, indexer=indexer,
         )
         issues += [Issue.of("groups", w) for w in group_res.warnings]
+    return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}
 
-    for issue in issues:
-        warnings.warn(issue.message, issue.warning_class, stacklevel=2)
+
+def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, inference: dict[str, object]) -> dict[str, Any]:
+    """Every knob of the run, as results.json records it."""
+    indexer = INDEXERS.get(opts.index)
     settings: dict[str, Any] = {
-        "method": method,
-        "scheme": scheme,
-        "standardized": bool(standardize),
-        "tolerance": tol,
-        "max_iterations": max_iter,
-        "convergence_criterion": criterion,
-        "iterations": res.iterations,
-        "converged": res.converged,
-        "sign_rule": "each construct oriented so that the sum of its items' loadings is positive",
-        "index_formula": "ACSI: weights/SD normalized to sum 1; (mean - min)/(max - min) x 100",
+        "method": opts.method,
+        "scheme": opts.pls.scheme,
+        "standardized": opts.pls.standardize,
+        "tolerance": opts.pls.tol,
+        "max_iterations": opts.pls.max_iter,
+        "convergence_criterion": opts.pls.criterion,
+        "iterations": pls.iterations,
+        "converged": pls.converged,
+        "sign_rule": SIGN_RULE,
+        "index_formula": indexer.description,
         "scale": {"min": spec.scale_min, "max": spec.scale_max},
         "missing": survey.policy,
         "source": survey.source,
@@ -155,27 +149,16 @@ def fit(
         "n_used": survey.n_used,
         "n_effective": survey.n_effective,
         "weighted": survey.weights is not None,
-        "seed": seed,
-        "resamples": boot,
-        "permutations": permutations if groups else None,
+        "seed": opts.boot.seed,
+        "resamples": opts.boot.pls_resamples,
+        "permutations": opts.comparison.permutations if opts.survey.groups else None,
         "versions": versions(),
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
-    if cb_res is not None:
-        settings["cbsem"] = {**cb_res.settings, "bootstrap": dict(cb_res.bootstrap_settings) or None}
-    return FitResults(
-        spec=spec,
-        method=method,
-        settings=settings,
-        survey=survey,
-        pls=res,
-        quality=quality,
-        indices=idx,
-        issues=tuple(issues),
-        bootstrap=boot_res,
-        cbsem=cb_res,
-        tiers=tier_res,
-        ipma=ipma_res,
-        ipma_items=ipma_item_res,
-        groups=group_res,
-    )
+    settings["index_method"] = opts.index
+    if opts.derive is not None:
+        settings["derivations"] = derive.resolve(opts.derive)
+    cb = inference.get("cbsem")
+    if cb is not None:
+        settings["cbsem"] = {**cb.settings, "bootstrap": dict(cb.bootstrap_settings) or None}  # type: ignore[attr-defined]
+    return settings

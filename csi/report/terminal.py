@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from csi.results.types import FitResults
 
 
-def _f(v: float, nd: int = 3) -> str:
-    return "–" if v is None or not np.isfinite(v) else f"{v:.{nd}f}"
+def _f(v: object, nd: int = 3) -> str:
+    if v is None or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+        return "–"
+    return f"{float(v):.{nd}f}"
 
 
 def _flag(v: float, thr: float) -> str:
@@ -59,11 +61,12 @@ def render(res: FitResults, console: Console) -> None:
     cols = ["path", "estimate"] + (["SE", "t", "p", str(ci_col)] if bp is not None else []) + ["f²"]
     for col in cols:
         t.add_column(col, justify="left" if col == "path" else "right")
+    bp_rows = {} if bp is None else bp.to_dict(orient="index")
     for a, b, v in pls.path_list():
         row = [f"{a} → {b}", _f(v)]
         if bp is not None:
-            r = bp.loc[(a, b)]
-            row += [_f(r.std_error), _f(r.t, 2), _f(r.p_value), f"[{_f(r.ci_lo)}, {_f(r.ci_hi)}]"]
+            br = bp_rows[(a, b)]
+            row += [_f(br["std_error"]), _f(br["t"], 2), _f(br["p_value"]), f"[{_f(br['ci_lo'])}, {_f(br['ci_hi'])}]"]
         row.append(_f(q.f2.get((a, b), np.nan)))
         t.add_row(*row)
     console.print(t)
@@ -102,8 +105,8 @@ def frame_table(df: pd.DataFrame) -> Table:
     """A rich table of a DataFrame: index levels then columns, numbers to 3 decimals."""
     t = Table()
     named = [n for n in df.index.names if n is not None]
-    for col in [*named, *map(str, df.columns)]:
-        t.add_column(col, justify="left" if col in named else "right")
+    for col in [*map(str, named), *map(str, df.columns)]:
+        t.add_column(col, justify="left" if col in map(str, named) else "right")
     for key, row in zip(df.index, df.itertuples(index=False), strict=True):
         keys = (key if isinstance(key, tuple) else (key,)) if named else ()
         cells = [_f(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]

@@ -101,9 +101,10 @@ class FitResults:
                 f"{len(self.issues)} issue(s); index {idx}>")
 
     def _repr_html_(self) -> str:
+        r2 = {str(k): float(v) for k, v in self.pls.r2.items()}
         rows = "".join(
             f"<tr><td>{html.escape(str(c))}</td><td>{html.escape(self.spec.construct(str(c)).label)}</td>"
-            f"<td>{v:.1f}</td><td>{'' if pd.isna(self.pls.r2.get(c)) else f'{self.pls.r2[c]:.3f}'}</td></tr>"
+            f"<td>{v:.1f}</td><td>{'' if pd.isna(r2.get(str(c))) else f'{r2[str(c)]:.3f}'}</td></tr>"
             for c, v in self.indices.index.items()
         )
         issues = "".join(f"<li>{html.escape(i.category)}: {html.escape(i.message)}</li>" for i in self.issues)

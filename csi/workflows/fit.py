@@ -75,7 +75,7 @@ def fit(
         quality=derived["quality"], indices=derived["indices"],  # type: ignore[arg-type]
         issues=tuple(issues), tiers=derived.get("tiers"),  # type: ignore[arg-type]
         ipma=getattr(derived.get("ipma"), "construct", None), ipma_items=getattr(derived.get("ipma"), "items", None),
-        derived={k: v for k, v in derived.items() if k not in derive.BUILTIN and v is not None},
+        derived={k: v for k, v in derived.items() if k not in derive.BUILTIN and isinstance(v, derive.Derived)},
         **inference,  # type: ignore[arg-type]
     )
 

@@ -245,62 +245,26 @@ def compute_tiers(
     parsed = parse_schemes(default_schemes(spec) if schemes is None else schemes)
     w = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
     resp = pd.DataFrame(index=survey.items.index)
-    scores = idx.respondent.to_numpy(dtype=float)
-    codes = list(idx.respondent.columns)
+    scores = _Scores(idx.respondent.to_numpy(dtype=float), list(idx.respondent.columns))
     segs = segments(survey)
     rows: list[dict[str, Any]] = []
     stats: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     settings: dict[str, Any] = {}
     notes: list[str] = []
-    warns: list[str] = []
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    small = sorted({seg for seg, col, _, m in segs if col is not None and 0 < m.sum() < 30})
-    if small and parsed:
-        warns.append(f"tier shares rest on fewer than 30 respondents in segment(s) {', '.join(small)}; read them with care")
     for s in parsed:
         tier, sset, snotes = _assign(s, spec, survey, idx, w)
         resp[s.text] = pd.Categorical.from_codes(tier, categories=pd.Index(list(s.tiers)))
         settings[s.text] = {"kind": s.kind, "tiers": list(s.tiers), **sset}
         notes += snotes
         for seg, col, lev, mask in segs:
-            n = int(mask.sum())
-            v = np.ones(n) if w is None else w[mask]
-            tot = float(v.sum())
-            ne = float(tot**2 / np.sum(v**2)) if n and tot > 0 else 0.0
-            everyone = n == len(tier)
-            # bincount converts its indices to intp on every call: once here, not 2 + K times
-            t_seg = (tier if everyone else tier[mask]).astype(np.intp)
-            sc_seg = scores if everyone else scores[mask]
-            # per-tier counts, weight sums and weighted score sums in one pass each (bincount)
-            T = len(s.tiers)
-            counts = np.bincount(t_seg, minlength=T)
-            wsums = np.bincount(t_seg, weights=v, minlength=T)
-            # unweighted, v is all ones and v·x is x exactly: skip the n-sized products
-            ssums = np.stack([np.bincount(t_seg, weights=sc_seg[:, k] if w is None else v * sc_seg[:, k], minlength=T)
-                              for k in range(len(codes))], axis=1)
-            shares: dict[str, float] = {}
-            for k_t, t in enumerate(s.tiers):
-                c = int(counts[k_t])
-                wc = float(wsums[k_t])
-                share = wc / tot if tot > 0 else np.nan
-                shares[t] = share
-                lo, hi = wilson(share * ne, ne, level) if ne > 0 else (np.nan, np.nan)
-                row: dict[str, Any] = {"scheme": s.text, "segment": seg, "group": col, "level": lev, "tier": t,
-                                       "count": c, "share": share, "ci_lo": lo, "ci_hi": hi, "n": n, "n_effective": ne}
-                if w is not None:
-                    row["weighted_count"] = wc
-                means = ssums[k_t] / wc if wc > 0 else np.full(len(codes), np.nan)
-                row.update({f"mean_{code}": float(means[k]) for k, code in enumerate(codes)})
-                rows.append(row)
-            if s.kind == "nps" and ne > 0:
-                pp, pd_ = shares["promoter"], shares["detractor"]
-                nps = 100 * (pp - pd_)
-                se = 100 * np.sqrt(max(pp + pd_ - (pp - pd_) ** 2, 0.0) / ne)
-                stats.append({"scheme": s.text, "segment": seg, "statistic": "nps", "value": nps,
-                              "ci_lo": nps - z * se, "ci_hi": nps + z * se, "n": n, "n_effective": ne})
+            seg_rows = _segment_rows(s, tier, (seg, col, lev, mask), w, scores, level)
+            rows += seg_rows
+            if s.kind == "nps" and seg_rows[0]["n_effective"] > 0:
+                stats.append(_nps_row(seg_rows, z))
                 if seg == "all":
-                    summary[s.text] = nps
+                    summary[s.text] = stats[-1]["value"]
     return TierResults(
         schemes=tuple(s.text for s in parsed),
         groups=pd.DataFrame(rows),
@@ -310,5 +274,79 @@ def compute_tiers(
         settings={"level": level, "weighted": w is not None, "interval": "Wilson (Kish effective n when weighted)",
                   "schemes": settings},
         notes=tuple(dict.fromkeys(notes)),
-        warnings=tuple(warns),
+        warnings=_small_segment_warnings(segs) if parsed else (),
     )
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Respondent 0–100 scores (respondents × constructs) and their construct codes."""
+
+    values: np.ndarray
+    codes: list[str]
+
+
+def _small_segment_warnings(segs: list[tuple[str, str | None, str | None, np.ndarray]]) -> tuple[str, ...]:
+    """A warning naming the group segments with fewer than 30 (but some) respondents."""
+    small = sorted({seg for seg, col, _, m in segs if col is not None and 0 < m.sum() < 30})
+    if not small:
+        return ()
+    return (f"tier shares rest on fewer than 30 respondents in segment(s) {', '.join(small)}; read them with care",)
+
+
+def _tier_sums(
+    t_seg: np.ndarray, v: np.ndarray, sc_seg: np.ndarray, n_tiers: int, weighted: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-tier counts, weight sums and weighted score sums (tiers × constructs), one bincount pass each."""
+    counts = np.bincount(t_seg, minlength=n_tiers)
+    wsums = np.bincount(t_seg, weights=v, minlength=n_tiers)
+    # unweighted, v is all ones and v·x is x exactly: skip the n-sized products
+    ssums = np.stack([np.bincount(t_seg, weights=v * sc_seg[:, k] if weighted else sc_seg[:, k], minlength=n_tiers)
+                      for k in range(sc_seg.shape[1])], axis=1)
+    return counts, wsums, ssums
+
+
+def _segment_rows(
+    s: TierScheme,
+    tier: np.ndarray,
+    segment: tuple[str, str | None, str | None, np.ndarray],
+    w: np.ndarray | None,
+    scores: _Scores,
+    level: float,
+) -> list[dict[str, Any]]:
+    """One row per tier of scheme ``s`` in one segment: count, share with its Wilson interval, mean scores."""
+    seg, col, lev, mask = segment
+    n = int(mask.sum())
+    v = np.ones(n) if w is None else w[mask]
+    tot = float(v.sum())
+    ne = float(tot**2 / np.sum(v**2)) if n and tot > 0 else 0.0
+    everyone = n == len(tier)
+    # bincount converts its indices to intp on every call: once here, not 2 + K times
+    t_seg = (tier if everyone else tier[mask]).astype(np.intp)
+    sc_seg = scores.values if everyone else scores.values[mask]
+    counts, wsums, ssums = _tier_sums(t_seg, v, sc_seg, len(s.tiers), w is not None)
+    rows: list[dict[str, Any]] = []
+    for k_t, t in enumerate(s.tiers):
+        wc = float(wsums[k_t])
+        share = wc / tot if tot > 0 else np.nan
+        lo, hi = wilson(share * ne, ne, level) if ne > 0 else (np.nan, np.nan)
+        row: dict[str, Any] = {"scheme": s.text, "segment": seg, "group": col, "level": lev, "tier": t,
+                               "count": int(counts[k_t]), "share": share, "ci_lo": lo, "ci_hi": hi, "n": n, "n_effective": ne}
+        if w is not None:
+            row["weighted_count"] = wc
+        means = ssums[k_t] / wc if wc > 0 else np.full(len(scores.codes), np.nan)
+        row.update({f"mean_{code}": float(means[k]) for k, code in enumerate(scores.codes)})
+        rows.append(row)
+    return rows
+
+
+def _nps_row(seg_rows: list[dict[str, Any]], z: float) -> dict[str, Any]:
+    """NPS = 100 (p₊ − p₋) of one segment (its nps tier rows) with the Wald interval on its effective n."""
+    shares = {r["tier"]: r["share"] for r in seg_rows}
+    first = seg_rows[0]
+    ne = first["n_effective"]
+    pp, pd_ = shares["promoter"], shares["detractor"]
+    nps = 100 * (pp - pd_)
+    se = 100 * np.sqrt(max(pp + pd_ - (pp - pd_) ** 2, 0.0) / ne)
+    return {"scheme": first["scheme"], "segment": first["segment"], "statistic": "nps", "value": nps,
+            "ci_lo": nps - z * se, "ci_hi": nps + z * se, "n": first["n"], "n_effective": ne}

@@ -1,7 +1,8 @@
 """Covariance-based SEM (CB-SEM) through semopy, with admissibility checks.
 
 This is the only module that imports semopy.  ``fit_cbsem(spec, survey)`` (or
-``CBSEM(spec).fit(items)``) builds a semopy description from csi's model spec, fits a fresh
+``CBSEM(spec).fit(items)``) takes the model's semopy description from ``csi.model.lavaan``
+(whose ``describe``, ``latent_names`` and ``lavaan_syntax`` are also importable here), fits a fresh
 ``semopy.Model`` every time, and turns its output and its exceptions into a frozen
 :class:`CBSEMResults` and csi's own errors.  Everything reported is computed here from the
 fitted matrices, not taken from semopy's ``calc_stats`` (whose log-likelihood is the ML
@@ -117,6 +118,7 @@ from csi.errors import (
     QualityWarning,
     check_choice,
 )
+from csi.model.lavaan import SafeNames, describe, latent_names, lavaan_syntax
 from csi.model.spec import ModelSpec
 
 ESTIMATORS: dict[str, tuple[str, str]] = {
@@ -157,64 +159,6 @@ CHECKS: dict[str, str] = {
 
 def check_estimator(estimator: str) -> str:
     return check_choice(estimator, ESTIMATORS, "--estimator", upper=True)
-
-
-# ---------------------------------------------------------------------------------------
-# Model description
-# ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Names:
-    """csi names ⇄ the safe names semopy sees (x1…xp items, L1…LK constructs)."""
-
-    codes: tuple[str, ...]
-    items: tuple[str, ...]
-
-    def lat(self, code: str) -> str:
-        return f"L{self.codes.index(code) + 1}"
-
-    def obs(self, item: str) -> str:
-        return f"x{self.items.index(item) + 1}"
-
-    @property
-    def obs_names(self) -> list[str]:
-        return [f"x{i + 1}" for i in range(len(self.items))]
-
-    @property
-    def lat_names(self) -> list[str]:
-        return [f"L{k + 1}" for k in range(len(self.codes))]
-
-
-def describe(spec: ModelSpec, names: Callable[[str], str] | None = None, lat: Callable[[str], str] | None = None) -> str:
-    """lavaan/semopy syntax of the CB-SEM model (marker loadings, single items without error)."""
-    obs = names or (lambda s: s)
-    lv = lat or (lambda s: s)
-    lines = []
-    for c in spec.constructs:
-        lines.append(f"{lv(c.code)} =~ 1*{obs(c.items[0])}" + "".join(f" + {obs(i)}" for i in c.items[1:]))
-        if len(c.items) == 1:
-            lines.append(f"{obs(c.items[0])} ~~ 0*{obs(c.items[0])}")
-    for code in spec.codes:
-        preds = spec.predecessors(code)
-        if preds:
-            lines.append(f"{lv(code)} ~ {' + '.join(lv(s) for s in preds)}")
-    return "\n".join(lines)
-
-
-def latent_names(spec: ModelSpec) -> dict[str, str]:
-    """Construct code → its name in lavaan syntax and estimate tables (``_lv`` added on a clash with an item)."""
-    taken = set(spec.items)
-    out = {}
-    for code in spec.codes:
-        name = code
-        while name in taken:
-            name += "_lv"
-        out[code] = name
-    return out
-
-
-def lavaan_syntax(spec: ModelSpec) -> str:
-    """The model in lavaan syntax with csi's names (a construct named like an item gets ``_lv``)."""
-    return describe(spec, lat=latent_names(spec).__getitem__)
 
 
 # ---------------------------------------------------------------------------------------
@@ -280,7 +224,7 @@ def _quiet_semopy() -> Iterator[_Collect]:
         root.handlers = saved
 
 
-def _fit_semopy(desc: str, names: _Names, X: np.ndarray, obj: str, cov: np.ndarray | None = None, information: bool = True) -> _Raw:
+def _fit_semopy(desc: str, names: SafeNames, X: np.ndarray, obj: str, cov: np.ndarray | None = None, information: bool = True) -> _Raw:
     """Fit a fresh semopy model to the rows X (items in ``names.items`` order)."""
     import semopy
 
@@ -312,6 +256,28 @@ def _fit_semopy(desc: str, names: _Names, X: np.ndarray, obj: str, cov: np.ndarr
                 singular = bool(getattr(model, "_fim_warn", False))
             except (np.linalg.LinAlgError, ValueError):
                 vcov, singular = None, True
+    li, oi, params = _semopy_parameters(model, names)
+    return _Raw(
+        B=model.mx_beta[np.ix_(li, li)].copy(),
+        L=model.mx_lambda[np.ix_(oi, li)].copy(),
+        P=model.mx_psi[np.ix_(li, li)].copy(),
+        T=model.mx_theta[np.ix_(oi, oi)].copy(),
+        S=model.mx_cov[np.ix_(oi, oi)].copy(),
+        params=params,
+        fun=float(res.fun),
+        success=bool(res.success),
+        iterations=int(first.n_it) + (0 if bounded else int(res.n_it)),
+        message=str(res.message),
+        n=int(model.n_samples),
+        vcov=None if vcov is None else np.asarray(vcov, dtype=float),
+        information_singular=singular,
+        log=tuple(log.records),
+        bounded=bounded,
+    )
+
+
+def _semopy_parameters(model: Any, names: SafeNames) -> tuple[list[int], list[int], tuple[_Param, ...]]:
+    """semopy's positions of the constructs and items in csi order, and its parameters in csi's cells."""
     inner = list(model.names_beta[0])
     obs = list(model.names_lambda[0])
     li = [inner.index(n) for n in names.lat_names]
@@ -333,23 +299,7 @@ def _fit_semopy(desc: str, names: _Names, X: np.ndarray, obj: str, cov: np.ndarr
                     r, c = loc.indices
                     cells.append((maps[key][0][r], maps[key][1][c]))
         params.append(_Param(pname, kind, tuple(cells), value, bool(prm.active)))
-    return _Raw(
-        B=model.mx_beta[np.ix_(li, li)].copy(),
-        L=model.mx_lambda[np.ix_(oi, li)].copy(),
-        P=model.mx_psi[np.ix_(li, li)].copy(),
-        T=model.mx_theta[np.ix_(oi, oi)].copy(),
-        S=model.mx_cov[np.ix_(oi, oi)].copy(),
-        params=tuple(params),
-        fun=float(res.fun),
-        success=bool(res.success),
-        iterations=int(first.n_it) + (0 if bounded else int(res.n_it)),
-        message=str(res.message),
-        n=int(model.n_samples),
-        vcov=None if vcov is None else np.asarray(vcov, dtype=float),
-        information_singular=singular,
-        log=tuple(log.records),
-        bounded=bounded,
-    )
+    return li, oi, tuple(params)
 
 
 def _matrices(raw: _Raw, theta: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -670,7 +620,7 @@ class CBSEM:
     def __init__(self, spec: ModelSpec, estimator: str = DEFAULT_ESTIMATOR) -> None:
         self.spec = spec
         self.estimator = check_estimator(estimator)
-        self.names = _Names(spec.codes, spec.items)
+        self.names = SafeNames(spec.codes, spec.items)
         self.description = describe(spec, names=self.names.obs, lat=self.names.lat)
 
     # -- data checks ------------------------------------------------------------------
@@ -768,65 +718,52 @@ class CBSEM:
     ) -> CBSEMResults:
         spec = self.spec
         items = list(spec.items)
-        lvn = latent_names(spec)
-        codes = [lvn[c] for c in spec.codes]  # estimate tables use lavaan's names (CUSCO_lv ≠ item CUSCO)
         B, L, P, T = _matrices(raw)
         Phi, Sigma = _moments(B, L, P, T)
         std = _standardize(B, L, P, T)
-        free = [p for p in raw.params if p.free]
-        q = len(free)
+        q = sum(1 for p in raw.params if p.free)
+        estimates, standardized, r2_se_all = _parameter_tables(spec, raw, theta, vcov, std)
+        r2, r2_se = _r2_series(spec, std["r2"], r2_se_all)
+        latent_cov, latent_corr = _latent_tables(spec, Phi)
+        problems, notes = self._problems(raw, vcov, estimates, standardized, r2, Phi, latent_corr)
+        return CBSEMResults(
+            spec=spec,
+            estimator=self.estimator,
+            n_obs=raw.n,
+            converged=raw.success,
+            iterations=raw.iterations,
+            optimizer_message=raw.message,
+            estimates=estimates,
+            standardized=standardized,
+            paths=_pick(estimates, standardized, *_path_rows(spec)),
+            loadings=_pick(estimates, standardized, *_loading_rows(spec)),
+            r2=r2,
+            r2_se=r2_se,
+            latent_cov=latent_cov,
+            latent_corr=latent_corr,
+            implied_cov=pd.DataFrame(Sigma, index=items, columns=items),
+            sample_cov=pd.DataFrame(raw.S, index=items, columns=items),
+            fit=fit_measures(self.estimator, raw.S, Sigma, raw.n, q, gamma),
+            problems=tuple(problems),
+            settings=self._settings(raw.n, seconds, weighted),
+            syntax=lavaan_syntax(spec),
+            other_warnings=tuple(notes + extra),
+        )
 
-        # unstandardized and standardized tables, one row per parameter cell
-        def label(prm: _Param, cell: tuple[int, int]) -> tuple[str, str, str]:
-            r, c = cell
-            if prm.kind == "B":
-                return (codes[r], "~", codes[c])
-            if prm.kind == "L":
-                return (codes[c], "=~", items[r])
-            if prm.kind == "P":
-                return (codes[min(r, c)], "~~", codes[max(r, c)])
-            return (items[min(r, c)], "~~", items[max(r, c)])
-
-        cells = [(prm, cell) for prm in raw.params for cell in prm.cells[:1]]
-        order = {"=~": 0, "~": 1, "~~": 2}
-        cells.sort(key=lambda pc: (order[label(*pc)[1]], pc[0].kind, pc[1]))
-        se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(q, np.nan)
-        free_pos = {p.name: j for j, p in enumerate(free)}
-
-        def std_vector(th: np.ndarray) -> np.ndarray:
-            s = _standardize(*_matrices(raw, th))
-            return np.array([s[prm.kind][cell] for prm, cell in cells] + list(s["r2"]))
-
-        std_se = _delta_se(std_vector, theta, vcov)
-        idx = pd.MultiIndex.from_tuples([label(*pc) for pc in cells], names=["lhs", "op", "rhs"])
-        est = np.array([prm.value for prm, _ in cells])
-        se = np.array([se_free[free_pos[prm.name]] if prm.free else np.nan for prm, _ in cells])
-        isfree = np.array([prm.free for prm, _ in cells])
-        estimates = _table(est, se, idx, isfree)
-        std_est = np.array([std[prm.kind][cell] for prm, cell in cells])
-        standardized = _table(std_est, std_se[: len(cells)], idx, isfree)
-
-        pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
-        pkeys = [(lvn[p.target], "~", lvn[p.source]) for p in spec.paths]
-        paths = _pick(estimates, standardized, pkeys, pidx)
-        lkeys = [(lvn[c.code], "=~", i) for c in spec.constructs for i in c.items]
-        lidx = pd.MultiIndex.from_tuples([(c.code, i) for c in spec.constructs for i in c.items], names=["construct", "item"])
-        loadings = _pick(estimates, standardized, lkeys, lidx)
-        endo = [c for c in spec.codes if spec.predecessors(c)]
-        r2 = pd.Series({c: float(std["r2"][spec.codes.index(c)]) for c in endo}, name="r2", dtype=float)
-        r2.index.name = "construct"
-        r2_se = pd.Series({c: float(std_se[len(cells) + spec.codes.index(c)]) for c in endo}, name="r2_se", dtype=float)
-        r2_se.index.name = "construct"
-        sl = _sd(np.diag(Phi))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr = Phi / np.outer(sl, sl)
-        latent_cov = pd.DataFrame(Phi, index=list(spec.codes), columns=list(spec.codes))
-        latent_corr = pd.DataFrame(corr, index=list(spec.codes), columns=list(spec.codes))
-        fit = fit_measures(self.estimator, raw.S, Sigma, raw.n, q, gamma)
+    def _problems(
+        self,
+        raw: _Raw,
+        vcov: np.ndarray | None,
+        estimates: pd.DataFrame,
+        standardized: pd.DataFrame,
+        r2: pd.Series,
+        Phi: np.ndarray,
+        latent_corr: pd.DataFrame,
+    ) -> tuple[list[Problem], list[tuple[type[CsiWarning], str]]]:
+        """Admissibility problems (non-convergence first) and the other notes on this fit."""
         singular = raw.information_singular or vcov is None or not bool(np.all(np.isfinite(np.diag(vcov))) and np.all(np.diag(vcov) > 0))
         problems, notes = _admissibility(self, singular, estimates, standardized, r2, Phi, latent_corr)
-        converged = raw.success
-        if not converged:
+        if not raw.success:
             problems.insert(
                 0,
                 Problem(
@@ -841,10 +778,14 @@ class CBSEM:
         if raw.bounded:
             notes.append((ConvergenceWarning, "CB-SEM: the fit without bounds on the variances did not converge; the solution "
                           "reported keeps every variance ≥ 0 (lavaan would allow negative ones)"))
-        modeb = [c.code for c in spec.constructs if c.mode == "B" and len(c.items) > 1]
+        modeb = [c.code for c in self.spec.constructs if c.mode == "B" and len(c.items) > 1]
         if modeb:
             notes.append((QualityWarning, f"CB-SEM treats {', '.join(modeb)} (mode B, formative in PLS) as reflective common factors"))
-        settings = {
+        return problems, notes
+
+    def _settings(self, n_obs: int, seconds: float, weighted: bool) -> dict[str, Any]:
+        """What was fitted and how (engine, objective, optimizer, identification, SEs, conventions)."""
+        return {
             "engine": f"semopy {_semopy_version()}",
             "estimator": self.estimator,
             "objective": ESTIMATORS[self.estimator][1],
@@ -859,33 +800,93 @@ class CBSEM:
             "test_statistic": f"{'N' if self.estimator == 'ML' else '(N − 1)'} × F",
             "missing": "fitted to the complete respondents left by the survey's missing-data policy; semopy saw no missing value (no pairwise deletion)",
             "weighted": weighted,
-            "n_obs": raw.n,
+            "n_obs": n_obs,
             "indices": INDEX_SOURCE,
             "seconds": round(seconds, 4),
         }
-        return CBSEMResults(
-            spec=spec,
-            estimator=self.estimator,
-            n_obs=raw.n,
-            converged=converged,
-            iterations=raw.iterations,
-            optimizer_message=raw.message,
-            estimates=estimates,
-            standardized=standardized,
-            paths=paths,
-            loadings=loadings,
-            r2=r2,
-            r2_se=r2_se,
-            latent_cov=latent_cov,
-            latent_corr=latent_corr,
-            implied_cov=pd.DataFrame(Sigma, index=items, columns=items),
-            sample_cov=pd.DataFrame(raw.S, index=items, columns=items),
-            fit=fit,
-            problems=tuple(problems),
-            settings=settings,
-            syntax=lavaan_syntax(spec),
-            other_warnings=tuple(notes + extra),
-        )
+
+
+# ---------------------------------------------------------------------------------------
+# Estimate tables
+# ---------------------------------------------------------------------------------------
+_OP_ORDER = {"=~": 0, "~": 1, "~~": 2}
+
+
+def _cell_label(prm: _Param, cell: tuple[int, int], codes: list[str], items: list[str]) -> tuple[str, str, str]:
+    """(lhs, op, rhs) of a parameter cell in lavaan's convention, with lavaan's construct names."""
+    r, c = cell
+    if prm.kind == "B":
+        return (codes[r], "~", codes[c])
+    if prm.kind == "L":
+        return (codes[c], "=~", items[r])
+    if prm.kind == "P":
+        return (codes[min(r, c)], "~~", codes[max(r, c)])
+    return (items[min(r, c)], "~~", items[max(r, c)])
+
+
+def _parameter_tables(
+    spec: ModelSpec, raw: _Raw, theta: np.ndarray, vcov: np.ndarray | None, std: dict[str, np.ndarray]
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Unstandardized and standardized tables, one row per parameter (its first cell).
+
+    Rows in lavaan's order (loadings, paths, (co)variances); standardized SEs and those of the
+    R² of every construct (the third value, in ``spec.codes`` order) by the delta method.
+    """
+    items = list(spec.items)
+    lvn = latent_names(spec)
+    codes = [lvn[c] for c in spec.codes]  # estimate tables use lavaan's names (CUSCO_lv ≠ item CUSCO)
+    free = [p for p in raw.params if p.free]
+    cells = [(prm, cell) for prm in raw.params for cell in prm.cells[:1]]
+    cells.sort(key=lambda pc: (_OP_ORDER[_cell_label(pc[0], pc[1], codes, items)[1]], pc[0].kind, pc[1]))
+    se_free = np.sqrt(np.clip(np.diag(vcov), 0, None)) if vcov is not None else np.full(len(free), np.nan)
+    free_pos = {p.name: j for j, p in enumerate(free)}
+
+    def std_vector(th: np.ndarray) -> np.ndarray:
+        s = _standardize(*_matrices(raw, th))
+        return np.array([s[prm.kind][cell] for prm, cell in cells] + list(s["r2"]))
+
+    std_se = _delta_se(std_vector, theta, vcov)
+    idx = pd.MultiIndex.from_tuples([_cell_label(pc[0], pc[1], codes, items) for pc in cells], names=["lhs", "op", "rhs"])
+    est = np.array([prm.value for prm, _ in cells])
+    se = np.array([se_free[free_pos[prm.name]] if prm.free else np.nan for prm, _ in cells])
+    isfree = np.array([prm.free for prm, _ in cells])
+    estimates = _table(est, se, idx, isfree)
+    std_est = np.array([std[prm.kind][cell] for prm, cell in cells])
+    standardized = _table(std_est, std_se[: len(cells)], idx, isfree)
+    return estimates, standardized, std_se[len(cells) :]
+
+
+def _path_rows(spec: ModelSpec) -> tuple[list[tuple[str, str, str]], pd.MultiIndex]:
+    """The estimate-table keys of the structural paths and their (source, target) index."""
+    lvn = latent_names(spec)
+    keys = [(lvn[p.target], "~", lvn[p.source]) for p in spec.paths]
+    return keys, pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
+
+
+def _loading_rows(spec: ModelSpec) -> tuple[list[tuple[str, str, str]], pd.MultiIndex]:
+    """The estimate-table keys of the loadings and their (construct, item) index."""
+    lvn = latent_names(spec)
+    keys = [(lvn[c.code], "=~", i) for c in spec.constructs for i in c.items]
+    return keys, pd.MultiIndex.from_tuples([(c.code, i) for c in spec.constructs for i in c.items], names=["construct", "item"])
+
+
+def _r2_series(spec: ModelSpec, r2_all: np.ndarray, se_all: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """R² and its SE of every endogenous construct (from values for all constructs in ``spec.codes`` order)."""
+    endo = [c for c in spec.codes if spec.predecessors(c)]
+    r2 = pd.Series({c: float(r2_all[spec.codes.index(c)]) for c in endo}, name="r2", dtype=float)
+    r2.index.name = "construct"
+    r2_se = pd.Series({c: float(se_all[spec.codes.index(c)]) for c in endo}, name="r2_se", dtype=float)
+    r2_se.index.name = "construct"
+    return r2, r2_se
+
+
+def _latent_tables(spec: ModelSpec, Phi: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Latent covariance Φ and correlation matrices, labelled by construct code."""
+    sl = _sd(np.diag(Phi))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = Phi / np.outer(sl, sl)
+    codes = list(spec.codes)
+    return pd.DataFrame(Phi, index=codes, columns=codes), pd.DataFrame(corr, index=codes, columns=codes)
 
 
 def _semopy_version() -> str:
@@ -1051,7 +1052,7 @@ def _resample_rows(seed: int, b: int, n: int) -> np.ndarray:
     return resample_indices(seed, b // RNG_BLOCK, n)[b % RNG_BLOCK]
 
 
-def _boot_chunk(args: tuple[str, _Names, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int]]) -> list[tuple[int, np.ndarray | None, bool]]:
+def _boot_chunk(args: tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int]]) -> list[tuple[int, np.ndarray | None, bool]]:
     """Refit resamples ``bs``: (b, standardized paths or None if failed, admissible)."""
     desc, names, X, obj, path_cells, seed, bs = args
     out: list[tuple[int, np.ndarray | None, bool]] = []

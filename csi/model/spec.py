@@ -226,117 +226,28 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
     return SpecError(f"{where}{at}: {msg}")
 
 
+_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"})
+_CONSTRUCT_KEYS = ("label", "items", "mode")
+_SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
+
+
 def _build(root: _Located, where: str) -> ModelSpec:
+    """The ModelSpec of a parsed file, each section checked by its own parser.
+
+    The sections are checked in a fixed order (keys, constructs, paths, cycles, scale, roles,
+    missing_codes, tiers), whatever their order in the file: it decides which error a file with
+    several problems reports.
+    """
     top: dict[str, _Located] = root.value
-    known = {"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"}
-    for k, v in top.items():
-        if k not in known:
-            raise _err(where, v, f"unknown key {k!r}; expected one of {', '.join(sorted(known))}")
+    _check_top_keys(top, where)
     name = str(top["name"].value) if "name" in top else FsPath(where).stem
-    if "constructs" not in top:
-        raise _err(where, root, "no 'constructs' section")
-    cons_loc = top["constructs"]
-    if not isinstance(cons_loc.value, dict) or not cons_loc.value:
-        raise _err(where, cons_loc, "'constructs' should map construct codes to {label, items, mode}")
-    constructs: list[Construct] = []
-    seen_items: dict[str, tuple[str, int]] = {}
-    for code, cl in cons_loc.value.items():
-        if not _CODE.match(code):
-            raise _err(where, cl, f"construct code {code!r} should be letters, digits or _ (starting with a letter)")
-        if isinstance(cl.value, list):  # shorthand: CODE: [items]
-            body: dict[str, _Located] = {"items": cl}
-        elif isinstance(cl.value, dict):
-            body = cl.value
-        else:
-            raise _err(where, cl, f"construct {code}: expected {{label, items, mode}}; found {cl.value!r}")
-        for k, v in body.items():
-            if k not in {"label", "items", "mode"}:
-                raise _err(where, v, f"construct {code}: unknown key {k!r}; expected label, items, mode")
-        items_loc = body.get("items")
-        if items_loc is None or not isinstance(items_loc.value, list) or not items_loc.value:
-            raise _err(where, items_loc or cl, f"construct {code} has no items")
-        items: list[str] = []
-        for il in items_loc.value:
-            item = str(il.value)
-            if item in seen_items:
-                other, line = seen_items[item]
-                raise _err(where, il, f"item {item} is in two constructs: {other} (line {line}) and {code}")
-            seen_items[item] = (code, il.line)
-            items.append(item)
-        mode_loc = body.get("mode")
-        mode = str(mode_loc.value).upper() if mode_loc is not None else "A"
-        if mode not in MODES:
-            raise _err(where, mode_loc, f"construct {code}: mode should be one of {', '.join(MODES)}; got {mode_loc.value!r}")  # type: ignore[union-attr]
-        label = str(body["label"].value) if "label" in body else code
-        constructs.append(Construct(code, label, tuple(items), mode))
-    codes = {c.code for c in constructs}
-
-    paths: list[Path] = []
-    path_lines: dict[tuple[str, str], int] = {}
-    paths_loc = top.get("paths")
-    if paths_loc is not None and paths_loc.value is not None:
-        if not isinstance(paths_loc.value, list):
-            raise _err(where, paths_loc, "'paths' should be a list like '- IMAG -> CUEX, CUSA'")
-        for pl in paths_loc.value:
-            text = str(pl.value)
-            if "->" not in text:
-                raise _err(where, pl, f"path {text!r} should look like 'SOURCE -> TARGET[, TARGET...]'")
-            left, right = (s.strip() for s in text.split("->", 1))
-            sources = [s.strip() for s in left.split(",") if s.strip()]
-            targets = [t.strip() for t in right.split(",") if t.strip()]
-            if not sources or not targets:
-                raise _err(where, pl, f"path {text!r} needs a source and a target")
-            for s in sources:
-                for t in targets:
-                    for end in (s, t):
-                        if end not in codes:
-                            raise _err(where, pl, f"path {s} -> {t}: unknown construct {end!r}; constructs are {', '.join(sorted(codes))}")
-                    if s == t:
-                        raise _err(where, pl, f"path {s} -> {t} points a construct at itself")
-                    if (s, t) in path_lines:
-                        raise _err(where, pl, f"path {s} -> {t} is given twice (first on line {path_lines[(s, t)]})")
-                    path_lines[(s, t)] = pl.line
-                    paths.append(Path(s, t))
-    if not paths and len(constructs) > 1:
-        raise _err(where, paths_loc or root, "no paths: a structural model needs at least one 'SOURCE -> TARGET'")
-
+    constructs = _parse_constructs(top.get("constructs"), root, where)
+    paths, path_lines = _parse_paths(top.get("paths"), constructs, root, where)
     order = _topological(constructs, paths, where, path_lines)
-    scale_min, scale_max = 1.0, 10.0
-    if "scale" in top:
-        sl = top["scale"]
-        sv = _plain(sl)
-        if isinstance(sv, str) and re.match(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$", sv):
-            lo, hi = re.findall(r"-?\d+(?:\.\d+)?", sv)[:2]
-            sv = {"min": float(lo), "max": float(hi)}
-        if not isinstance(sv, dict) or "min" not in sv or "max" not in sv:
-            raise _err(where, sl, f"scale should be {{min: 1, max: 10}}; got {sv!r}")
-        try:
-            scale_min, scale_max = float(sv["min"]), float(sv["max"])
-        except (TypeError, ValueError):
-            raise _err(where, sl, f"scale min and max should be numbers; got {sv!r}") from None
-        if not scale_min < scale_max:
-            raise _err(where, sl, f"scale min ({_num(scale_min)}) should be below max ({_num(scale_max)})")
-    roles: list[tuple[str, str]] = []
-    if "roles" in top:
-        rl = top["roles"]
-        if not isinstance(rl.value, dict):
-            raise _err(where, rl, "roles should map a role (recommend, satisfaction, loyalty) to an item or construct")
-        all_items = {i for c in constructs for i in c.items}
-        for k, v in rl.value.items():
-            target = str(v.value)
-            if target not in all_items and target not in codes:
-                raise _err(where, v, f"role {k}: {target!r} is neither an item nor a construct of this model")
-            roles.append((k, target))
-    missing: tuple[float, ...] = ()
-    if "missing_codes" in top:
-        ml = top["missing_codes"]
-        vals = _plain(ml)
-        if not isinstance(vals, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
-            raise _err(where, ml, f"missing_codes should be a list of numbers; got {vals!r}")
-        missing = tuple(float(x) for x in vals)
-    tiers: tuple[str, ...] = ()
-    if "tiers" in top:
-        tiers = _tiers(top["tiers"], where)
+    scale_min, scale_max = _parse_scale(top["scale"], where) if "scale" in top else (1.0, 10.0)
+    roles = _parse_roles(top["roles"], constructs, where) if "roles" in top else ()
+    missing = _parse_missing_codes(top["missing_codes"], where) if "missing_codes" in top else ()
+    tiers = _tiers(top["tiers"], where) if "tiers" in top else ()
     by_code = {c.code: c for c in constructs}
     return ModelSpec(
         name=name,
@@ -346,11 +257,149 @@ def _build(root: _Located, where: str) -> ModelSpec:
         paths=tuple(paths),
         scale_min=scale_min,
         scale_max=scale_max,
-        roles=tuple(roles),
+        roles=roles,
         missing_codes=missing,
         source=where,
         tiers=tiers,
     )
+
+
+def _check_top_keys(top: dict[str, _Located], where: str) -> None:
+    """Every top-level key is one of ``_TOP_KEYS``."""
+    for k, v in top.items():
+        if k not in _TOP_KEYS:
+            raise _err(where, v, f"unknown key {k!r}; expected one of {', '.join(sorted(_TOP_KEYS))}")
+
+
+def _parse_constructs(cons_loc: _Located | None, root: _Located, where: str) -> list[Construct]:
+    """``constructs:`` — code → {label, items, mode} (or code → [items]); an item in one construct only."""
+    if cons_loc is None:
+        raise _err(where, root, "no 'constructs' section")
+    if not isinstance(cons_loc.value, dict) or not cons_loc.value:
+        raise _err(where, cons_loc, "'constructs' should map construct codes to {label, items, mode}")
+    seen_items: dict[str, tuple[str, int]] = {}
+    return [_parse_construct(code, cl, seen_items, where) for code, cl in cons_loc.value.items()]
+
+
+def _parse_construct(code: str, cl: _Located, seen_items: dict[str, tuple[str, int]], where: str) -> Construct:
+    """One construct entry; ``seen_items`` (item → construct, line) is updated with its items."""
+    if not _CODE.match(code):
+        raise _err(where, cl, f"construct code {code!r} should be letters, digits or _ (starting with a letter)")
+    if isinstance(cl.value, list):  # shorthand: CODE: [items]
+        body: dict[str, _Located] = {"items": cl}
+    elif isinstance(cl.value, dict):
+        body = cl.value
+    else:
+        raise _err(where, cl, f"construct {code}: expected {{label, items, mode}}; found {cl.value!r}")
+    for k, v in body.items():
+        if k not in _CONSTRUCT_KEYS:
+            raise _err(where, v, f"construct {code}: unknown key {k!r}; expected label, items, mode")
+    items = _parse_items(code, body.get("items"), cl, seen_items, where)
+    mode_loc = body.get("mode")
+    mode = str(mode_loc.value).upper() if mode_loc is not None else "A"
+    if mode not in MODES:
+        raise _err(where, mode_loc, f"construct {code}: mode should be one of {', '.join(MODES)}; got {mode_loc.value!r}")  # type: ignore[union-attr]
+    label = str(body["label"].value) if "label" in body else code
+    return Construct(code, label, items, mode)
+
+
+def _parse_items(
+    code: str, items_loc: _Located | None, cl: _Located, seen_items: dict[str, tuple[str, int]], where: str
+) -> tuple[str, ...]:
+    """A construct's ``items:`` list: non-empty, no item already in another construct."""
+    if items_loc is None or not isinstance(items_loc.value, list) or not items_loc.value:
+        raise _err(where, items_loc or cl, f"construct {code} has no items")
+    items: list[str] = []
+    for il in items_loc.value:
+        item = str(il.value)
+        if item in seen_items:
+            other, line = seen_items[item]
+            raise _err(where, il, f"item {item} is in two constructs: {other} (line {line}) and {code}")
+        seen_items[item] = (code, il.line)
+        items.append(item)
+    return tuple(items)
+
+
+def _parse_paths(
+    paths_loc: _Located | None, constructs: list[Construct], root: _Located, where: str
+) -> tuple[list[Path], dict[tuple[str, str], int]]:
+    """``paths:`` — lines ``SOURCE[, SOURCE…] -> TARGET[, TARGET…]``; the paths and each one's line."""
+    codes = {c.code for c in constructs}
+    paths: list[Path] = []
+    path_lines: dict[tuple[str, str], int] = {}
+    if paths_loc is not None and paths_loc.value is not None:
+        if not isinstance(paths_loc.value, list):
+            raise _err(where, paths_loc, "'paths' should be a list like '- IMAG -> CUEX, CUSA'")
+        for pl in paths_loc.value:
+            paths += _parse_path_line(pl, codes, path_lines, where)
+    if not paths and len(constructs) > 1:
+        raise _err(where, paths_loc or root, "no paths: a structural model needs at least one 'SOURCE -> TARGET'")
+    return paths, path_lines
+
+
+def _parse_path_line(pl: _Located, codes: set[str], path_lines: dict[tuple[str, str], int], where: str) -> list[Path]:
+    """The paths of one (possibly fanned-out) line; ``path_lines`` records each one's line."""
+    text = str(pl.value)
+    if "->" not in text:
+        raise _err(where, pl, f"path {text!r} should look like 'SOURCE -> TARGET[, TARGET...]'")
+    left, right = (s.strip() for s in text.split("->", 1))
+    sources = [s.strip() for s in left.split(",") if s.strip()]
+    targets = [t.strip() for t in right.split(",") if t.strip()]
+    if not sources or not targets:
+        raise _err(where, pl, f"path {text!r} needs a source and a target")
+    out: list[Path] = []
+    for s in sources:
+        for t in targets:
+            for end in (s, t):
+                if end not in codes:
+                    raise _err(where, pl, f"path {s} -> {t}: unknown construct {end!r}; constructs are {', '.join(sorted(codes))}")
+            if s == t:
+                raise _err(where, pl, f"path {s} -> {t} points a construct at itself")
+            if (s, t) in path_lines:
+                raise _err(where, pl, f"path {s} -> {t} is given twice (first on line {path_lines[(s, t)]})")
+            path_lines[(s, t)] = pl.line
+            out.append(Path(s, t))
+    return out
+
+
+def _parse_scale(sl: _Located, where: str) -> tuple[float, float]:
+    """``scale:`` — ``{min: 1, max: 10}`` or the text ``"1-10"``; min below max."""
+    sv = _plain(sl)
+    if isinstance(sv, str) and _SCALE_TEXT.match(sv):
+        lo, hi = re.findall(r"-?\d+(?:\.\d+)?", sv)[:2]
+        sv = {"min": float(lo), "max": float(hi)}
+    if not isinstance(sv, dict) or "min" not in sv or "max" not in sv:
+        raise _err(where, sl, f"scale should be {{min: 1, max: 10}}; got {sv!r}")
+    try:
+        scale_min, scale_max = float(sv["min"]), float(sv["max"])
+    except (TypeError, ValueError):
+        raise _err(where, sl, f"scale min and max should be numbers; got {sv!r}") from None
+    if not scale_min < scale_max:
+        raise _err(where, sl, f"scale min ({_num(scale_min)}) should be below max ({_num(scale_max)})")
+    return scale_min, scale_max
+
+
+def _parse_roles(rl: _Located, constructs: list[Construct], where: str) -> tuple[tuple[str, str], ...]:
+    """``roles:`` — role → an item or a construct of this model."""
+    if not isinstance(rl.value, dict):
+        raise _err(where, rl, "roles should map a role (recommend, satisfaction, loyalty) to an item or construct")
+    codes = {c.code for c in constructs}
+    all_items = {i for c in constructs for i in c.items}
+    roles: list[tuple[str, str]] = []
+    for k, v in rl.value.items():
+        target = str(v.value)
+        if target not in all_items and target not in codes:
+            raise _err(where, v, f"role {k}: {target!r} is neither an item nor a construct of this model")
+        roles.append((k, target))
+    return tuple(roles)
+
+
+def _parse_missing_codes(ml: _Located, where: str) -> tuple[float, ...]:
+    """``missing_codes:`` — a list of numbers (booleans are not numbers here)."""
+    vals = _plain(ml)
+    if not isinstance(vals, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
+        raise _err(where, ml, f"missing_codes should be a list of numbers; got {vals!r}")
+    return tuple(float(x) for x in vals)
 
 
 def _tiers(tl: _Located, where: str) -> tuple[str, ...]:

@@ -1,0 +1,90 @@
+"""The model as lavaan / semopy syntax: the one writer of CB-SEM model text.
+
+lavaan model syntax, which semopy parses as well: one measurement line per construct,
+``CODE =~ 1*ITEM1 + ITEM2 + …`` (every construct a reflective common factor, identified by its
+first item's loading fixed to 1 — the marker variable); for a single-item construct also
+``ITEM ~~ 0*ITEM`` (the construct is its item: error variance fixed to 0); then one structural
+line per endogenous construct, ``CODE ~ SOURCE1 + SOURCE2 + …``, in the model's topological
+order.  Exogenous constructs covary freely and nothing else is written: lavaan's and semopy's
+defaults (free disturbance and error variances, uncorrelated errors) complete the model.
+
+Two namings of the same text:
+
+* :func:`lavaan_syntax` — csi's own names, for people and for R: a construct named like an
+  item (ECSI's single-item ``CUSCO``) becomes ``CUSCO_lv`` (:func:`latent_names`), as lavaan
+  requires distinct names for latent and observed variables.
+* :func:`describe` with :class:`SafeNames` — ``x1…xp`` for items and ``L1…LK`` for
+  constructs, the text ``csi.estimators.cbsem`` hands to semopy, so that any item column name
+  (spaces, dots, a clash with a construct) survives semopy's parser.
+
+Validated against the lavaan references in ``tests/reference_lavaan/``: the model block of
+``ecsi_synthetic.R`` (fitted by R lavaan 0.6.14, results in ``output/``) is exactly
+:func:`lavaan_syntax` of the ECSI model (``tests/test_cbsem.py``), and the semopy fits of
+:func:`describe`'s text reproduce lavaan's estimates to ~1e-6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from csi.model.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class SafeNames:
+    """csi names ⇄ the safe names semopy sees (x1…xp items, L1…LK constructs)."""
+
+    codes: tuple[str, ...]
+    items: tuple[str, ...]
+
+    def lat(self, code: str) -> str:
+        return f"L{self.codes.index(code) + 1}"
+
+    def obs(self, item: str) -> str:
+        return f"x{self.items.index(item) + 1}"
+
+    @property
+    def obs_names(self) -> list[str]:
+        return [f"x{i + 1}" for i in range(len(self.items))]
+
+    @property
+    def lat_names(self) -> list[str]:
+        return [f"L{k + 1}" for k in range(len(self.codes))]
+
+
+def describe(spec: ModelSpec, names: Callable[[str], str] | None = None, lat: Callable[[str], str] | None = None) -> str:
+    """lavaan/semopy syntax of the CB-SEM model (marker loadings, single items without error).
+
+    ``names`` renames items and ``lat`` constructs (default: unchanged).
+    """
+    obs = names or (lambda s: s)
+    lv = lat or (lambda s: s)
+    lines = []
+    for c in spec.constructs:
+        lines.append(f"{lv(c.code)} =~ 1*{obs(c.items[0])}" + "".join(f" + {obs(i)}" for i in c.items[1:]))
+        if len(c.items) == 1:
+            lines.append(f"{obs(c.items[0])} ~~ 0*{obs(c.items[0])}")
+    for code in spec.codes:
+        preds = spec.predecessors(code)
+        if preds:
+            lines.append(f"{lv(code)} ~ {' + '.join(lv(s) for s in preds)}")
+    return "\n".join(lines)
+
+
+def latent_names(spec: ModelSpec) -> dict[str, str]:
+    """Construct code → its name in lavaan syntax and estimate tables (``_lv`` added on a clash with an item)."""
+    taken = set(spec.items)
+    out = {}
+    for code in spec.codes:
+        name = code
+        while name in taken:
+            name += "_lv"
+        out[code] = name
+    return out
+
+
+def lavaan_syntax(spec: ModelSpec) -> str:
+    """The model in lavaan syntax with csi's names (a construct named like an item gets ``_lv``)."""
+    return describe(spec, lat=latent_names(spec).__getitem__)
+

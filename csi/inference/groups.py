@@ -25,10 +25,12 @@ column (``--group COLUMN``), fits the model to every group large enough (see
   groups should not be pooled) or ``none`` — a warning: the groups are not comparable on it.
 
 One set of permutations per pair serves every test above.  Each permutation's two groups are
-fitted together by the batched core :func:`csi.pls.estimate` on a ``(2B, p, p)`` stack of
-covariance/correlation matrices computed from label masks (weighted sums of the centred items
-and their products, as :func:`csi.pls.moments` computes them); a permutation where either fit
-fails (a constant item, no convergence, non-finite results) is skipped and counted.
+fitted together by the batched core :func:`csi.estimators.pls.estimate` on a ``(2B, p, p)``
+stack of covariance/correlation matrices: the pooled items reweighted by the label masks, by
+the moments helper the bootstrap uses (:mod:`csi.inference.moments`); each group's index is
+the index method's ``batch`` (``acsi`` by default, :mod:`csi.derive.indices`).  A permutation
+where either fit fails (a constant item, no convergence, non-finite results) is skipped and
+counted.
 
 Multiple comparisons: Holm's step-down adjustment (``p_(i)·(m − i + 1)``, made monotone,
 capped at 1) over every test of one kind within one grouping column — all pairs × paths, all
@@ -54,6 +56,7 @@ and the false-positive rate under the null is near the nominal 5 %.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -65,9 +68,11 @@ from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer, Indices
 from csi.derive.tiers import segment_label
 from csi.errors import CsiError, EstimationError
-from csi.estimators.base import Layout, moments
+from csi.estimators.base import Layout, Moments, moments
 from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, estimate
+from csi.inference.bootstrap import BootstrapResults, bootstrap_fit
 from csi.inference.moments import CentredItems
+from csi.inference.runners import Runner
 from csi.model.spec import ModelSpec
 from csi.stats.intervals import holm, permutation_p, permutation_p_lower
 
@@ -188,7 +193,7 @@ def _micom_moments(ctx: _Pair, V: np.ndarray, Bn: int) -> tuple[np.ndarray, np.n
     return mean[:Bn] - mean[Bn:], logvar
 
 
-def _pooled_scores(X: np.ndarray, mom: Any, L: Layout, scheme: str, tol: float, max_iter: int, criterion: str) -> np.ndarray:
+def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, scheme: str, tol: float, max_iter: int, criterion: str) -> np.ndarray:
     """Composite scores of the pair's pooled fit (MICOM step 3), as PLSResults.scores computes them."""
     with np.errstate(invalid="ignore", divide="ignore"):
         e = estimate(mom.S, L, scheme, tol, max_iter, criterion)
@@ -228,7 +233,7 @@ class GroupFit:
     level: str
     pls: PLSResults
     indices: Indices
-    bootstrap: Any | None = None  # csi.bootstrap.BootstrapResults
+    bootstrap: BootstrapResults | None = None
 
 
 @dataclass(frozen=True)
@@ -315,14 +320,14 @@ def _seed(seed: int, *key: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
 
 
-def _boot_table(boot: Any, kind: str, labels: list[Any]) -> pd.DataFrame | None:
+def _boot_table(boot: BootstrapResults | None, kind: str, labels: list[Any]) -> pd.DataFrame | None:
     if boot is None:
         return None
     t = boot.stats(kind)
     return t.reindex(labels)
 
 
-def _draws(boot: Any, kind: str, labels: list[Any]) -> np.ndarray:
+def _draws(boot: BootstrapResults, kind: str, labels: list[Any]) -> np.ndarray:
     return np.asarray(boot.draws(kind).reindex(columns=labels).to_numpy(dtype=float))
 
 
@@ -343,7 +348,7 @@ class _Run:
     need: int
     chunk: int
     indexer: Indexer
-    runner: Any
+    runner: str | Runner | Executor | None
 
     @property
     def codes(self) -> list[str]:
@@ -387,8 +392,6 @@ def _fit_group(run: _Run, pos: int, lab: str, mask: np.ndarray) -> tuple[dict[st
         return row, None, warns
     bres = None
     if run.boot:
-        from csi.inference.bootstrap import bootstrap_fit
-
         bres = bootstrap_fit(res, sub, resamples=run.boot, seed=_seed(run.seed, pos), ci=run.ci, level=run.level,
                              indexer=run.indexer, runner=run.runner)
         warns += [f"group {run.column}={lab}: {w}" for w in bres.warnings]
@@ -633,7 +636,7 @@ def compare_groups(
     min_size: int | None = None,
     chunk: int = DEFAULT_CHUNK,
     indexer: Indexer | None = None,
-    runner: Any = None,
+    runner: str | Runner | Executor | None = None,
 ) -> GroupComparison:
     """Fit the model per level of ``survey.segments[column]`` and compare every pair of groups.
 

@@ -32,9 +32,11 @@ test: $(DEVSTAMP)
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench
 
+# ruff, mypy and the import-layers contract of ARCHITECTURE.md ([tool.importlinter] in pyproject.toml)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check csi tests bench data
 	$(BIN)/mypy csi
+	$(BIN)/lint-imports
 
 # The README's charts (docs/img/*.png): ECSI on the bundled sample, drawn by csi report
 charts: $(STAMP)

@@ -1,0 +1,174 @@
+"""Every CLI option declared once (an ``Annotated`` alias) and the helpers that turn their strings
+into the library's frozen option objects (:mod:`csi.options`).
+
+A command's signature lists the aliases it takes (``sheet: Sheet = None``); its body hands the
+values to :func:`survey_options`, :func:`fit_options` or :func:`score_options` and calls the
+workflow with the object, so a flag has one spelling, one help text and one check everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from csi.cli.progress import enabled as show_progress
+from csi.errors import CsiError
+
+if TYPE_CHECKING:
+    from csi.options import FitOptions, ScoreOptions, SurveyOptions
+
+DEFAULT_INDEX = "acsi"
+
+# --- inputs and outputs ----------------------------------------------------------------
+SurveyFile = Annotated[Path, typer.Argument(help="Survey file (.csv, .xlsx, .sav, .dta, .parquet, …)")]
+WaveFiles = Annotated[list[str], typer.Argument(help="Wave files, glob patterns or a manifest YAML listing waves")]
+ResultsDirs = Annotated[list[Path], typer.Argument(help="Output folders of csi fit (results.json) or csi score (scores.json)")]
+Model = Annotated[str, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file")]
+WaveModel = Annotated[str | None, typer.Option("--model", "-m", help="scsb, acsi, ecsi or a YAML file (refit mode; default ecsi)")]
+FitOut = Annotated[Path, typer.Option("--out", "-o", help="Output folder for results.json and results.xlsx")]
+ScoreOut = Annotated[Path, typer.Option("--out", "-o", help="Output folder for scores.json and scores.xlsx")]
+ReportOut = Annotated[Path, typer.Option("--out", "-o", help="Folder for the charts, charts.pdf, report.pptx and report.xlsx")]
+
+# --- the survey (fit, validate, score) -------------------------------------------------
+Sheet = Annotated[str | None, typer.Option(help="Sheet name or 0-based index (xlsx)")]
+ColumnMap = Annotated[Path | None, typer.Option("--map", help="Column map file: survey column → item code (YAML or CSV)")]
+Missing = Annotated[str, typer.Option(help="Missing-data policy: casewise (drop respondents with a missing item) or mean (item-mean imputation)")]
+MissingCodes = Annotated[str | None, typer.Option(help="Codes meaning 'no answer', e.g. 98,99")]
+Reverse = Annotated[str | None, typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")]
+Scale = Annotated[str | None, typer.Option(help="Response scale override, e.g. 1-10")]
+Weights = Annotated[str | None, typer.Option(help="Column of survey weights")]
+Group = Annotated[list[str] | None, typer.Option("--group", help="Segment column(s) for tiers and group comparison")]
+
+# --- the PLS engine and resampling -----------------------------------------------------
+Scheme = Annotated[str, typer.Option(help="Inner weighting scheme: path, factorial or centroid (csi score: refit mode)")]
+Standardize = Annotated[bool, typer.Option("--standardize/--no-standardize", help="Standardize items (default) or only centre them")]
+FitBoot = Annotated[int | None, typer.Option(help="Bootstrap resamples (default 5000 for PLS; --method cbsem bootstraps CB-SEM only when --boot is given; 0 switches it off)")]
+WaveBoot = Annotated[int, typer.Option(help="Bootstrap resamples per wave (0: no intervals or p-values)")]
+Seed = Annotated[int, typer.Option(help="Random seed for resampling (the run's seed)")]
+Ci = Annotated[str, typer.Option(help="Interval type: percentile or bca")]
+Level = Annotated[float, typer.Option(help="Confidence level")]
+
+# --- csi fit ---------------------------------------------------------------------------
+Method = Annotated[str, typer.Option(help="pls (default), cbsem or both")]
+Estimator = Annotated[str, typer.Option(help="CB-SEM estimator: ML, ULS, GLS or DWLS")]
+Index = Annotated[str, typer.Option(help="Index method (a registered key, e.g. acsi: weights/SD normalized to sum 1, rescaled to 0-100)")]
+Derive = Annotated[str | None, typer.Option(help="Derivations to run, comma-separated, e.g. quality,indices,ipma,tiers (default: the library's default set)")]
+Tiers = Annotated[str | None, typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")]
+IpmaTarget = Annotated[str | None, typer.Option(help="Target construct of the importance-performance map")]
+Permutations = Annotated[int, typer.Option(help="Permutations for the group comparison (--group)")]
+MinGroupSize = Annotated[int | None, typer.Option(help="Smallest group fitted by --group (default max(30, 10 x most arrows at a construct))")]
+Strict = Annotated[bool, typer.Option(help="Exit 1 when a quality gate fails (quality thresholds, non-convergence, inadmissible CB-SEM); other warnings do not")]
+WithReport = Annotated[bool, typer.Option("--report", help="Also write the chart pack into --out (PNG charts, charts.pdf, report.pptx), as csi report does")]
+
+# --- csi score -------------------------------------------------------------------------
+Refit = Annotated[bool, typer.Option("--refit", help="Fit each wave (the default)")]
+WeightsFrom = Annotated[Path | None, typer.Option("--weights-from", help="results.json of a calibration fit: score with its fixed weights")]
+Segments = Annotated[str | None, typer.Option(help="Column whose values are scored as separate series")]
+Workers = Annotated[int, typer.Option(help="Waves scored in parallel (processes)")]
+
+# --- csi report ------------------------------------------------------------------------
+Formats = Annotated[str, typer.Option("--format", "-f", help="Comma-separated: png, svg, pdf (chart pack), pptx (deck), xlsx (tables)")]
+Charts = Annotated[str | None, typer.Option("--charts", help="Only these charts, e.g. path-diagram,ipma,tiers (default: all)")]
+Dpi = Annotated[int, typer.Option(help="Resolution of PNG charts and slides (dots per inch of a 13.33 x 7.5 in slide)")]
+
+
+# --- strings → values ------------------------------------------------------------------
+def parse_list(text: str | None, none_word: str | None = None) -> tuple[str, ...]:
+    """``"a, b"`` → ``("a", "b")``; ``None`` (or ``none_word``, e.g. ``--tiers none``) → ``()``."""
+    if text is None or (none_word is not None and text.strip().lower() == none_word):
+        return ()
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def parse_codes(text: str | None, option: str) -> tuple[float, ...] | None:
+    """``"98,99"`` → ``(98.0, 99.0)``."""
+    if text is None:
+        return None
+    try:
+        return tuple(float(t) for t in parse_list(text))
+    except ValueError:
+        raise CsiError(f"{option} should be numbers separated by commas, e.g. 98,99; got {text!r}") from None
+
+
+def parse_scale(text: str | None) -> tuple[float, float] | None:
+    """``"1-10"`` (or ``1–10``, ``1:10``) → ``(1.0, 10.0)``."""
+    if text is None:
+        return None
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*[-–:]\s*(-?\d+(?:\.\d+)?)\s*", text)
+    if not m or float(m.group(1)) >= float(m.group(2)):
+        raise CsiError(f"--scale should be MIN-MAX with MIN below MAX, e.g. 1-10; got {text!r}")
+    return float(m.group(1)), float(m.group(2))
+
+
+# --- values → option objects -----------------------------------------------------------
+def survey_options(
+    sheet: str | None, map_file: Path | None, missing: str, missing_codes: str | None,
+    reverse: str | None, scale: str | None, weights: str | None, group: list[str] | None = None,
+) -> SurveyOptions:
+    """The survey flags (``--sheet``, ``--map``, ``--missing``, …) as one :class:`SurveyOptions`."""
+    from csi.data.survey import read_column_map
+    from csi.options import SurveyOptions
+
+    return SurveyOptions(
+        sheet=sheet, column_map=read_column_map(map_file) if map_file is not None else None,
+        missing=missing, missing_codes=parse_codes(missing_codes, "--missing-codes"),
+        reverse=parse_list(reverse), scale=parse_scale(scale), weights=weights, groups=tuple(group or ()),
+    )
+
+
+def fit_options(
+    survey: SurveyOptions, *, scheme: str, standardize: bool, boot: int | None, seed: int, ci: str, level: float,
+    method: str, estimator: str, tiers: str | None, ipma_target: str | None, permutations: int,
+    min_group_size: int | None, index: str = DEFAULT_INDEX, derive: str | None = None,
+) -> FitOptions:
+    """The flags of ``csi fit`` as one :class:`FitOptions` (``derive=None``: the library decides)."""
+    from csi.options import BootOptions, FitOptions, GroupOptions, PLSOptions
+
+    o = FitOptions(
+        survey=survey, pls=PLSOptions(scheme=scheme, standardize=standardize),
+        boot=BootOptions(resamples=boot, seed=seed, ci=ci, level=level),
+        comparison=GroupOptions(permutations=permutations, min_group_size=min_group_size),
+        method=method, estimator=estimator, index=index, derive=None if derive is None else parse_list(derive),
+        tiers=None if tiers is None else parse_list(tiers, none_word="none"), ipma_target=ipma_target,
+    )
+    return o.replace(progress=show_progress(o.method))
+
+
+def score_options(
+    survey: SurveyOptions, *, scheme: str, boot: int, seed: int, level: float, segments: str | None, workers: int,
+) -> ScoreOptions:
+    """The flags of ``csi score`` as one :class:`ScoreOptions`."""
+    from csi.options import PLSOptions, ScoreOptions
+
+    return ScoreOptions(survey=survey, pls=PLSOptions(scheme=scheme), resamples=boot, seed=seed, level=level,
+                        segments=segments, workers=workers, progress=show_progress())
+
+
+# --- option objects → keyword calls ----------------------------------------------------
+def survey_kwargs(s: SurveyOptions) -> dict[str, Any]:
+    """The reader keywords of ``csi.fit`` and ``validate_survey`` (``sheet`` included)."""
+    return {"sheet": s.sheet, **s.reader_kwargs()}
+
+
+def fit_kwargs(o: FitOptions) -> dict[str, Any]:
+    """``csi.fit`` keywords of ``o``; ``index`` and ``derive`` only when the user chose them.
+
+    Flat keywords work with ``csi.fit`` before and after it takes ``options=`` (it sorts them
+    with :meth:`FitOptions.from_kwargs`); ``index``/``derive`` are passed only when given so that
+    a ``csi.fit`` without those keywords keeps working.
+    """
+    kw: dict[str, Any] = {
+        **survey_kwargs(o.survey), "scheme": o.pls.scheme, "standardize": o.pls.standardize,
+        "method": o.method, "estimator": o.estimator, "boot": o.boot.resamples, "seed": o.boot.seed, "ci": o.boot.ci,
+        "level": o.boot.level, "tiers": o.tiers, "ipma_target": o.ipma_target,
+        "permutations": o.comparison.permutations, "min_group_size": o.comparison.min_group_size, "progress": o.progress,
+    }
+    if o.index != DEFAULT_INDEX:
+        kw["index"] = o.index
+    if o.derive is not None:
+        kw["derive"] = o.derive
+    return kw
+

@@ -1,0 +1,64 @@
+"""csi.cli.options: each flag declared once, and grouped into the library's option objects."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from csi.cli import options as o
+from csi.cli.app import app
+from csi.errors import CsiError
+from csi.options import FitOptions, SurveyOptions
+
+SURVEY_FLAGS = ["--sheet", "--map", "--missing", "--missing-codes", "--reverse", "--scale", "--weights"]
+
+
+def _params(command: str) -> dict[str, object]:
+    cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    return {opt: p for p in cmd.params for opt in p.opts}
+
+
+@pytest.mark.parametrize("flag", SURVEY_FLAGS + ["--group", "--seed", "--level", "--scheme", "--model"])
+def test_shared_flags_read_the_same_in_every_command(flag):
+    seen = [_params(c)[flag] for c in ("fit", "validate", "score") if flag in _params(c)]
+    assert len(seen) >= 2
+    if flag != "--model":  # csi score's model is optional (refit mode, default ecsi); its help says so
+        assert len({p.help for p in seen}) == 1, [p.help for p in seen]  # type: ignore[attr-defined]
+        assert len({repr(p.default) for p in seen}) == 1  # type: ignore[attr-defined]
+
+
+def test_survey_options_parse_the_strings():
+    s = o.survey_options("0", None, "mean", "98, 99", "CUSL2,PERQ3", "1-10", "w", ["region"])
+    assert s == SurveyOptions(sheet="0", missing="mean", missing_codes=(98.0, 99.0), reverse=("CUSL2", "PERQ3"),
+                              scale=(1.0, 10.0), weights="w", groups=("region",))
+    assert o.survey_kwargs(s) == {"sheet": "0", **s.reader_kwargs()}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("x", None), "--missing-codes should be numbers"),
+    ((None, "10-1"), "--scale should be MIN-MAX"),
+])
+def test_survey_option_errors_name_the_flag(args, message):
+    with pytest.raises(CsiError, match=message):
+        o.survey_options(None, None, "casewise", args[0], None, args[1], None)
+
+
+def _fit_options(**kw: object) -> FitOptions:
+    base: dict[str, object] = dict(scheme="path", standardize=True, boot=0, seed=1, ci="percentile", level=0.95,
+                                   method="pls", estimator="ML", tiers=None, ipma_target=None, permutations=1000,
+                                   min_group_size=None)
+    return o.fit_options(SurveyOptions(), **{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_index_and_derive_reach_csi_fit_only_when_given():
+    kw = o.fit_kwargs(_fit_options())
+    assert "index" not in kw and "derive" not in kw
+    kw = o.fit_kwargs(_fit_options(index="mean", derive="quality, indices"))
+    assert kw["index"] == "mean" and kw["derive"] == ("quality", "indices")
+
+
+def test_fit_kwargs_keep_todays_keywords():
+    kw = o.fit_kwargs(_fit_options(tiers="none", boot=None, method="BOTH"))
+    assert kw["tiers"] == () and kw["boot"] is None and kw["method"] == "both"
+    assert kw["progress"] is False  # CliRunner / pytest: not a terminal
+    assert o.fit_kwargs(_fit_options(tiers="nps,bands"))["tiers"] == ("nps", "bands")

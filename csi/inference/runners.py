@@ -13,6 +13,8 @@ kernels) and ``processes`` (a process pool: ``fn`` and the items must pickle).  
 Results never depend on the runner: callers split the work into pieces whose numbers depend only
 on their inputs (see :mod:`csi.inference.bootstrap`) and place them by position.  Pool workers
 use one BLAS thread (the workers already use the cores; ``processes`` sets it in each child).
+Validated in ``tests/inference/test_runners.py``: every runner keeps order, and bootstrap draws
+are bit-identical on serial, threads, processes and a caller's executor.
 """
 
 from __future__ import annotations

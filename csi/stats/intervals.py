@@ -70,8 +70,6 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     return np.asarray(ndtr(x))
 
 
-_ndtr = normal_cdf  # the name csi.inference.bootstrap used
-
 
 def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:
     """Two-sided permutation p-value per column: ``(1 + #{|d*| ≥ |d|}) / (1 + B)``.

@@ -27,8 +27,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from csi.model.spec import ModelSpec
+
+class _Block(Protocol):
+    """What the writer reads of a construct (``csi.model.spec.Construct``)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def items(self) -> tuple[str, ...]: ...
+
+
+class ModelLike(Protocol):
+    """What the writer reads of a model: a :class:`csi.model.spec.ModelSpec`.
+
+    A protocol rather than an import, so that ``ModelSpec.to_lavaan`` can call this module
+    without an import cycle.
+    """
+
+    @property
+    def constructs(self) -> tuple[_Block, ...]: ...
+
+    @property
+    def codes(self) -> tuple[str, ...]: ...
+
+    @property
+    def items(self) -> tuple[str, ...]: ...
+
+    def predecessors(self, code: str) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -53,17 +81,25 @@ class SafeNames:
         return [f"L{k + 1}" for k in range(len(self.codes))]
 
 
-def describe(spec: ModelSpec, names: Callable[[str], str] | None = None, lat: Callable[[str], str] | None = None) -> str:
+def describe(
+    spec: ModelLike,
+    names: Callable[[str], str] | None = None,
+    lat: Callable[[str], str] | None = None,
+    identify: bool = True,
+) -> str:
     """lavaan/semopy syntax of the CB-SEM model (marker loadings, single items without error).
 
-    ``names`` renames items and ``lat`` constructs (default: unchanged).
+    ``names`` renames items and ``lat`` constructs (default: unchanged).  ``identify=False``
+    leaves out the identification constraints (``1*`` markers, ``~~ 0*`` lines): the bare
+    measurement and structural relations of ``ModelSpec.to_lavaan``.
     """
     obs = names or (lambda s: s)
     lv = lat or (lambda s: s)
+    marker = "1*" if identify else ""
     lines = []
     for c in spec.constructs:
-        lines.append(f"{lv(c.code)} =~ 1*{obs(c.items[0])}" + "".join(f" + {obs(i)}" for i in c.items[1:]))
-        if len(c.items) == 1:
+        lines.append(f"{lv(c.code)} =~ {marker}{obs(c.items[0])}" + "".join(f" + {obs(i)}" for i in c.items[1:]))
+        if identify and len(c.items) == 1:
             lines.append(f"{obs(c.items[0])} ~~ 0*{obs(c.items[0])}")
     for code in spec.codes:
         preds = spec.predecessors(code)
@@ -72,7 +108,7 @@ def describe(spec: ModelSpec, names: Callable[[str], str] | None = None, lat: Ca
     return "\n".join(lines)
 
 
-def latent_names(spec: ModelSpec) -> dict[str, str]:
+def latent_names(spec: ModelLike) -> dict[str, str]:
     """Construct code → its name in lavaan syntax and estimate tables (``_lv`` added on a clash with an item)."""
     taken = set(spec.items)
     out = {}
@@ -84,7 +120,7 @@ def latent_names(spec: ModelSpec) -> dict[str, str]:
     return out
 
 
-def lavaan_syntax(spec: ModelSpec) -> str:
+def lavaan_syntax(spec: ModelLike) -> str:
     """The model in lavaan syntax with csi's names (a construct named like an item gets ``_lv``)."""
     return describe(spec, lat=latent_names(spec).__getitem__)
 

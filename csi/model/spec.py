@@ -17,7 +17,9 @@ YAML layout (paths may fan out, SEMinR style: ``IMAG -> CUEX, CUSA``)::
     tiers: [nps, "quadrants:80", bands]   # optional default tier schemes (csi.loyalty syntax)
 
 YAML is read with ``yaml.SafeLoader`` only (no arbitrary objects), and every error names the
-file and line.
+file and line.  Each top-level section has its own parser (``_parse_constructs``,
+``_parse_paths``, ``_parse_scale``, ``_parse_roles``, ``_parse_missing_codes``, ``_tiers``);
+``ModelSpec.to_lavaan`` is written by ``csi.model.lavaan``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import yaml
 
 from csi.errors import SpecError
+from csi.model.lavaan import describe
 
 MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
 BUILTIN_DIR = FsPath(__file__).parent / "models"
@@ -147,13 +150,8 @@ class ModelSpec:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
     def to_lavaan(self) -> str:
-        """lavaan/semopy syntax: ``=~`` measurement lines, ``~`` structural lines."""
-        lines = [f"{c.code} =~ {' + '.join(c.items)}" for c in self.constructs]
-        for code in self.codes:
-            preds = self.predecessors(code)
-            if preds:
-                lines.append(f"{code} ~ {' + '.join(preds)}")
-        return "\n".join(lines)
+        """lavaan/semopy syntax: ``=~`` measurement lines, ``~`` structural lines (no identification constraints)."""
+        return describe(self, identify=False)
 
 
 def _num(v: float) -> float | int:

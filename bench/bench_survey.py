@@ -58,7 +58,7 @@ def _hwm():
 atexit.register(_hwm)
 sys.argv = ["csi", *sys.argv[1:]]
 if sys.argv[1:] == ["--import-only"]:
-    import csi.api, csi.cli
+    import csi.cli, csi.workflows.fit
 else:
     from csi.cli import main
     main()

@@ -165,7 +165,7 @@ class GroupOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "permutations", check_count(self.permutations, "--permutations", 0))
         if self.min_group_size is not None:
-            object.__setattr__(self, "min_group_size", check_count(self.min_group_size, "--min-group-size", 2))
+            object.__setattr__(self, "min_group_size", check_count(self.min_group_size, "--min-group-size", 3))
 
 
 

@@ -84,7 +84,7 @@ def run_fit(survey: Path, model: str, opts: FitOptions) -> FitResults:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return api.fit(survey, model, **o.fit_kwargs(opts))
+        return api.fit(survey, model, opts)
 
 
 def fit_exit_code(res: FitResults, strict: bool) -> int:

@@ -152,23 +152,3 @@ def survey_kwargs(s: SurveyOptions) -> dict[str, Any]:
     """The reader keywords of ``csi.fit`` and ``validate_survey`` (``sheet`` included)."""
     return {"sheet": s.sheet, **s.reader_kwargs()}
 
-
-def fit_kwargs(o: FitOptions) -> dict[str, Any]:
-    """``csi.fit`` keywords of ``o``; ``index`` and ``derive`` only when the user chose them.
-
-    Flat keywords work with ``csi.fit`` before and after it takes ``options=`` (it sorts them
-    with :meth:`FitOptions.from_kwargs`); ``index``/``derive`` are passed only when given so that
-    a ``csi.fit`` without those keywords keeps working.
-    """
-    kw: dict[str, Any] = {
-        **survey_kwargs(o.survey), "scheme": o.pls.scheme, "standardize": o.pls.standardize,
-        "method": o.method, "estimator": o.estimator, "boot": o.boot.resamples, "seed": o.boot.seed, "ci": o.boot.ci,
-        "level": o.boot.level, "tiers": o.tiers, "ipma_target": o.ipma_target,
-        "permutations": o.comparison.permutations, "min_group_size": o.comparison.min_group_size, "progress": o.progress,
-    }
-    if o.index != DEFAULT_INDEX:
-        kw["index"] = o.index
-    if o.derive is not None:
-        kw["derive"] = o.derive
-    return kw
-

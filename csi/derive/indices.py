@@ -107,7 +107,7 @@ class ACSIIndexer(LinearIndexer):
     """The ACSI formula: ``w̃ᵢ = (wᵢ/sᵢ) / Σⱼ(wⱼ/sⱼ)`` within each construct (``wᵢ`` as-is when unstandardized)."""
 
     key = "acsi"
-    description = "ACSI: outer weights rescaled to item units, normalized to sum 1 within each construct"
+    description = "ACSI: weights/SD normalized to sum 1; (mean - min)/(max - min) x 100"
 
     def normalized(self, w: np.ndarray, sd: np.ndarray, layout: Layout, standardized: bool) -> np.ndarray:
         return acsi_weights(w, sd, layout.member, layout.block, standardized)

@@ -50,15 +50,15 @@ def _fit_options(**kw: object) -> FitOptions:
     return o.fit_options(SurveyOptions(), **{**base, **kw})  # type: ignore[arg-type]
 
 
-def test_index_and_derive_reach_csi_fit_only_when_given():
-    kw = o.fit_kwargs(_fit_options())
-    assert "index" not in kw and "derive" not in kw
-    kw = o.fit_kwargs(_fit_options(index="mean", derive="quality, indices"))
-    assert kw["index"] == "mean" and kw["derive"] == ("quality", "indices")
+def test_index_and_derive_reach_the_fit_options():
+    opts = _fit_options()
+    assert opts.index == "acsi" and opts.derive is None  # None: the library runs its default derivations
+    opts = _fit_options(index="mean", derive="quality, indices")
+    assert opts.index == "mean" and opts.derive == ("quality", "indices")
 
 
-def test_fit_kwargs_keep_todays_keywords():
-    kw = o.fit_kwargs(_fit_options(tiers="none", boot=None, method="BOTH"))
-    assert kw["tiers"] == () and kw["boot"] is None and kw["method"] == "both"
-    assert kw["progress"] is False  # CliRunner / pytest: not a terminal
-    assert o.fit_kwargs(_fit_options(tiers="nps,bands"))["tiers"] == ("nps", "bands")
+def test_fit_options_keep_todays_meanings():
+    opts = _fit_options(tiers="none", boot=None, method="BOTH")
+    assert opts.tiers == () and opts.boot.resamples is None and opts.boot.pls_resamples == 5000 and opts.method == "both"
+    assert opts.progress is False  # CliRunner / pytest: not a terminal
+    assert _fit_options(tiers="nps,bands").tiers == ("nps", "bands")

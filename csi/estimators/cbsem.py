@@ -408,8 +408,11 @@ def rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, 
         if f(0.0) < 0:
             return 0.0
         hi = max(chi2, 1.0)
-        while f(hi) > 0:
+        while f(hi) > 0 and np.isfinite(hi):
             hi *= 2
+        if not (np.isfinite(f(0.0)) and np.isfinite(f(hi))):
+            # a diverged fit (χ² of order 1e30: the noncentral χ² CDF is NaN there) has no interval
+            return float("nan")
         lam = optimize.brentq(f, 0.0, hi, xtol=1e-12, rtol=1e-12, maxiter=500)
         return float(np.sqrt(lam / (df * n)))
 

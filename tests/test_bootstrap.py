@@ -502,7 +502,7 @@ def test_results_json_and_terminal_carry_the_bootstrap(mobi, tmp_path):
     st = fit.bootstrap.stats("paths").loc[("IMAG", "CUEX")]
     assert p["std_error"] == st.std_error and p["ci"] == [st.ci_lo, st.ci_hi]
     c = {r["name"]: r for r in d["constructs"]}["CUSA"]
-    assert c["index_ci"] == list(fit.bootstrap.stats("index").loc["CUSA", ["ci_lo", "ci_hi"]])
+    assert c["ci"] == list(fit.bootstrap.stats("index").loc["CUSA", ["ci_lo", "ci_hi"]])
     assert len(d["bootstrap"]["weights"]) == 24 and set(d["bootstrap"]) == set(KINDS)
     w = d["bootstrap"]["weights"][0]
     assert (w["construct"], w["item"], w["std_error"]) == ("IMAG", "IMAG1", fit.bootstrap.stats("weights").iloc[0].std_error)

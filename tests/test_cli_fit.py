@@ -32,7 +32,7 @@ def mobi_out(tmp_path_factory):
 def test_results_json_contract(mobi_out):
     out, _ = mobi_out
     d = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    for key in ("csi_version", "model", "method", "settings", "n_obs", "warnings", "constructs", "paths", "indicators", "effects", "htmt", "ipma"):
+    for key in ("csi_version", "model", "method", "settings", "n_obs", "issues", "constructs", "paths", "indicators", "effects", "htmt", "ipma"):
         assert key in d, key
     assert d["method"] == "pls" and d["n_obs"] == 250
     assert d["csi_version"] == csi.__version__
@@ -40,7 +40,7 @@ def test_results_json_contract(mobi_out):
     for key in ("scheme", "seed", "missing", "standardized", "tolerance", "max_iterations", "versions", "iterations", "converged"):
         assert key in s, key
     c = {row["name"]: row for row in d["constructs"]}
-    for key in ("label", "index", "index_ci", "r2", "r2_adj", "alpha", "rho_a", "rho_c", "ave"):
+    for key in ("label", "index", "std_error", "ci", "r2", "r2_adj", "alpha", "rho_a", "rho_c", "ave"):
         assert key in c["CUSA"], key
     p = d["paths"][0]
     for key in ("from", "to", "estimate", "std_error", "t", "p_value", "ci"):
@@ -61,9 +61,9 @@ def test_results_json_numbers_match_seminr(mobi_out):
     for row in d["paths"]:
         assert abs(row["estimate"] - ref_paths.loc[row["from"], row["to"]]) < 1e-6
     ref_htmt = pd.read_csv(SEMINR / "ecsi_mobi_htmt.csv", index_col=0)
-    for a, inner in d["htmt"].items():
-        for b, v in inner.items():
-            assert abs(v - ref_htmt.loc[a, b]) < 1e-6
+    assert len(d["htmt"]) == 21  # every pair of the 7 constructs, once
+    for pair in d["htmt"]:
+        assert abs(pair["value"] - ref_htmt.loc[pair["a"], pair["b"]]) < 1e-6
 
 
 def test_results_xlsx_has_tables_and_settings(mobi_out):
@@ -130,8 +130,9 @@ def test_terminal_summary_mentions_quality_flags(mobi_out):
 def test_quality_warnings_reach_results(mobi_out):
     out, _ = mobi_out
     d = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert any("CUEX" in w and "alpha" in w for w in d["warnings"])
-    assert any("HTMT" in w for w in d["warnings"])
+    quality = [i["message"] for i in d["issues"] if i["category"] == "quality" and i["gate"]]
+    assert any("CUEX" in w and "alpha" in w for w in quality)
+    assert any("HTMT" in w for w in quality)
 
 
 @pytest.mark.parametrize("name", ["scsb", "acsi", "ecsi"])

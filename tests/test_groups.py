@@ -309,6 +309,6 @@ def test_cli_group_comparison(survey_file, tmp_path):
     assert g["settings"]["permutations"] == 299 and g["settings"]["bootstrap"] == 200
     planted = [x for x in g["differences"] if x["name"] == "CUSA -> CUSL"][0]
     assert planted["p_mga"] is not None and planted["p_permutation"] < 0.05
-    assert all(x["ci_lo"] is not None for x in g["paths"])  # per-group bootstrap intervals
+    assert all(x["ci"][0] is not None and x["ci"][1] is not None for x in g["paths"])  # per-group bootstrap intervals
     bad = runner.invoke(app, ["fit", str(survey_file), "--group", "g", "--permutations", "0", "--out", str(out)])
     assert bad.exit_code == 2 and "--permutations should be a whole number" in bad.output

@@ -264,8 +264,8 @@ def test_index_bars_draw_the_bootstrap_intervals():
     fig = _charts(("boot", ""))["index-bars"].figure
     segs = _first(fig, "index-ci").get_segments()  # the whiskers' LineCollection
     for c, seg in zip(d["constructs"], segs, strict=True):
-        assert seg[0][0] == pytest.approx(c["index_ci"][0], abs=1e-12)
-        assert seg[1][0] == pytest.approx(c["index_ci"][1], abs=1e-12)
+        assert seg[0][0] == pytest.approx(c["ci"][0], abs=1e-12)
+        assert seg[1][0] == pytest.approx(c["ci"][1], abs=1e-12)
 
 
 @pytest.mark.parametrize(("data", "model"), CASES)
@@ -341,9 +341,10 @@ def test_htmt_cells(data, model):
     n = len(d["model"]["constructs"])
     assert len(cells) == n * (n - 1) // 2
     high = 0
+    htmt = {(p["a"], p["b"]): p["value"] for p in d["htmt"]}
     for cell in cells:
         a, b = cell.get_gid()[5:].split("|")
-        v = d["htmt"][a][b]
+        v = htmt[(a, b)]
         assert to_hex(cell.get_facecolor()) == to_hex(ch.htmt_colour(v))
         high += v >= 0.85
     assert chart.title.startswith("Discriminant validity: every") == (high == 0)
@@ -419,25 +420,30 @@ def test_wrap_counts_wide_characters_double():
 # waves (scores.json)
 # --------------------------------------------------------------------------------------
 def _scores_dict() -> dict:
-    """A hand-made scores.json (the csi score layout) with known numbers."""
+    """A hand-made scores.json (the csi score layout, schema_version 2) with known numbers."""
     cons = [("CUSA", "Customer satisfaction"), ("CUSL", "Customer loyalty")]
     idx = {"2026Q1": {"CUSA": 70.0, "CUSL": 65.0}, "2026Q2": {"CUSA": 73.5, "CUSL": 65.5}, "2026Q3": {"CUSA": 73.0, "CUSL": 62.0}}
 
     def wave(label, seg=None, shift=0.0):
         return {"label": label, "fields": {}, "segment": None if seg is None else {"column": "region", "value": seg}, "n": 200,
-                "constructs": [{"name": c, "index": idx[label][c] + shift, "interval": [idx[label][c] + shift - 2, idx[label][c] + shift + 2]}
-                               for c, _ in cons]}
+                "constructs": [{"name": c, "index": idx[label][c] + shift, "ci": [idx[label][c] + shift - 2, idx[label][c] + shift + 2]}
+                               for c, _ in cons], "issues": []}
+
+    def change(construct, frm, to, consecutive, delta, p, sig):
+        return {"fields": {}, "segment": None, "construct": construct, "from": frm, "to": to, "consecutive": consecutive,
+                "delta": delta, "ci": [delta - 1.0, delta + 1.0], "p_value": p, "significant": sig}
 
     waves = [wave(w) for w in idx] + [wave(w, "North", 1.0) for w in idx] + [wave(w, "South", -1.0) for w in idx]
     changes = [
-        {"fields": {}, "segment": None, "construct": "CUSA", "from": "2026Q1", "to": "2026Q2", "consecutive": True, "delta": 3.5, "p_value": 0.01, "significant": True},
-        {"fields": {}, "segment": None, "construct": "CUSA", "from": "2026Q2", "to": "2026Q3", "consecutive": True, "delta": -0.5, "p_value": 0.7, "significant": False},
-        {"fields": {}, "segment": None, "construct": "CUSL", "from": "2026Q2", "to": "2026Q3", "consecutive": True, "delta": -3.5, "p_value": 0.02, "significant": True},
-        {"fields": {}, "segment": None, "construct": "CUSA", "from": "2026Q1", "to": "2026Q3", "consecutive": False, "delta": 3.0, "p_value": 0.03, "significant": True},
+        change("CUSA", "2026Q1", "2026Q2", True, 3.5, 0.01, True),
+        change("CUSA", "2026Q2", "2026Q3", True, -0.5, 0.7, False),
+        change("CUSL", "2026Q2", "2026Q3", True, -3.5, 0.02, True),
+        change("CUSA", "2026Q1", "2026Q3", False, 3.0, 0.03, True),
     ]
-    return {"kind": "scores", "model": {"name": "m", "label": "Model", "constructs": [{"code": c, "label": lab} for c, lab in cons]},
+    return {"schema_version": 2, "kind": "scores", "csi_version": "test",
+            "model": {"name": "m", "label": "Model", "constructs": [{"code": c, "label": lab} for c, lab in cons]},
             "mode": "refit", "settings": {"resamples": 100, "level": 0.95, "seed": 1, "segments": "region"}, "waves": waves,
-            "changes": changes, "csi_version": "test"}
+            "changes": changes, "failed": [], "issues": []}
 
 
 def test_wave_charts_draw_the_indices_and_mark_significant_changes():

@@ -169,7 +169,8 @@ def test_workbook_formats_frozen_headers_and_settings(folders, tmp_path):
     htmt = wb["htmt"]
     hh = [c.value for c in htmt[1]]
     row = {r[0]: r for r in htmt.iter_rows(min_row=2, values_only=True)}
-    assert row["CUSA"][hh.index("PERQ")] == pytest.approx(d["htmt"]["CUSA"]["PERQ"], abs=1e-12)
+    cusa_perq = next(p["value"] for p in d["htmt"] if (p["a"], p["b"]) == ("CUSA", "PERQ"))
+    assert row["CUSA"][hh.index("PERQ")] == pytest.approx(cusa_perq, abs=1e-12)
 
 
 def test_png_and_svg_files_and_chart_selection(folders, tmp_path):

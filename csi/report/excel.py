@@ -157,15 +157,50 @@ def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: s
     return df.reindex(index=rows, columns=cols).astype(float).rename_axis(name)
 
 
+def _pair_matrix(pairs: Any) -> dict[str, dict[str, Any]]:
+    """results.json pairs ``[{a, b, value}]`` as the triangular ``{a: {b: value}}`` they came from."""
+    out: dict[str, dict[str, Any]] = {}
+    for p in pairs or []:
+        if p.get("value") is not None:
+            out.setdefault(str(p["a"]), {})[str(p["b"])] = p["value"]
+    return out
+
+
+def _unpack(rec: Mapping[str, Any], key: str, lo: str, hi: str) -> dict[str, Any]:
+    """A record with its interval ``key: [lo, hi]`` as two columns ``lo``, ``hi`` in its place."""
+    out: dict[str, Any] = {}
+    for k, v in rec.items():
+        if k == key:
+            pair = v if isinstance(v, (list, tuple)) and len(v) == 2 else (None, None)
+            out[lo], out[hi] = pair[0], pair[1]
+        else:
+            out[k] = v
+    return out
+
+
+def _records(rows: Any, *intervals: tuple[str, str, str]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows or []:
+        for key, lo, hi in intervals:
+            r = _unpack(r, key, lo, hi) if key in r else r
+        out.append(dict(r))
+    return out
+
+
 def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dict[str, pd.DataFrame]:
     """The tables of a fit from its results.json dictionary (``csi report`` reads results only).
 
     ``res`` (the in-memory fit, when there is one) supplies richer tables where it has them.
+    The sheets and their columns are those of csi 0.1: an interval ``[lo, hi]`` becomes two
+    columns (``ci_lo``/``ci_hi``, ``index_ci_lo``/``index_ci_hi`` for the index…).
     """
     codes = [str(c["code"]) for c in (d.get("model") or {}).get("constructs", [])]
     tables: dict[str, pd.DataFrame] = {}
-    cons = pd.DataFrame(d["constructs"])
+    cons = pd.DataFrame([{("index_se" if k == "std_error" else "index_ci" if k == "ci" else k): v for k, v in c.items()}
+                         for c in d["constructs"]])
     for key in ("index_ci", "r2_ci"):
+        if key not in cons:
+            continue
         if cons[key].notna().any():
             cons[key.replace("_ci", "_ci_lo")] = [None if v is None else v[0] for v in cons[key]]
             cons[key.replace("_ci", "_ci_hi")] = [None if v is None else v[1] for v in cons[key]]
@@ -174,9 +209,22 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     tables["paths"] = _split_ci(pd.DataFrame(d["paths"])).dropna(axis=1, how="all")
     tables["indicators"] = _split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all")
     tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
-    tables["htmt"] = _matrix(d.get("htmt"), codes, "construct")
-    tables["fornell_larcker"] = _matrix(d.get("fornell_larcker"), codes, "construct")
+    tables["htmt"] = _matrix(_pair_matrix(d.get("htmt")), codes, "construct")
+    tables["fornell_larcker"] = _matrix(_pair_matrix(d.get("fornell_larcker")), codes, "construct")
     tables["cross_loadings"] = _matrix(d.get("cross_loadings"), codes, "item")
+    tables.update(_derived_tables(d, res))
+    tables.update(_group_tables(d, res))
+    tables.update(_cbsem_tables(d))
+    for kind, recs in (d.get("bootstrap") or {}).items():  # csi.bootstrap: one sheet per statistic kind
+        if recs:
+            tables[f"boot_{kind}"] = pd.DataFrame(_records(recs, ("ci", "ci_lo", "ci_hi")))
+    tables["warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
+    return tables
+
+
+def _derived_tables(d: Mapping[str, Any], res: FitResults | None) -> dict[str, pd.DataFrame]:
+    """ipma, ipma_items, tiers and nps: from the fit when there is one, else from results.json."""
+    tables: dict[str, pd.DataFrame] = {}
     if res is not None and isinstance(res.ipma, pd.DataFrame):
         tables["ipma"] = res.ipma
         ipma_items = getattr(res, "ipma_items", None)
@@ -194,24 +242,35 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
             tables["nps"] = res.tiers.statistics
     elif d.get("tiers") and isinstance(d["tiers"], dict) and d["tiers"].get("groups"):
         rows = []
-        for g in d["tiers"]["groups"]:  # flatten as the in-memory table: mean_<CODE> columns, no list cells
-            rec = {k: v for k, v in g.items() if k not in ("ci", "mean_index")}
+        for g in _records(d["tiers"]["groups"], ("ci", "ci_lo", "ci_hi")):  # as the in-memory table: no list cells
+            rec = {k: v for k, v in g.items() if k != "mean_index"}
             rec.update({f"mean_{c}": v for c, v in (g.get("mean_index") or {}).items()})
             rows.append(rec)
         tables["tiers"] = pd.DataFrame(rows)
         if d["tiers"].get("statistics"):
-            tables["nps"] = pd.DataFrame(d["tiers"]["statistics"])
+            tables["nps"] = pd.DataFrame(_records(d["tiers"]["statistics"], ("ci", "ci_lo", "ci_hi")))
+    return tables
+
+
+def _group_tables(d: Mapping[str, Any], res: FitResults | None) -> dict[str, pd.DataFrame]:
     group_res = getattr(res, "groups", None) if res is not None else None
     if group_res is not None:
         from csi.inference.groups import group_tables
 
-        tables.update(group_tables(group_res))
-    elif isinstance(d.get("groups"), list):
+        return group_tables(group_res)
+    tables: dict[str, pd.DataFrame] = {}
+    if isinstance(d.get("groups"), list):
+        intervals = (("ci", "ci_lo", "ci_hi"), ("mean_ci", "mean_lo", "mean_hi"), ("logvar_ci", "logvar_lo", "logvar_hi"))
         for sheet, key in (("group_sizes", "sizes"), ("group_paths", "paths"), ("group_indices", "indices"),
                            ("group_differences", "differences"), ("micom", "micom")):
-            recs = [{"column": g.get("column"), **r} for g in d["groups"] for r in (g.get(key) or [])]
+            recs = [{"column": g.get("column"), **r} for g in d["groups"] for r in _records(g.get(key), *intervals)]
             if recs:
                 tables[sheet] = pd.DataFrame(recs)
+    return tables
+
+
+def _cbsem_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    tables: dict[str, pd.DataFrame] = {}
     if d.get("fit"):
         tables["cbsem_fit"] = pd.DataFrame([d["fit"]])
     if d.get("cbsem"):
@@ -221,10 +280,6 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
         tables["cbsem_estimates"] = est.merge(std, on=["lhs", "op", "rhs"], suffixes=("", "_std"), sort=False)
         tables["cbsem_paths"] = _split_ci(pd.DataFrame(cb["paths"])).dropna(axis=1, how="all")
         tables["cbsem_admissibility"] = pd.DataFrame(cb["admissibility"], columns=["check", "parameter", "value", "message"])
-    for kind, recs in (d.get("bootstrap") or {}).items():  # csi.bootstrap: one sheet per statistic kind
-        if recs:
-            tables[f"boot_{kind}"] = pd.DataFrame(recs)
-    tables["warnings"] = pd.DataFrame({"warning": list(d.get("warnings") or [])})
     return tables
 
 

@@ -1,7 +1,8 @@
-"""results.json: the stable contract other tools read (see ARCHITECTURE.md).
+"""The only JSON writer: results.json, scores.json (and any JSON-able dict), written atomically.
 
-The only JSON writer.  NaN and infinities become ``null``; numbers are written in full
-precision (no rounding: downstream tools compare them).
+The documents are built by :mod:`csi.results.contract` (schema_version 2; JSON Schemas in
+``csi/results/schema/``); this module only writes them.  NaN and infinities become ``null``;
+numbers are written in full precision (no rounding: downstream tools compare them).
 """
 
 from __future__ import annotations
@@ -15,17 +16,6 @@ from csi.results.contract import clean, dumps
 
 if TYPE_CHECKING:
     from csi.results.types import FitResults
-
-
-
-
-
-
-
-
-
-
-
 
 
 def write_json(data: dict[str, Any] | FitResults, path: str | Path) -> Path:

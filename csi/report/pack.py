@@ -18,7 +18,6 @@ PNG/SVG/PDF bytes (no dates in their metadata); only the deck's title slide carr
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ import pandas as pd
 from csi._io import atomic_write
 from csi.errors import CsiError, DataError
 from csi.report import charts as ch
+from csi.results.contract import read_results
 
 REPORT_FORMATS: dict[str, str] = {
     "png": "one PNG image per chart",
@@ -76,7 +76,12 @@ def parse_formats(text: str | Sequence[str] | None) -> tuple[str, ...]:
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a results folder (or a results.json / scores.json file) written by csi fit or csi score."""
+    """Read a results folder (or a results.json / scores.json file) written by csi fit or csi score.
+
+    Files of schema_version 1 are read through :func:`csi.results.contract.upgrade`; every file
+    is checked against its JSON Schema, so a missing key or a value of the wrong type is one
+    DataError naming the file and the key (:func:`csi.results.contract.read_results`).
+    """
     p = Path(path)
     if p.is_dir():
         found = [p / f for f in RESULT_FILES if (p / f).is_file()]
@@ -90,21 +95,7 @@ def load_results(path: str | Path) -> Results:
         file = p
     else:
         raise DataError(f"{p}: no such folder or file; pass the --out folder of csi fit or csi score")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataError(f"{file}: not a csi results file (invalid JSON: {exc})") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{file}: not a csi results file (expected a JSON object, found {type(data).__name__})")
-    if data.get("kind") == "scores" or "waves" in data:
-        kind = "scores"
-        need: tuple[str, ...] = ("model", "waves")
-    else:
-        kind = "fit"
-        need = ("model", "constructs", "paths", "indicators")
-    missing = [k for k in need if k not in data]
-    if missing:
-        raise DataError(f"{file}: not a csi {kind} results file: missing {', '.join(missing)} (expected the output of csi {'score' if kind == 'scores' else 'fit'})")
+    kind, data = read_results(file)
     name = (file.parent if file.name in RESULT_FILES else file.with_suffix("")).name or "results"
     return Results(path=file, kind=kind, name=name, data=data)
 
@@ -326,14 +317,14 @@ def score_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     ch_rows = []
     for c in d.get("changes") or []:
         seg = c.get("segment") or {}
-        iv = c.get("interval") or [None, None]
+        iv = c.get("ci") or [None, None]
         ch_rows.append({**{str(k): v for k, v in (c.get("fields") or {}).items()},
                         "segment": f"{seg.get('column')}={seg.get('value')}" if seg else "all",
                         "construct": c.get("construct"), "label": labels.get(str(c.get("construct")), c.get("construct")),
                         "from": c.get("from"), "to": c.get("to"), "consecutive": c.get("consecutive"), "delta": c.get("delta"),
                         "ci_lo": iv[0], "ci_hi": iv[1], "p_value": c.get("p_value"), "significant": c.get("significant")})
     tables["waves_changes"] = pd.DataFrame(ch_rows)
-    tables["waves_warnings"] = pd.DataFrame({"warning": list(d.get("warnings") or [])})
+    tables["waves_warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
     return tables
 
 

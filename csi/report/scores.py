@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""scores.json and scores.xlsx of ``csi score`` (through the only JSON and .xlsx writers)."""
 
 from __future__ import annotations
 

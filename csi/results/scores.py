@@ -1,4 +1,7 @@
-"""TODO docstring."""
+"""Results of ``csi score``: indices of many waves (and segments), their changes and weight drift.
+
+Renderers read :class:`ScoreResults`; ``to_dict`` is scores.json (see :mod:`csi.results.contract`).
+"""
 
 from __future__ import annotations
 
@@ -148,63 +151,10 @@ class ScoreResults:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """scores.json: ``waves`` (label, n, per construct index and interval) and ``changes``."""
-        from csi.results.contract import clean
+        """scores.json (schema_version 2), built by :func:`csi.results.contract.scores_to_dict`."""
+        from csi.results.contract import scores_to_dict
 
-        def ci(lo: float, hi: float) -> list[float] | None:
-            return [lo, hi] if np.isfinite(lo) and np.isfinite(hi) else None
-
-        drift: dict[tuple[Any, str], dict[str, Any]] = {}
-        for r in self.drift.to_dict(orient="records"):
-            drift.setdefault((r["series"], r["wave"]), {})[r["construct"]] = {
-                "baseline": r["baseline"], "max_weight_change": r["max_weight_change"], "item": r["item"],
-                "compositional_c": r["compositional_c"],
-            }
-        waves = []
-        for u in self.units:
-            waves.append({
-                "label": u.label,
-                "source": u.source,
-                "fields": dict(u.fields),
-                "segment": None if u.segment is None else {"column": u.segment[0], "value": u.segment[1]},
-                "n": u.n,
-                "constructs": [
-                    {"name": c, "index": u.index[c], "interval": ci(u.ci_lo[c], u.ci_hi[c]), "std_error": u.std_error[c]}
-                    for c in self.spec.codes
-                ],
-                "weight_drift": drift.get((u.series, u.label)),
-                "normalized_weights": {c: u.normalized_weights.loc[c].to_dict() for c in self.spec.codes},
-                "settings": {"seed": u.seed, "resamples": u.resamples, "resamples_used": u.resamples_used,
-                             "n_read": u.n_read, "sheet": u.sheet},
-                "warnings": list(u.warnings),
-            })
-        changes = [
-            {
-                "fields": {k: v for k, v in r["series"] if k != self.settings.get("segments")},
-                "segment": next(({"column": k, "value": v} for k, v in r["series"] if k == self.settings.get("segments")), None),
-                "construct": r["construct"], "from": r["from"], "to": r["to"],
-                "consecutive": r["consecutive"], "vs_first": r["vs_first"],
-                "delta": r["delta"], "interval": ci(r["ci_lo"], r["ci_hi"]), "std_error": r["std_error"],
-                "p_value": r["p_value"], "significant": r["significant"], "resamples": r["resamples"],
-            }
-            for r in self.changes.to_dict(orient="records")
-        ]
-        from csi.results.contract import SCHEMA_VERSION
-
-        out = {
-            "schema_version": SCHEMA_VERSION,
-            "kind": "scores",
-            "csi_version": self.settings.get("versions", {}).get("csi"),
-            "model": {"name": self.spec.name, "label": self.spec.label,
-                      "constructs": [{"code": c.code, "label": c.label} for c in self.spec.constructs]},
-            "mode": self.mode,
-            "settings": dict(self.settings),
-            "waves": waves,
-            "changes": changes,
-            "failed": [{"label": f.label, "source": f.source, "error": f.error} for f in self.failed],
-            "warnings": list(self.warnings),
-        }
-        return clean(out)
+        return scores_to_dict(self)
 
     def summary(self) -> str:
         from csi.report.terminal import render_scores_text

@@ -1,9 +1,12 @@
 """Golden files written before the layered redesign: the same commands give the same numbers.
 
-The files in ``tests/golden`` were produced by csi before any code moved (see its README).  Each
-test runs the same command in a subprocess and compares every value: numbers to 1e-9 relative
-(the runs are seeded and deterministic; the slack only absorbs BLAS summation order), text and
-structure exactly.  Only the package versions are skipped.
+The files in ``tests/golden`` were produced by csi before any code moved (see its README), in
+the layout of schema_version 1.  Each test runs the same command in a subprocess and compares
+every value of today's output (schema_version 2) with the golden file mapped to version 2 by
+:func:`csi.results.contract.upgrade` — the upgrader ``csi report`` uses for old files — so the
+move changed nothing but the documented renaming: numbers to 1e-9 relative (the runs are seeded
+and deterministic; the slack only absorbs BLAS summation order), text and structure exactly.
+Only the package versions are skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from csi.results.contract import SCHEMA_VERSION, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
@@ -67,14 +72,18 @@ def score_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_results_json_matches_golden(fit_dir: Path) -> None:
     got = json.loads((fit_dir / "results.json").read_text())
-    want = json.loads((GOLDEN / "results.v1.json").read_text())
+    v1 = json.loads((GOLDEN / "results.v1.json").read_text())
+    assert v1["schema_version"] == 1 and got["schema_version"] == SCHEMA_VERSION == 2
+    want = upgrade(v1)
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 
 
 def test_scores_json_matches_golden(score_dir: Path) -> None:
     got = json.loads((score_dir / "scores.json").read_text())
-    want = json.loads((GOLDEN / "scores.v1.json").read_text())
+    v1 = json.loads((GOLDEN / "scores.v1.json").read_text())
+    assert v1["schema_version"] == 1 and got["schema_version"] == SCHEMA_VERSION == 2
+    want = upgrade(v1)
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 

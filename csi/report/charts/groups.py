@@ -53,7 +53,7 @@ def group_indices(d: Mapping[str, Any]) -> list[Chart]:
             title = f"{labels[focus]} by {col}: highest {hi_l} ({hi_v:.1f}), lowest {lo_l} ({lo_v:.1f})"
         else:
             title = f"Indices by {col}"
-        has_ci = any(r.get("ci_lo") is not None for r in rows)
+        has_ci = any((r.get("ci") or [None])[0] is not None for r in rows)
         subtitle = f"Index per construct in each {col} segment" + (f" with {_level(d)} bootstrap intervals" if has_ci else "") + "; grey line: all respondents"
         note = "† index differs significantly between at least two segments (permutation test, Holm-adjusted p < 0.05)." if diff_sig else \
             "No index differs significantly between segments (permutation test, Holm-adjusted p < 0.05)."
@@ -71,8 +71,9 @@ def group_indices(d: Mapping[str, Any]) -> list[Chart]:
                     continue
                 ys.append(i - 0.35 + step * (j + 0.5))
                 xs.append(float(r["index"]))
-                lo.append(_num(r.get("ci_lo")))
-                hi.append(_num(r.get("ci_hi")))
+                lo_r, hi_r = r.get("ci") or (None, None)
+                lo.append(_num(lo_r))
+                hi.append(_num(hi_r))
             colour = SERIES[j % len(SERIES)]
             xa, la, ha = np.array(xs), np.array(lo), np.array(hi)
             if has_ci:

@@ -38,7 +38,7 @@ def index_bars(d: Mapping[str, Any]) -> Chart:
     labels = labels_of(d)
     cons = [c for c in d.get("constructs", []) if c.get("index") is not None]
     focus = _focus(d)
-    has_ci = any(c.get("index_ci") for c in cons)
+    has_ci = any(c.get("ci") for c in cons)
     if focus is not None:
         fc = next(c for c in cons if c["name"] == focus)
         title = f"{labels[focus]} index: {float(fc['index']):.1f} out of 100"
@@ -57,16 +57,16 @@ def index_bars(d: Mapping[str, Any]) -> Chart:
     for b, c in zip(bars, cons, strict=True):
         b.set_gid(f"index:{c['name']}")
     if has_ci:
-        lo = np.array([float(c["index_ci"][0]) if c.get("index_ci") else np.nan for c in cons])
-        hi = np.array([float(c["index_ci"][1]) if c.get("index_ci") else np.nan for c in cons])
+        lo = np.array([_num(c["ci"][0]) if c.get("ci") else np.nan for c in cons])
+        hi = np.array([_num(c["ci"][1]) if c.get("ci") else np.nan for c in cons])
         ax.errorbar(vals, y, xerr=np.vstack([vals - lo, hi - vals]), fmt="none", ecolor=INK, elinewidth=1.4, capsize=5, zorder=3, gid="index-ci")
         ends = np.where(np.isfinite(hi), hi, vals)
     else:
         ends = vals
     for yi, v, e, c in zip(y, vals, ends, cons, strict=True):
         txt = f"{v:.1f}"
-        if has_ci and c.get("index_ci"):
-            txt += f"  [{float(c['index_ci'][0]):.1f}, {float(c['index_ci'][1]):.1f}]"
+        if has_ci and c.get("ci") and None not in c["ci"]:
+            txt += f"  [{float(c['ci'][0]):.1f}, {float(c['ci'][1]):.1f}]"
         ax.text(float(e) + 1.2, float(yi), txt, va="center", ha="left", fontsize=12, color=INK, fontweight="bold" if c["name"] == focus else "normal")
     ax.set_yticks(y, [wrap(labels[c["name"]], 28) for c in cons])
     ax.invert_yaxis()
@@ -101,7 +101,7 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
     title = f"Indices compared across {len(results)} results: " + ", ".join(names)
     if len(title) > 95:
         title = f"Indices compared across {len(results)} results"
-    has_ci = any(x.get("index_ci") for _, d in results for x in d.get("constructs", []))
+    has_ci = any(x.get("ci") for _, d in results for x in d.get("constructs", []))
     subtitle = "Index per construct (0–100) in each results folder" + (" with bootstrap intervals" if has_ci else "")
     foot = "\n".join(f"{n}: {footnote(d).splitlines()[0]}" for n, d in results[:4])
     fig = _slide(title, subtitle, foot)
@@ -117,7 +117,7 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
                 continue
             ys.append(i - 0.4 + h * (j + 0.5))
             vs.append(float(x["index"]))
-            ci = x.get("index_ci") or [np.nan, np.nan]
+            ci = x.get("ci") or [np.nan, np.nan]
             lo.append(_num(ci[0]))
             hi.append(_num(ci[1]))
         colour = SERIES[j % len(SERIES)]

@@ -99,12 +99,12 @@ def htmt_colour(v: float) -> str:
 
 def htmt_heatmap(d: Mapping[str, Any]) -> Chart | None:
     """Lower-triangle HTMT matrix with cells coloured by the 0.85 / 0.90 thresholds."""
-    htmt = d.get("htmt") or {}
-    if not htmt:
+    cells = {(str(p["a"]), str(p["b"])): p for p in d.get("htmt") or [] if p.get("value") is not None}
+    if not cells:
         return None
     labels = labels_of(d)
-    codes = [c for c in labels if c in htmt or any(c in row for row in htmt.values())]
-    pairs = [(a, b, float(v)) for a, row in htmt.items() for b, v in row.items() if v is not None]
+    codes = [c for c in labels if any(c in ab for ab in cells)]
+    pairs = [(a, b, float(p["value"])) for (a, b), p in cells.items()]
     high = [(a, b, v) for a, b, v in pairs if v >= HTMT_THRESHOLDS[0]]
     if high:
         worst = max(high, key=lambda t: t[2])
@@ -112,8 +112,8 @@ def htmt_heatmap(d: Mapping[str, Any]) -> Chart | None:
     else:
         title = "Discriminant validity: every construct pair is below HTMT 0.85"
     subtitle = "Heterotrait–monotrait ratios; 0.85 is the strict and 0.90 the liberal threshold (Henseler et al. 2015)"
-    ci = d.get("htmt_ci") or {}
-    note = f"† upper bound of the {_level(d)} bootstrap interval reaches 0.85." if ci else ""
+    has_ci = any(p.get("ci") for p in cells.values())
+    note = f"† upper bound of the {_level(d)} bootstrap interval reaches 0.85." if has_ci else ""
     foot = footnote(d, note)
     fig = _slide(title, subtitle, foot)
     n = len(codes)
@@ -125,15 +125,13 @@ def htmt_heatmap(d: Mapping[str, Any]) -> Chart | None:
         for j, b in enumerate(cols):
             if j > i or n < 2:
                 continue
-            v = htmt.get(a, {}).get(b)
-            if v is None:
-                v = htmt.get(b, {}).get(a)
-            if v is None:
+            cell = cells.get((a, b)) or cells.get((b, a))
+            if cell is None:
                 continue
-            v = float(v)
+            v = float(cell["value"])
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor=htmt_colour(v), edgecolor="white", linewidth=2, gid=f"htmt:{a}|{b}"))
             mark = ""
-            c = ci.get(f"{a}|{b}") or ci.get(f"{b}|{a}")
+            c = cell.get("ci")
             if c and c[1] is not None and float(c[1]) >= HTMT_THRESHOLDS[0]:
                 mark = "†"
             ax.text(j + 0.5, i + 0.5, f"{v:.2f}{mark}", ha="center", va="center", fontsize=12 if side > 0.8 else 10,

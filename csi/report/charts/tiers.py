@@ -78,9 +78,9 @@ def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
         else:
             top = max(tier_names, key=lambda t: share.get((segs[0], t), 0.0))
             title = f"{_scheme_title(scheme)} tiers: the largest group is {top} ({100 * share.get((segs[0], top), 0.0):.0f}%)"
-        has_ci = any(g.get("ci_lo") is not None for g in rows)
+        has_ci = any((g.get("ci") or [None])[0] is not None for g in rows)
         subtitle = "Share of respondents by tier" + (", overall and by segment" if len(segs) > 1 else "") + (", with 95% Wilson intervals" if has_ci else "")
-        ci = {(_segment_name(g), str(g["tier"])): (g.get("ci_lo"), g.get("ci_hi")) for g in rows}
+        ci = {(_segment_name(g), str(g["tier"])): tuple(g.get("ci") or (None, None)) for g in rows}
         foot = footnote(d, _scheme_note(scheme))
         fig = _slide(title, subtitle, foot)
         height = min(0.62, 0.11 * len(segs) + 0.1)
@@ -109,8 +109,9 @@ def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
                 st = stats.get((sg, "nps"))
                 v = float(st["value"]) if st and st.get("value") is not None else 100 * (share.get((sg, "promoter"), 0.0) - share.get((sg, "detractor"), 0.0))
                 txt = f"NPS {_signed(v, 0)}"
-                if st and st.get("ci_lo") is not None and st.get("ci_hi") is not None:
-                    txt += f"\n[{_signed(float(st['ci_lo']), 0)}, {_signed(float(st['ci_hi']), 0)}]"
+                lo_s, hi_s = (st.get("ci") or (None, None)) if st else (None, None)
+                if lo_s is not None and hi_s is not None:
+                    txt += f"\n[{_signed(float(lo_s), 0)}, {_signed(float(hi_s), 0)}]"
                 ax.text(101.5, float(yi), txt, va="center", ha="left", fontsize=12 if len(segs) <= 8 else 10, fontweight="bold", color=INK, linespacing=1.4)
         nseg = {_segment_name(g): int(g["n"]) for g in rows if g.get("n") is not None}
         ax.set_yticks(y, [f"{wrap(sg, 30)}\n(n = {nseg.get(sg, count[sg]):,})" for sg in segs])

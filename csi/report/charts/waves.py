@@ -58,7 +58,7 @@ def wave_values(w: Mapping[str, Any], code: str) -> tuple[float, float, float]:
         rec = next((c for c in cons if c.get("name") == code), None)
     if not rec or rec.get("index") is None:
         return (math.nan, math.nan, math.nan)
-    ci = rec.get("interval") or rec.get("ci") or [None, None]
+    ci = rec.get("ci") or [None, None]
     return (float(rec["index"]), _num(ci[0]), _num(ci[1]))
 
 

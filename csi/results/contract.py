@@ -69,10 +69,10 @@ import pandas as pd
 
 from csi.errors import DataError, Issue
 from csi.model.spec import ModelSpec, parse_yaml
-from csi.results.types import FitResults
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the results types call these builders (to_json, to_dict)
     from csi.results.scores import ScoreResults
+    from csi.results.types import FitResults
 
 SCHEMA_VERSION = 2
 #: versions :func:`read_results` reads (older ones through :func:`upgrade`)

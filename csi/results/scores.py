@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi.derive.base import JSON
 from csi.model.spec import ModelSpec
 
 ALL_SEGMENTS = "(all)"
@@ -72,7 +73,7 @@ class ScoreResults:
 
     spec: ModelSpec
     mode: str
-    settings: Mapping[str, Any]
+    settings: Mapping[str, JSON]
     units: tuple[UnitResult, ...]
     changes: pd.DataFrame
     drift: pd.DataFrame
@@ -81,7 +82,9 @@ class ScoreResults:
 
     @property
     def level(self) -> float:
-        return float(self.settings["level"])
+        level = self.settings["level"]
+        assert isinstance(level, (int, float))
+        return float(level)
 
     @property
     def labels(self) -> list[str]:
@@ -157,6 +160,7 @@ class ScoreResults:
         return scores_to_dict(self)
 
     def summary(self) -> str:
-        from csi.report.terminal import render_scores_text
+        """The terminal report as plain text (the ``scores-text`` renderer)."""
+        from csi.results.types import score_summary
 
-        return render_scores_text(self)
+        return score_summary(self)

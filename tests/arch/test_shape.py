@@ -45,9 +45,15 @@ def test_exemptions_are_real() -> None:
 
 
 def _module_imports(path: Path, module: str) -> set[str]:
-    """csi modules imported by ``module`` at any depth of its code (function-level imports too)."""
+    """csi modules imported by ``module`` at any depth of its code (function-level imports too),
+    except under ``if TYPE_CHECKING:`` (annotations only, never executed)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                   for stmt in node.body for n in ast.walk(stmt)}
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("csi"):
             found.add(node.module)
         elif isinstance(node, ast.Import):

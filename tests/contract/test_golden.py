@@ -6,7 +6,14 @@ every value of today's output (schema_version 2) with the golden file mapped to 
 :func:`csi.results.contract.upgrade` — the upgrader ``csi report`` uses for old files — so the
 move changed nothing but the documented renaming: numbers to 1e-9 relative (the runs are seeded
 and deterministic; the slack only absorbs BLAS summation order), text and structure exactly.
-Only the package versions are skipped.
+Only the package versions are skipped, and two deliberate changes of issue 11 are stated here:
+
+* ``settings.index_method`` is new (the ``--index`` seam); it must read ``acsi``;
+* ``csi score`` now seeds each wave from its content instead of its label, so the bootstrap-
+  derived fields of scores.json (``ci``, ``std_error``, ``p_value``, ``significant``, the per-wave
+  ``seed`` and ``settings.seed_rule``) differ from the golden file; every point estimate (indices,
+  deltas, n, weights, drift) is still compared strictly, and the new seeds are tested in
+  ``tests/test_waves.py`` (same draws for a glob and a manifest).
 """
 
 from __future__ import annotations
@@ -25,23 +32,25 @@ from csi.results.contract import SCHEMA_VERSION, upgrade
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SKIP = {"versions", "csi_version"}
+ADDED_SETTINGS = {"index_method": "acsi"}  # new in issue 11, with the value every v1 run had
+RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 
 
-def compare(got: Any, want: Any, where: str = "$") -> list[str]:
-    """Every difference between two JSON values (numbers within 1e-9 relative)."""
+def compare(got: Any, want: Any, where: str = "$", skip: frozenset[str] = frozenset()) -> list[str]:
+    """Every difference between two JSON values (numbers within 1e-9 relative); ``skip``: keys not compared."""
     if isinstance(want, dict):
         if not isinstance(got, dict):
             return [f"{where}: expected an object, got {type(got).__name__}"]
         out = [f"{where}: keys differ: missing {sorted(set(want) - set(got))}, extra {sorted(set(got) - set(want))}"] if set(got) != set(want) else []
         for k in want:
-            if k in got and k not in SKIP:
-                out += compare(got[k], want[k], f"{where}.{k}")
+            if k in got and k not in SKIP and k not in skip:
+                out += compare(got[k], want[k], f"{where}.{k}", skip)
         return out
     if isinstance(want, list):
         if not isinstance(got, list) or len(got) != len(want):
             return [f"{where}: expected a list of {len(want)}, got {got!r:.80}"]
-        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in compare(g, w, f"{where}[{i}]")]
+        return [d for i, (g, w) in enumerate(zip(got, want, strict=True)) for d in compare(g, w, f"{where}[{i}]", skip)]
     if isinstance(want, float) or (isinstance(want, int) and not isinstance(want, bool) and isinstance(got, float)):
         if not isinstance(got, (int, float)) or isinstance(got, bool):
             return [f"{where}: expected {want!r}, got {got!r}"]
@@ -75,6 +84,8 @@ def test_results_json_matches_golden(fit_dir: Path) -> None:
     v1 = json.loads((GOLDEN / "results.v1.json").read_text())
     assert v1["schema_version"] == 1 and got["schema_version"] == SCHEMA_VERSION == 2
     want = upgrade(v1)
+    for key, value in ADDED_SETTINGS.items():
+        assert got["settings"].pop(key) == value
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 
@@ -84,8 +95,11 @@ def test_scores_json_matches_golden(score_dir: Path) -> None:
     v1 = json.loads((GOLDEN / "scores.v1.json").read_text())
     assert v1["schema_version"] == 1 and got["schema_version"] == SCHEMA_VERSION == 2
     want = upgrade(v1)
-    diffs = compare(got, want)
+    diffs = compare(got, want, skip=frozenset(RESEEDED))
     assert not diffs, "\n".join(diffs[:30])
+    # the reseeded fields are still there and well-formed
+    assert all(len(c["ci"]) == 2 and c["std_error"] > 0 for w in got["waves"] for c in w["constructs"])
+    assert got["settings"]["seed"] == 3 and "content" in got["settings"]["seed_rule"]
 
 
 def test_workbook_sheets_match_golden(fit_dir: Path, score_dir: Path) -> None:
@@ -103,3 +117,4 @@ def test_compare_catches_differences() -> None:
     assert compare({"a": "x"}, {"a": "y"})
     assert compare({"a": 1}, {"a": 1, "b": 2})
     assert not compare({"a": 1.0 + 1e-13, "versions": 1}, {"a": 1.0, "versions": 2})
+    assert compare({"ci": [0, 1], "x": 1}, {"ci": [0, 2], "x": 1}) and not compare({"ci": [0, 1]}, {"ci": [0, 2]}, skip=frozenset({"ci"}))

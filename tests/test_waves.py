@@ -487,12 +487,12 @@ def test_cli_outputs_json_xlsx_and_marked_trend(waves, tmp_path):
     w = d["waves"][2]
     assert w["label"] == "2026Q3" and w["n"] == 500
     cusa = next(c for c in w["constructs"] if c["name"] == "CUSA")
-    assert cusa["interval"][0] < cusa["index"] < cusa["interval"][1]
+    assert cusa["ci"][0] < cusa["index"] < cusa["ci"][1]
     assert w["weight_drift"]["CUSA"]["baseline"] == "2026Q1"
     rise = next(c for c in d["changes"] if c["construct"] == "CUSA" and c["from"] == "2026Q2" and c["to"] == "2026Q3")
-    for key in ("delta", "interval", "p_value", "significant"):
+    for key in ("delta", "ci", "p_value", "significant"):
         assert key in rise
-    assert rise["significant"] and rise["interval"][0] > 0
+    assert rise["significant"] and rise["ci"][0] > 0
     line = next(ln for ln in result.output.splitlines() if "CUSA" in ln)
     assert "▲" in line  # the rise is marked in the trend table
     wb = load_workbook(out / "scores.xlsx")

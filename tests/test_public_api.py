@@ -72,3 +72,15 @@ def test_every_v01_keyword_of_score_waves_is_accepted_and_used() -> None:
 def test_exports() -> None:
     assert [n for n in EXPORTS if not hasattr(csi, n)] == []
     assert set(EXPORTS) <= set(csi.__all__)
+
+
+def test_save_and_to_json(res: csi.FitResults, tmp_path) -> None:
+    import json
+
+    files = res.save(tmp_path / "out")
+    assert [f.name for f in files] == ["results.json", "results.xlsx"] and all(f.is_file() for f in files)
+    on_disk = json.loads(files[0].read_text(encoding="utf-8"))
+    doc = res.to_json()
+    assert on_disk["schema_version"] == doc["schema_version"] == 2
+    assert [c["index"] for c in on_disk["constructs"]] == [c["index"] for c in doc["constructs"]]
+    assert [c["index"] for c in doc["constructs"]] == list(res.indices.index.to_numpy())

@@ -7,7 +7,7 @@ of plug-in derivations by key (``derived``) and the typed :class:`~csi.errors.Is
 
 It renders itself through the renderer registry (:data:`RENDERERS`): ``res.summary()`` is the
 terminal text, ``res.to_json()`` the ``results.json`` document, ``res.save(folder)`` writes
-``results.json`` and ``results.xlsx`` together; ``repr(res)`` is one line and ``_repr_html_`` a
+``results.json`` and ``results.xlsx``; ``repr(res)`` is one line and ``_repr_html_`` a
 small table for notebooks.  The renderers live in the report layer, above this one, so they are
 registered by name and imported on first use (see :mod:`csi.registry`).
 """
@@ -91,8 +91,9 @@ class FitResults:
         return to_dict(self)
 
     def save(self, folder: str | Path) -> list[Path]:
-        """Write ``results.json`` and ``results.xlsx`` into ``folder`` (together, atomically)."""
-        return list(RENDERERS.get("save")(self, Path(folder)))  # type: ignore[call-overload]
+        """Write ``results.json`` and ``results.xlsx`` into ``folder``, as ``csi fit`` does (each file atomically)."""
+        written = RENDERERS.get("save")(self, Path(folder))
+        return [Path(written.results_json), Path(written.results_xlsx)]  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         idx = ", ".join(f"{c} {v:.1f}" for c, v in self.indices.index.items())

@@ -26,16 +26,17 @@ from csi.data.survey import SurveyData
 from csi.derive.base import JSON, Derived
 from csi.derive.indices import Indices
 from csi.derive.quality import Quality
-from csi.derive.tiers import TierResults
 from csi.errors import Issue
-from csi.estimators.cbsem import CBSEMResults
 from csi.estimators.pls import PLSResults
-from csi.inference.bootstrap import BootstrapResults
-from csi.inference.groups import GroupResults
 from csi.model.spec import ModelSpec
 from csi.registry import Registry
 
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover — annotations only: these modules (scipy.stats, semopy glue)
+    # are imported when a run needs them, not by ``import csi`` (start-up time)
+    from csi.derive.tiers import TierResults
+    from csi.estimators.cbsem import CBSEMResults
+    from csi.inference.bootstrap import BootstrapResults
+    from csi.inference.groups import GroupResults
     from csi.results.scores import ScoreResults
 
 #: Renderers by name: ``text`` (FitResults → str), ``scores-text`` (ScoreResults → str),

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.errors import CsiError, EstimationError, check_choice
+from csi.errors import EstimationError, check_choice
 from csi.estimators.base import (
     BatchEstimate,
     Layout,
@@ -49,19 +49,8 @@ from csi.estimators.base import (
     one_blas_thread,
 )
 from csi.model.spec import ModelSpec
+from csi.options import CRITERIA, DEFAULT_MAX_ITER, DEFAULT_TOL, SCHEMES, PLSOptions
 from csi.stats.effects import indirect_effects, total_effects
-
-SCHEMES: dict[str, str] = {
-    "path": "path weighting (Lohmöller): regression weights for predecessors, correlations for successors",
-    "factorial": "factorial: correlations with adjacent constructs",
-    "centroid": "centroid: signs of correlations with adjacent constructs",
-}
-DEFAULT_TOL = 1e-7
-DEFAULT_MAX_ITER = 300
-CRITERIA: dict[str, str] = {
-    "abs": "sum of absolute changes of the scaled outer weights (SEMinR; default tol 1e-7)",
-    "plspm": "sum of squared changes of the absolute unscaled outer weights (R plspm; its tol 1e-6)",
-}
 
 
 def check_criterion(criterion: str) -> str:
@@ -269,15 +258,9 @@ class PLS:
         criterion: str = "abs",
     ) -> None:
         self.spec = spec
-        self.criterion = check_criterion(criterion)
-        self.scheme = check_scheme(scheme)
-        self.standardize = bool(standardize)
-        if not (tol > 0):
-            raise CsiError(f"tolerance should be a positive number; got {tol}")
-        if int(max_iter) < 1:
-            raise CsiError(f"max_iter should be at least 1; got {max_iter}")
-        self.tol = float(tol)
-        self.max_iter = int(max_iter)
+        self.options = PLSOptions(scheme, standardize, tol, max_iter, criterion)  # the one range check
+        self.criterion, self.scheme = self.options.criterion, self.options.scheme
+        self.standardize, self.tol, self.max_iter = self.options.standardize, self.options.tol, self.options.max_iter
         self.layout = Layout.from_spec(spec)
 
     def fit(self, data: pd.DataFrame, weights: np.ndarray | None = None) -> PLSResults:

@@ -64,7 +64,7 @@ def fit(
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "
                                               f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
-    derived, found = derive.run(derive.Context(spec, survey, pls, opts), opts.derive)
+    derived, found = derive.run(derive.Context(spec, survey, pls, opts), _derivations(opts))
     issues += found
     inference = _inference(spec, survey, pls, opts, derived)
     issues += inference.pop("issues")  # type: ignore[arg-type]
@@ -86,6 +86,11 @@ def _options(options: FitOptions | None, kwargs: dict[str, Any]) -> FitOptions:
     if kwargs:
         raise CsiError(f"give csi.fit an options object or keywords, not both; got options and {', '.join(sorted(kwargs))}")
     return options
+
+
+def _derivations(opts: FitOptions) -> tuple[str, ...] | None:
+    """``--derive`` keys; quality and indices always run (every report and results.json reads them)."""
+    return None if opts.derive is None else ("quality", "indices", *opts.derive)
 
 
 def _survey(data: pd.DataFrame | str | Path | SurveyData, spec: ModelSpec, opts: SurveyOptions) -> SurveyData:
@@ -156,8 +161,7 @@ def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOpt
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
     settings["index_method"] = opts.index
-    if opts.derive is not None:
-        settings["derivations"] = derive.resolve(opts.derive)
+    settings["derivations"] = derive.resolve(_derivations(opts))
     cb = inference.get("cbsem")
     if cb is not None:
         settings["cbsem"] = {**cb.settings, "bootstrap": dict(cb.bootstrap_settings) or None}  # type: ignore[attr-defined]

@@ -8,7 +8,8 @@ move changed nothing but the documented renaming: numbers to 1e-9 relative (the 
 and deterministic; the slack only absorbs BLAS summation order), text and structure exactly.
 Only the package versions are skipped, and two deliberate changes of issue 11 are stated here:
 
-* ``settings.index_method`` is new (the ``--index`` seam); it must read ``acsi``;
+* ``settings.index_method`` and ``settings.derivations`` are new (the ``--index`` and ``--derive``
+  seams); they must read ``acsi`` and the four built-in derivations;
 * ``csi score`` now seeds each wave from its content instead of its label, so the bootstrap-
   derived fields of scores.json (``ci``, ``std_error``, ``p_value``, ``significant``, the per-wave
   ``seed`` and ``settings.seed_rule``) differ from the golden file; every point estimate (indices,
@@ -32,7 +33,8 @@ from csi.results.contract import SCHEMA_VERSION, upgrade
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SKIP = {"versions", "csi_version"}
-ADDED_SETTINGS = {"index_method": "acsi"}  # new in issue 11, with the value every v1 run had
+# new in issue 11, with the values every v1 run had: the index method and the derivations run
+ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers"]}
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 

@@ -14,7 +14,7 @@ Only the package versions are skipped, and two deliberate changes of issue 11 ar
   derived fields of scores.json (``ci``, ``std_error``, ``p_value``, ``significant``, the per-wave
   ``seed`` and ``settings.seed_rule``) differ from the golden file; every point estimate (indices,
   deltas, n, weights, drift) is still compared strictly, and the new seeds are tested in
-  ``tests/test_waves.py`` (same draws for a glob and a manifest).
+  ``tests/workflows/test_waves.py`` (same draws for a glob and a manifest).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# lavaan 0.6 reference for csi's CB-SEM (csi/cbsem.py); tests/test_cbsem.py reads what this writes.
+# lavaan 0.6 reference for csi's CB-SEM (csi/cbsem.py); tests/reference/test_cbsem_lavaan.py reads what this writes.
 #
 # Run from the repository root (needs R and lavaan 0.6, e.g. Debian's r-cran-lavaan):
 #     .venv/bin/python tests/reference_lavaan/make_data.py     # the two synthetic CSVs

@@ -12,7 +12,6 @@ import functools
 import io
 import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,10 +20,10 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from PIL import Image
 
 from csi.report import charts as ch
+from tests.conftest import REFERENCE, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample_survey.xlsx"
-MOBI = ROOT.parent / "shared" / "reference" / "mobi.csv"
+MOBI = REFERENCE / "mobi.csv"
 MODELS = ("scsb", "acsi", "ecsi")
 CASES = [(data, model) for data in ("sample", "mobi") for model in MODELS]
 

@@ -15,10 +15,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 from statsmodels.stats.multitest import multipletests
-from typer.testing import CliRunner
 
 import csi
-from csi.cli import app
 from csi.data.survey import SurveyData, from_frame
 from csi.derive.indices import compute as compute_indices
 from csi.errors import CsiError
@@ -266,7 +264,7 @@ def test_bootstrap_intervals_and_pls_mga(planted):
     assert r.p_mga < 0.05 and r.p_mga_greater < 0.05
 
 
-# --- API, CLI, reports ---------------------------------------------------------------------------------
+# --- API and reports (the CLI: tests/cli/test_groups_cli.py) ------------------------------------
 @pytest.fixture(scope="module")
 def survey_file(tmp_path_factory):
     sv = _planted(11, n=150)
@@ -296,19 +294,3 @@ def test_api_and_reports(survey_file, tmp_path):
     assert {"group_sizes", "group_paths", "group_indices", "group_differences", "micom"} <= set(book)
     assert len(book["group_differences"]) == len(gc.differences)
     assert "Groups by g" in res.summary()
-
-
-def test_cli_group_comparison(survey_file, tmp_path):
-    runner = CliRunner()
-    out = tmp_path / "out"
-    r = runner.invoke(app, ["fit", str(survey_file), "--group", "g", "--permutations", "299", "--boot", "200", "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    assert "Groups by g" in r.output and "MICOM" in r.output
-    d = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    g = d["groups"][0]
-    assert g["settings"]["permutations"] == 299 and g["settings"]["bootstrap"] == 200
-    planted = [x for x in g["differences"] if x["name"] == "CUSA -> CUSL"][0]
-    assert planted["p_mga"] is not None and planted["p_permutation"] < 0.05
-    assert all(x["ci"][0] is not None and x["ci"][1] is not None for x in g["paths"])  # per-group bootstrap intervals
-    bad = runner.invoke(app, ["fit", str(survey_file), "--group", "g", "--permutations", "0", "--out", str(out)])
-    assert bad.exit_code == 2 and "--permutations should be a whole number" in bad.output

@@ -17,7 +17,7 @@ split of the map): improving them pays most.
 
 Validated on mobi (ECSI, path scheme): importance CUSA 0.790, IMAG 0.643, PERQ 0.505, CUEX
 0.341, PERV 0.109, CUSCO 0.058 for target CUSL, and to 1e-6 against OLS on 0–100 scores built
-from SEMinR 2.3.1's weights (``tests/test_ipma.py``).
+from SEMinR 2.3.1's weights (``tests/derive/test_ipma.py``).
 """
 
 from __future__ import annotations

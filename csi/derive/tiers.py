@@ -36,7 +36,7 @@ is ``Σ_tier v / Σ v``, means are weighted, and the Wilson interval uses Kish's
 size of the segment, ``n_e = (Σv)² / Σv²`` (the usual design-effect correction; it equals n for
 equal weights).
 
-Validated in ``tests/test_loyalty.py`` against plain numpy/pandas computations on mobi
+Validated in ``tests/derive/test_loyalty.py`` against plain numpy/pandas computations on mobi
 (SEMinR's weights), statsmodels' Wilson interval, and replicated rows for integer weights.
 """
 

@@ -86,7 +86,7 @@ Validated against R lavaan 0.6.14 on ``tests/reference_lavaan`` (synthetic ECSI 
 for ML, GLS, ULS and DWLS; an inadmissible sample; mobi): estimates, SEs, standardized
 estimates and their SEs, R², χ², CFI, TLI, RMSEA and its interval, SRMR, logL, AIC and BIC
 agree to ~1e-6 (mobi's nearly flat likelihood: standardized paths to 1.5e-3, fit to 1e-7);
-and against an independent scipy ML fit written in ``tests/test_cbsem.py``.
+and against an independent scipy ML fit written in ``tests/estimators/test_cbsem.py``.
 """
 
 from __future__ import annotations

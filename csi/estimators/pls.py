@@ -26,7 +26,7 @@ items' loadings is positive (the construct points the way most of its items poin
 
 Validated against SEMinR 2.3.1 (ECSI model on ``mobi``, path scheme, standardized data) to
 1e-6 and against R plspm 0.4 (``satisfaction`` data, ``scaled = FALSE``, centroid scheme);
-see ``tests/test_pls_reference.py``.
+see ``tests/reference/test_pls_reference.py``.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ Large samples: the counts are built at most ``COUNTS_BUDGET / n`` resamples at a
 above ``Q_MAX_ROWS`` respondents, the item cross-products are formed slice by slice, so memory
 stays bounded (at most ~130 MB per worker) whatever ``n``.
 
-Validated (``tests/test_bootstrap.py``): every draw equals a plain refit of the resampled rows
+Validated (``tests/inference/test_bootstrap.py``): every draw equals a plain refit of the resampled rows
 to 1e-10 (standardized, survey-weighted, plspm-style unstandardized); draw by draw against the
 seminr package (PyPI port of SEMinR) on identical resamples to 1e-14; SEMinR 2.3.1 (ECSI on
 mobi) SEs and percentile intervals and R plspm 0.4 bootstrap summaries (``satisfaction``)

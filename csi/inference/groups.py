@@ -47,7 +47,7 @@ order) come from ``SeedSequence(seed, spawn_key=(i, j))``, drawn one after anoth
 same seed gives the same p-values whatever the chunk size; group ``i``'s bootstrap uses the
 seed ``SeedSequence(seed, spawn_key=(i,))`` so the groups' resamples are independent.
 
-Validated in ``tests/test_groups.py``: per-group fits equal PLS on the subsets; MICOM's ``c``
+Validated in ``tests/inference/test_groups.py``: per-group fits equal PLS on the subsets; MICOM's ``c``
 and step-3 statistics equal direct numpy computations; PLS-MGA equals SEMinR's all-pairs
 formula evaluated literally; Holm equals statsmodels; a planted path difference is detected
 and the false-positive rate under the null is near the nominal 5 %.

@@ -19,8 +19,8 @@ it (code 1: variance below ``CONST_REL_VAR`` of the full-sample variance; on a r
 smallest non-zero variance of a resample is ~1/n of the full one).
 
 Validated through its callers: every bootstrap draw equals a plain refit of the resampled rows
-to 1e-10 (``tests/test_bootstrap.py``); permutation-group statistics equal direct numpy
-computations (``tests/test_groups.py``).
+to 1e-10 (``tests/inference/test_bootstrap.py``); permutation-group statistics equal direct numpy
+computations (``tests/inference/test_groups.py``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Two namings of the same text:
 
 Validated against the lavaan references in ``tests/reference_lavaan/``: the model block of
 ``ecsi_synthetic.R`` (fitted by R lavaan 0.6.14, results in ``output/``) is exactly
-:func:`lavaan_syntax` of the ECSI model (``tests/test_cbsem.py``), and the semopy fits of
+:func:`lavaan_syntax` of the ECSI model (``tests/reference/test_cbsem_lavaan.py``), and the semopy fits of
 :func:`describe`'s text reproduce lavaan's estimates to ~1e-6.
 """
 

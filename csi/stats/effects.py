@@ -6,8 +6,8 @@ of a recursive model is unitriangular up to a permutation, so always invertible)
 indirect effects ``T − P``.  The full sample is B = 1 (:class:`csi.estimators.pls.PLSResults`),
 bootstrap resamples B > 1.  Validated against SEMinR 2.3.1's total effects on ECSI/mobi and R
 plspm 0.4's direct, indirect and total effects on ``satisfaction`` to 1e-6
-(``tests/test_pls_reference.py``), and against plain refits resample by resample
-(``tests/test_bootstrap.py``).
+(``tests/reference/test_pls_reference.py``), and against plain refits resample by resample
+(``tests/inference/test_bootstrap.py``).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ pull the ratio down):
 
 Block sums come from ``Mᵀ A M``, so a whole batch costs two matrix products.  The full sample
 is B = 1 (:mod:`csi.derive.quality`), bootstrap resamples B > 1.  Validated against SEMinR
-2.3.1 (ECSI on mobi) to 1e-6 (``tests/test_pls_reference.py``) and against plain refits of
-resampled rows (``tests/test_bootstrap.py``).
+2.3.1 (ECSI on mobi) to 1e-6 (``tests/reference/test_pls_reference.py``) and against plain refits of
+resampled rows (``tests/inference/test_bootstrap.py``).
 """
 
 from __future__ import annotations

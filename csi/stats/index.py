@@ -12,8 +12,8 @@ construct ``k``; ``block[i]`` its construct):
 
 The full sample is B = 1 (:mod:`csi.derive.indices`); bootstrap resamples and permutation
 groups are B > 1 (:mod:`csi.inference`).  Validated against SEMinR 2.3.1's ACSI-formula indices
-on ECSI/mobi to 1e-6 (``tests/test_pls_reference.py``) and, resample by resample, against plain
-refits of the resampled rows to 1e-10 (``tests/test_bootstrap.py``).
+on ECSI/mobi to 1e-6 (``tests/reference/test_pls_reference.py``) and, resample by resample, against plain
+refits of the resampled rows to 1e-10 (``tests/inference/test_bootstrap.py``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ PERMUTATION_EPS = 1e-12  # ties within floating noise count as "at least as extr
 def percentile_interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles of each column of ``draws`` (B, m) at ``(1 ∓ level)/2`` (linear, R type 7).
 
-    As SEMinR's percentile intervals (``quantile(type = 7)``); ``tests/test_bootstrap.py``.
+    As SEMinR's percentile intervals (``quantile(type = 7)``); ``tests/inference/test_bootstrap.py``.
     """
     draws = np.asarray(draws, dtype=float)
     m = draws.shape[1]
@@ -33,7 +33,7 @@ def bca_interval(draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray,
     ``U_i = mean(θ_(·)) − θ_(i)`` over the finite leave-one-out values; the interval is the
     quantiles (linear) of the draws at ``Φ(z₀ + (z₀ ± z)/(1 − a(z₀ ± z)))``.  Undefined (NaN)
     when every draw lies on one side of ``θ̂``.  Matches ``scipy.stats.bootstrap(method="BCa")``
-    on the same draws to 1e-12 (``tests/test_bootstrap.py``).
+    on the same draws to 1e-12 (``tests/inference/test_bootstrap.py``).
     """
     from scipy.special import ndtr, ndtri
 
@@ -76,7 +76,7 @@ def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:
 
     ``permuted`` (B, m) holds the statistic under ``B`` label shuffles; ties within
     ``PERMUTATION_EPS`` count as extreme.  NaN where the observed value is NaN.  As Chin &
-    Dibbern (2010); checked against a direct count in ``tests/test_groups.py``.
+    Dibbern (2010); checked against a direct count in ``tests/inference/test_groups.py``.
     """
     B = permuted.shape[0]
     ext = (np.abs(permuted) >= np.abs(observed)[None] - PERMUTATION_EPS).sum(axis=0)
@@ -98,7 +98,7 @@ def holm(p: np.ndarray | list[float]) -> np.ndarray:
 
     NaN entries are left out of the family and stay NaN.  The same arithmetic as statsmodels'
     ``multipletests(method="holm")`` (sorted p times ``m, m − 1, …, 1``, running maximum, values
-    above 1 set to 1) and equal to it to 1e-15 (``tests/test_groups.py``), but not a call to it:
+    above 1 set to 1) and equal to it to 1e-15 (``tests/inference/test_groups.py``), but not a call to it:
     statsmodels 0.14–0.15 runs ``gc.collect()`` on every Holm call, 0.2–0.3 s in a process
     that holds a fitted model, and a group comparison adjusts five families per column (it
     made ``compare_groups`` ~1.2 s slower on the sample survey).
@@ -119,7 +119,7 @@ def wilson(count: float, n: float, level: float = 0.95) -> tuple[float, float]:
 
     ``(p + z²/2n ± z √(p(1−p)/n + z²/4n²)) / (1 + z²/n)``, the formula of statsmodels'
     ``proportion_confint(method="wilson")``, equal to it to 1e-12 including non-integer weighted
-    counts and Kish effective sizes (``tests/test_loyalty.py``).  Written out rather than called:
+    counts and Kish effective sizes (``tests/derive/test_loyalty.py``).  Written out rather than called:
     importing ``statsmodels.stats.proportion`` pulls in ``scipy.stats``, ~1 s added to every
     ``csi fit`` with loyalty tiers (the default) for five lines of arithmetic.  No data
     (``n ≤ 0``) gives NaN; the ends are exact at ``p = 0`` and ``p = 1``.

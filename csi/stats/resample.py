@@ -2,7 +2,7 @@
 
 Resample ``b`` belongs to block ``b // RNG_BLOCK``; each block has its own numpy PCG64 stream
 ``SeedSequence(seed, spawn_key=(block,))``, so a resample's rows depend only on the seed and its
-number — never on how many workers or which chunk size computed it.  ``tests/test_bootstrap.py``
+number — never on how many workers or which chunk size computed it.  ``tests/inference/test_bootstrap.py``
 checks that the bootstrap's draws are the resamples of these rows.
 """
 

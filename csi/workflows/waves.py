@@ -30,7 +30,7 @@ needs no joint resampling.  Interval: percentile of ``Δ*``.  Two-sided p-value:
 ``p = min(1, 2 · min(1 + #{Δ* ≤ 0}, 1 + #{Δ* ≥ 0}) / (B + 1))`` — the smallest ``α`` at which
 the percentile interval excludes 0 (so ``p < 1 − level`` agrees with the reported interval),
 with the usual +1 correction so that ``p`` is never 0 from a finite bootstrap.  Its size under
-no change was checked by simulation (``tests/test_waves.py``).
+no change was checked by simulation (``tests/workflows/test_waves.py``).
 
 Seeds.  Each scored unit (wave or wave × segment) draws from
 ``SeedSequence([seed, h])`` where ``h`` is a hash of its label, fields and segment, so a wave's
@@ -45,7 +45,7 @@ or any compatible executor (e.g. ``dask.distributed.Client.get_executor()``); se
 
 Validated by simulation (planted rise found with its true size inside the interval and
 p < 0.05; size of the test under no change) and, for fixed weights, by reproducing the
-calibration fit's own indices to 1e-12 (``tests/test_waves.py``).
+calibration fit's own indices to 1e-12 (``tests/workflows/test_waves.py``).
 """
 
 from __future__ import annotations

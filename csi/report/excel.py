@@ -146,7 +146,14 @@ def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[s
     """
     from csi.results.contract import to_dict
 
-    return tables_from_dict(to_dict(res) if data is None else data, res)
+    tables = tables_from_dict(to_dict(res) if data is None else data, res)
+    # plug-in derivations: each of their tables a sheet, before the warnings and settings sheets
+    extra = {f"{key} {name}": df for key, value in res.derived.items() for name, df in value.tables().items()}
+    if not extra:
+        return tables
+    tail = [k for k in ("warnings",) if k in tables]
+    head = {k: v for k, v in tables.items() if k not in tail}
+    return {**head, **extra, **{k: tables[k] for k in tail}}
 
 
 def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str) -> pd.DataFrame:

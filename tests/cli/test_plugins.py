@@ -54,6 +54,13 @@ def test_derivation_plugin_reaches_results_and_terminal(plugins: None, tmp_path:
     assert rows["PERQ"]["items"] == 7 and rows["CUSCO"]["items"] == 1
     assert abs(rows["CUSA"]["index"] - next(c["index"] for c in d["constructs"] if c["name"] == "CUSA")) < 1e-12
     assert "item_counts: items per construct" in text
+    import openpyxl
+
+    wb = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx", read_only=True)
+    sheet = next(n for n in wb.sheetnames if n.startswith("item_counts"))
+    assert wb.sheetnames.index(sheet) < wb.sheetnames.index("warnings")
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    assert ("PERQ", 7) in {(r[0], r[1]) for r in rows[1:]}
     issues = d.get("issues") or []
     assert any(isinstance(i, dict) and i["category"] == "item_counts" and i["gate"] is False for i in issues)
 

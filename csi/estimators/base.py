@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from csi.model.spec import ModelSpec
+from csi.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -153,3 +154,25 @@ def one_blas_thread(n: int) -> Any:
 def _corr(S: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.diag(S))
     return S / np.outer(d, d)
+
+
+class BatchEstimator(Protocol):
+    """An estimator whose every step depends on the data only through moment matrices.
+
+    ``fit_moments(S)`` fits one (p, p) or a batch (B, p, p) of item correlation/covariance
+    matrices; the full sample is B = 1, and the bootstrap and the permutation tests fit their
+    resamples through the same method, so one formula serves all of them.
+    """
+
+    key: str
+    layout: Layout
+
+    def fit_moments(self, S: np.ndarray) -> BatchEstimate: ...
+
+
+#: Estimator classes by key (``pls``; ``cbsem`` is fitted beside PLS by ``--method cbsem|both``).
+#: A PLS-family class has ``from_options(spec, PLSOptions)`` returning a :class:`BatchEstimator`
+#: with ``fit(items, weights)``.  Registered by name: their modules import this one.
+ESTIMATORS: Registry[Any] = Registry("estimator")
+ESTIMATORS.register_lazy("pls", "csi.estimators.pls:PLS")
+ESTIMATORS.register_lazy("cbsem", "csi.estimators.cbsem:CBSEM")

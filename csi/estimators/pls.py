@@ -263,6 +263,22 @@ class PLS:
         self.standardize, self.tol, self.max_iter = self.options.standardize, self.options.tol, self.options.max_iter
         self.layout = Layout.from_spec(spec)
 
+    key = "pls"
+
+    @classmethod
+    def from_options(cls, spec: ModelSpec, options: PLSOptions) -> PLS:
+        return cls(spec, options.scheme, options.standardize, options.tol, options.max_iter, options.criterion)
+
+    @classmethod
+    def of(cls, res: PLSResults) -> PLS:
+        """The estimator that produced ``res`` (same settings): what its resamples are fitted with."""
+        return cls(res.spec, res.scheme, res.standardized, res.tol, res.max_iter, res.criterion)
+
+    def fit_moments(self, S: np.ndarray) -> BatchEstimate:
+        """The batched core on moment matrices ``S`` (p, p) or (B, p, p): the full sample (B = 1),
+        bootstrap resamples and permutations all go through this one method."""
+        return estimate(S, self.layout, self.scheme, self.tol, self.max_iter, self.criterion)
+
     def fit(self, data: pd.DataFrame, weights: np.ndarray | None = None) -> PLSResults:
         spec, L = self.spec, self.layout
         missing = [i for i in L.items if i not in data.columns]
@@ -286,7 +302,7 @@ class PLS:
         for k, b in enumerate(L.blocks):
             if L.modes[k] == "B" and len(b) > 1 and np.linalg.matrix_rank(m.S[np.ix_(b, b)]) < len(b):
                 raise EstimationError(f"construct {L.codes[k]} (mode B): its items are perfectly collinear")
-        est = estimate(m.S, L, self.scheme, self.tol, self.max_iter, self.criterion)
+        est = self.fit_moments(m.S)
         if not est.ok[0]:
             raise EstimationError(f"PLS estimation of {spec.name} produced non-finite results (a singular block or structural regression)")
         return self._results(X, m, est, weights)

@@ -71,8 +71,8 @@ from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer
 from csi.derive.quality import htmt as htmt_matrix
 from csi.errors import CsiError, check_choice
-from csi.estimators.base import Layout
-from csi.estimators.pls import PLSResults, estimate
+from csi.estimators.base import BatchEstimator, Layout
+from csi.estimators.pls import PLS, PLSResults
 from csi.inference.moments import Q_MAX_ROWS as Q_MAX_ROWS  # re-exported: the large-sample bound
 from csi.inference.moments import BatchMoments, CentredItems, counts
 from csi.inference.resample import RNG_BLOCK, block_generator
@@ -204,10 +204,7 @@ class _Context:
     """Everything a chunk needs; read-only, shared by workers (and picklable for processes)."""
 
     layout: Layout
-    scheme: str
-    tol: float
-    max_iter: int
-    criterion: str
+    estimator: BatchEstimator  # fits every resample (the one that produced the full-sample fit)
     standardized: bool
     items: CentredItems
     rows: int  # resamples whose counts are built at once (RNG_BLOCK unless n is large)
@@ -228,7 +225,8 @@ class _Context:
         return self.items.n
 
 
-def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: int, indexer: Indexer | None = None) -> _Context:
+def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: int, indexer: Indexer | None = None,
+                  estimator: BatchEstimator | None = None) -> _Context:
     spec = res.spec
     L = Layout.from_spec(spec)
     n = X.shape[0]
@@ -238,7 +236,7 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
     endo = np.array([kidx[c] for c in spec.endogenous], dtype=int)
     tot_pairs, ind_pairs = effect_pairs(L.adj)
     return _Context(
-        layout=L, scheme=res.scheme, tol=res.tol, max_iter=res.max_iter, criterion=res.criterion,
+        layout=L, estimator=PLS.of(res) if estimator is None else estimator,
         standardized=res.standardized, items=CentredItems.of(X, v, res.standardized),
         rows=max(1, min(RNG_BLOCK, COUNTS_BUDGET // n)), v=v, w0=res.weights.to_numpy(dtype=float),
         src=src, tgt=tgt, endo=endo, tot_pairs=tot_pairs, ind_pairs=ind_pairs, htmt_pairs=lower_pairs(L.k),
@@ -298,7 +296,7 @@ def _statistics(ctx: _Context, w: np.ndarray, loadings: np.ndarray, P: np.ndarra
 def _fit_batch(ctx: _Context, m: BatchMoments) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Fit the model to a batch of moments: statistics and failure codes (0 = used)."""
     fail = m.fail
-    est = estimate(m.S, ctx.layout, ctx.scheme, ctx.tol, ctx.max_iter, ctx.criterion)
+    est = ctx.estimator.fit_moments(m.S)
     fail[(fail == 0) & ~est.converged] = 3
     fail[(fail == 0) & ~est.ok] = 4
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -622,6 +620,7 @@ def bootstrap_fit(
     indices: np.ndarray | None = None,
     indexer: Indexer | None = None,
     runner: str | Runner | Executor | None = None,
+    estimator: BatchEstimator | None = None,
 ) -> BootstrapResults:
     """Bootstrap the PLS fit ``res`` of ``survey.items``: ``resamples`` resamples of respondents.
 
@@ -632,12 +631,13 @@ def bootstrap_fit(
     index method of the ``index`` statistics (default ``acsi``): every resample's index is its
     ``batch`` of that resample's weights, SDs and means.  ``indices`` (B, n) replaces the random
     draws by explicit 0-based row numbers (e.g. another program's resamples, for a draw-by-draw
-    comparison); ``resamples`` and ``seed`` are then ignored.
+    comparison); ``resamples`` and ``seed`` are then ignored.  ``estimator`` fits the resamples
+    (its ``fit_moments``; default: PLS with the settings of ``res``, the estimator that made it).
     """
     items = survey.items.loc[:, list(res.spec.items)].to_numpy(dtype=float)
     plan = _plan(items.shape[0], resamples, seed, ci, level, workers, chunk_size, indices)
     v = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
-    ctx = _make_context(res, items, v, plan.seed, indexer)
+    ctx = _make_context(res, items, v, plan.seed, indexer, estimator)
     labels = _labels(ctx, res)
     single = runner is None and (plan.workers == 1 or plan.n_blocks <= plan.chunk_blocks)
     run_on = SerialRunner() if single else get_runner(runner, plan.workers)

@@ -68,8 +68,8 @@ from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer, Indices
 from csi.derive.tiers import segment_label
 from csi.errors import CsiError, EstimationError
-from csi.estimators.base import Layout, Moments, moments
-from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults, estimate
+from csi.estimators.base import BatchEstimator, Layout, Moments, moments
+from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults
 from csi.inference.bootstrap import BootstrapResults, bootstrap_fit
 from csi.inference.moments import CentredItems
 from csi.inference.runners import Runner
@@ -123,10 +123,7 @@ def min_group_size(spec: ModelSpec) -> int:
 @dataclass(frozen=True)
 class _Pair:
     layout: Layout
-    scheme: str
-    tol: float
-    max_iter: int
-    criterion: str
+    estimator: BatchEstimator  # fits both groups of every permutation
     items: CentredItems  # the pair's pooled items, centred at the pooled mean
     v: np.ndarray  # (n,) case weights (ones when unweighted)
     weighted: bool
@@ -149,7 +146,7 @@ def _pair_stats(ctx: _Pair, A: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     Bn = A.shape[0]
     V = np.concatenate([A * ctx.v, (1.0 - A) * ctx.v])  # (2B, n): group a masks, then group b
     m = ctx.items.reweighted(V)
-    est = estimate(m.S, L, ctx.scheme, ctx.tol, ctx.max_iter, ctx.criterion)
+    est = ctx.estimator.fit_moments(m.S)
     ok2 = est.ok & est.converged & (m.fail == 0)
     w = est.weights
     lo, hi = ctx.scale
@@ -193,10 +190,10 @@ def _micom_moments(ctx: _Pair, V: np.ndarray, Bn: int) -> tuple[np.ndarray, np.n
     return mean[:Bn] - mean[Bn:], logvar
 
 
-def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, scheme: str, tol: float, max_iter: int, criterion: str) -> np.ndarray:
+def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, estimator: BatchEstimator) -> np.ndarray:
     """Composite scores of the pair's pooled fit (MICOM step 3), as PLSResults.scores computes them."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        e = estimate(mom.S, L, scheme, tol, max_iter, criterion)
+        e = estimator.fit_moments(mom.S)
         Xp = (X - mom.mean) / mom.sd if mom.standardized else X - mom.mean
     if not e.ok[0]:
         return np.full((X.shape[0], L.k), np.nan)
@@ -428,8 +425,8 @@ def _pair_context(run: _Run, pooled: SurveyData) -> _Pair:
     X = pooled.items.loc[:, list(L.items)].to_numpy(dtype=float)
     v = np.ones(X.shape[0]) if pooled.weights is None else np.asarray(pooled.weights, dtype=float)
     mom = moments(X, est.standardize, pooled.weights)
-    Y = _pooled_scores(X, mom, L, est.scheme, est.tol, est.max_iter, est.criterion)
-    return _Pair(L, est.scheme, est.tol, est.max_iter, est.criterion,
+    Y = _pooled_scores(X, mom, L, est)
+    return _Pair(L, est,
                  CentredItems.of(X, None if pooled.weights is None else v, est.standardize), v, pooled.weights is not None,
                  mom.S, Y, np.array([kidx[s] for s, _ in run.path_keys], dtype=int),
                  np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer)

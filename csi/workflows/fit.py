@@ -22,7 +22,8 @@ from csi.data.survey import SurveyData, from_frame, read_survey
 from csi.derive import base as derive
 from csi.derive.indices import INDEXERS
 from csi.errors import ConvergenceWarning, CsiError, ImproperSolutionWarning, Issue
-from csi.estimators.pls import PLS, PLSResults
+from csi.estimators.base import ESTIMATORS
+from csi.estimators.pls import PLSResults
 from csi.model.spec import ModelSpec, load_model
 from csi.options import DEFAULT_SEED, METHODS, FitOptions, SurveyOptions
 from csi.results.types import FitResults
@@ -59,7 +60,7 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
-    pls = PLS(spec, **asdict(opts.pls)).fit(survey.items, weights=survey.weights)
+    pls = ESTIMATORS.get("pls").from_options(spec, opts.pls).fit(survey.items, weights=survey.weights)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "

@@ -3,14 +3,18 @@
 Public API::
 
     import csi
-    res = csi.fit("survey.xlsx", model="ecsi")
+    res = csi.fit("survey.xlsx", model="ecsi")           # or options=csi.FitOptions(...)
     print(res.summary())
+    res.save("out")                                      # results.json + results.xlsx
+
+Everything else is reached through its layer (``csi.derive.indices.INDEXERS``,
+``csi.derive.base.DERIVATIONS``, …; see docs/plugins.md).
 """
 
 from __future__ import annotations
 
 from csi._version import __version__
-from csi.data.survey import SurveyData, read_survey  # noqa: E402
+from csi.data.survey import SurveyData, read_survey
 from csi.errors import (
     ConvergenceWarning,
     CsiError,
@@ -18,12 +22,21 @@ from csi.errors import (
     DataError,
     EstimationError,
     ImproperSolutionWarning,
+    Issue,
     QualityWarning,
     SpecError,
 )
-from csi.model.spec import ModelSpec, load_model  # noqa: E402
-from csi.results.scores import ScoreResults  # noqa: E402
-from csi.results.types import FitResults  # noqa: E402
+from csi.model.spec import ModelSpec, load_model
+from csi.options import (
+    BootOptions,
+    FitOptions,
+    GroupOptions,
+    PLSOptions,
+    ScoreOptions,
+    SurveyOptions,
+)
+from csi.results.scores import ScoreResults
+from csi.results.types import FitResults
 from csi.workflows.fit import fit
 from csi.workflows.waves import score_waves
 
@@ -45,4 +58,11 @@ __all__ = [
     "ConvergenceWarning",
     "QualityWarning",
     "ImproperSolutionWarning",
+    "Issue",
+    "FitOptions",
+    "ScoreOptions",
+    "SurveyOptions",
+    "PLSOptions",
+    "BootOptions",
+    "GroupOptions",
 ]

@@ -92,3 +92,13 @@ def test_derive_subset_keeps_quality_and_indices(mobi: pd.DataFrame) -> None:
     assert r.ipma is None and r.tiers is not None and r.quality.gof > 0
     doc = r.to_json()
     assert doc["settings"]["derivations"] == ["quality", "indices", "tiers"] and not doc.get("ipma")
+
+
+def test_options_object_gives_the_same_fit_as_keywords(mobi: pd.DataFrame) -> None:
+    opts = csi.FitOptions(pls=csi.PLSOptions(scheme="centroid"), boot=csi.BootOptions(resamples=0), tiers=())
+    a = csi.fit(mobi, "ecsi", options=opts)
+    b = csi.fit(mobi, "ecsi", scheme="centroid", boot=0, tiers=())
+    assert a.settings["scheme"] == "centroid"
+    np.testing.assert_array_equal(a.pls.paths.to_numpy(), b.pls.paths.to_numpy())
+    with pytest.raises(csi.CsiError, match="not both"):
+        csi.fit(mobi, "ecsi", options=opts, scheme="path")

@@ -62,7 +62,7 @@ Admissibility checks after every fit (each a named warning naming the parameter 
 
 Indices under CB-SEM
     0–100 indices always come from the PLS fit (the ACSI formula on PLS outer weights; see
-    ``csi.indices``), for ``--method cbsem`` as well.  Factor-score weights of a CB-SEM
+    ``csi.derive.indices``), for ``--method cbsem`` as well.  Factor-score weights of a CB-SEM
     solution are undefined or unstable exactly when it is inadmissible (a zero or negative
     error variance makes λ/θ infinite or negative), and the index formula the field uses is
     defined on PLS weights.  The choice is stated in ``settings`` and the terminal output.
@@ -76,8 +76,8 @@ Missing data
 
 Bootstrap (``boot`` > 0)
     Nonparametric: resample respondents with replacement, refit a fresh model, keep the
-    standardized paths; percentile intervals (``csi.bootstrap.percentile_interval``).
-    Resample b's rows are the PLS bootstrap's resample b (``csi.bootstrap.resample_indices``,
+    standardized paths; percentile intervals (``csi.stats.intervals.percentile_interval``).
+    Resample b's rows are the PLS bootstrap's resample b (``csi.stats.resample.resample_indices``,
     from (seed, b) alone), so results do not depend on the number of worker processes or on
     chunking, and PLS and CB-SEM see the same resamples.  Resamples that fail (an exception, non-finite
     estimates, no convergence) are skipped and counted; inadmissible ones are counted.
@@ -1045,7 +1045,7 @@ def _admissibility(
 # Bootstrap of the standardized paths
 # ---------------------------------------------------------------------------------------
 def _resample_rows(seed: int, b: int, n: int) -> np.ndarray:
-    """Rows of resample b: the PLS bootstrap's draw b (``csi.bootstrap.resample_indices``).
+    """Rows of resample b: the PLS bootstrap's draw b (``csi.stats.resample.resample_indices``).
 
     They depend on (seed, b) alone, so any chunking gives the same draws, and PLS and CB-SEM
     resample b of one seed use the same respondents.
@@ -1172,7 +1172,7 @@ def _progress(on: bool, total: int) -> Callable[..., None]:
 
 
 # ---------------------------------------------------------------------------------------
-# Entry point used by csi.api
+# Entry point used by the fit workflow
 # ---------------------------------------------------------------------------------------
 def fit_cbsem(
     spec: ModelSpec,

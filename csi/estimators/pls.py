@@ -245,7 +245,7 @@ class PLS:
     """PLS path modelling estimator: ``PLS(spec, scheme="path").fit(data)``.
 
     ``data`` is a DataFrame with one numeric column per item (complete cases: missing-data
-    policy is applied before, in :mod:`csi.survey`).  ``weights`` are optional survey weights.
+    policy is applied before, in :mod:`csi.data`).  ``weights`` are optional survey weights.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ YAML layout (paths may fan out, SEMinR style: ``IMAG -> CUEX, CUSA``)::
     paths:
       - IMAG -> CUEX, CUSA
     roles: {recommend: CUSL3, satisfaction: CUSA, loyalty: CUSL}
-    tiers: [nps, "quadrants:80", bands]   # optional default tier schemes (csi.loyalty syntax)
+    tiers: [nps, "quadrants:80", bands]   # optional default tier schemes (csi.model.tiers syntax)
 
 YAML is read with ``yaml.SafeLoader`` only (no arbitrary objects), and every error names the
 file and line.  Each top-level section has its own parser (``_parse_constructs``,
@@ -76,7 +76,7 @@ class ModelSpec:
     missing_codes: tuple[float, ...] = ()
     reference: str = ""
     source: str = field(default="", compare=False)
-    tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.loyalty syntax)
+    tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.model.tiers syntax)
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -401,7 +401,7 @@ def _parse_missing_codes(ml: _Located, where: str) -> tuple[float, ...]:
 
 
 def _tiers(tl: _Located, where: str) -> tuple[str, ...]:
-    """``tiers:`` — a list of scheme strings (or one comma-separated string), checked by csi.loyalty."""
+    """``tiers:`` — a list of scheme strings (or one comma-separated string), checked by csi.model.tiers."""
     from csi.errors import CsiError
     from csi.model.tiers import parse_scheme
 

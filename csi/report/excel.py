@@ -222,7 +222,7 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     tables.update(_derived_tables(d, res))
     tables.update(_group_tables(d, res))
     tables.update(_cbsem_tables(d))
-    for kind, recs in (d.get("bootstrap") or {}).items():  # csi.bootstrap: one sheet per statistic kind
+    for kind, recs in (d.get("bootstrap") or {}).items():  # csi.inference.bootstrap: one sheet per statistic kind
         if recs:
             tables[f"boot_{kind}"] = pd.DataFrame(_records(recs, ("ci", "ci_lo", "ci_hi")))
     tables["warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])

@@ -738,7 +738,7 @@ def scoring_model_dict(res: FitResults) -> dict[str, Any]:
 
     spec, idx = res.spec, res.indices
     nw = idx.normalized_weights
-    # the item coding that gives the weights their meaning (csi.survey's settings keys)
+    # the item coding that gives the weights their meaning (csi.data.survey's settings keys)
     keep = ("missing", "missing_codes", "reversed_items", "weights_column", "scale_source")
     return {
         "version": SCORING_MODEL_VERSION,

@@ -5,8 +5,8 @@ every wave) in one of two modes:
 
 * ``refit`` (default, the ACSI practice): PLS is fitted to each wave; the 0–100 index of
   construct ``k`` is ``I_k = Σᵢ w̃ᵢ (x̄ᵢ − min)/(max − min) × 100`` with that wave's normalized
-  unstandardized weights ``w̃`` (:mod:`csi.indices`).  Intervals come from
-  :func:`csi.bootstrap.bootstrap_fit` (respondents resampled, weights re-estimated in every
+  unstandardized weights ``w̃`` (:mod:`csi.derive.indices`).  Intervals come from
+  :func:`csi.inference.bootstrap.bootstrap_fit` (respondents resampled, weights re-estimated in every
   resample).  Weight drift against the first wave of the series is reported per construct:
   the largest ``|w̃_b,i − w̃_a,i|`` and the compositional-invariance correlation
   ``c = corr(X u_a, X u_b)`` over the pooled respondents of both waves (MICOM step 2,
@@ -33,9 +33,10 @@ with the usual +1 correction so that ``p`` is never 0 from a finite bootstrap.  
 no change was checked by simulation (``tests/workflows/test_waves.py``).
 
 Seeds.  Each scored unit (wave or wave × segment) draws from
-``SeedSequence([seed, h])`` where ``h`` is a hash of its label, fields and segment, so a wave's
-intervals depend only on the run seed and the wave itself: not on the worker count, the
-order of the jobs, or which other waves are in the run.
+``SeedSequence([seed, h])`` where ``h`` is a hash of its content (the item matrix as fitted and
+its survey weights; :func:`unit_seed`), so a wave's intervals depend only on the run seed and the
+wave's data: not on its file name, label or manifest fields, the worker count, the order of the
+jobs, or which other waves are in the run.
 
 Runner.  The work is a plain list of picklable :class:`WaveJob` objects and one pure function
 :func:`run_job` (job → :class:`JobResult`; user errors become a failed result, not an
@@ -279,7 +280,7 @@ class WaveJob:
     resamples: int
     seed: int
     level: float
-    read: Mapping[str, Any]  # keyword arguments of csi.survey.read_survey
+    read: Mapping[str, Any]  # keyword arguments of csi.data.survey.read_survey
     segments: str | None = None
     pls: PLSOptions = field(default_factory=PLSOptions)
     scoring: ScoringModel | None = None

@@ -29,7 +29,7 @@ from csi.report.charts.base import (
 def ipma_map(d: Mapping[str, Any]) -> Chart | None:
     """Importance (total effect on the target, index points) against performance (index).
 
-    Quadrants split at the mean importance and mean performance, as csi.ipma defines the
+    Quadrants split at the mean importance and mean performance, as csi.derive.ipma defines the
     priority quadrant (important and below-average performance); the priority quadrant is
     shaded and labelled, and its constructs are named in the title.
     """

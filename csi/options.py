@@ -12,7 +12,7 @@ lives, when the options are used; here only the ranges that need no registry are
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -201,9 +201,6 @@ class FitOptions:
             "survey": SurveyOptions, "pls": PLSOptions, "comparison": GroupOptions,
         }, boot_aliases={"boot": "resamples", "seed": "seed", "ci": "ci", "level": "level"}))
 
-    def replace(self, **kw: Any) -> FitOptions:
-        return replace(self, **kw)
-
 
 @dataclass(frozen=True)
 class ScoreOptions:
@@ -259,12 +256,3 @@ def _sort_kwargs(kw: Mapping[str, Any], cls: type, nested: Mapping[str, type], b
     if boot:
         out["boot"] = BootOptions(**boot)
     return out
-
-
-def parse_list(text: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"a, b"`` or ``["a", "b"]`` → ``("a", "b")``."""
-    if text is None:
-        return ()
-    if isinstance(text, str):
-        return tuple(t.strip() for t in text.split(",") if t.strip())
-    return tuple(str(t) for t in text)

@@ -8,6 +8,7 @@ workflow with the object, so a flag has one spelling, one help text and one chec
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -134,7 +135,7 @@ def fit_options(
         method=method, estimator=estimator, index=index, derive=None if derive is None else parse_list(derive),
         tiers=None if tiers is None else parse_list(tiers, none_word="none"), ipma_target=ipma_target,
     )
-    return o.replace(progress=show_progress(o.method))
+    return dataclasses.replace(o, progress=show_progress(o.method))
 
 
 def score_options(

@@ -34,16 +34,12 @@ DEFAULT_TOL = 1e-7
 DEFAULT_MAX_ITER = 300
 
 # --- survey ---------------------------------------------------------------------------
-MISSING_POLICIES: dict[str, str] = {
-    "casewise": "drop respondents with any missing model item (listwise deletion; default)",
-    "mean": "replace a missing item by the item's (weighted) mean among respondents who answered it",
-}
 DEFAULT_MISSING = "casewise"
 
 # --- resampling -----------------------------------------------------------------------
 CI_METHODS: dict[str, str] = {
-    "percentile": "percentile interval of the bootstrap draws",
-    "bca": "bias-corrected and accelerated (BCa; jackknife acceleration)",
+    "percentile": "percentile interval (quantiles of the bootstrap draws, linear interpolation)",
+    "bca": "bias-corrected and accelerated interval (jackknife acceleration)",
 }
 DEFAULT_RESAMPLES = 5000  # PLS bootstrap of csi fit (~0.3 s for ECSI on mobi)
 DEFAULT_WAVE_RESAMPLES = 1000  # per wave in csi score

@@ -19,8 +19,8 @@ lines, trailing ``;;;;`` rows, break-offs before the first question) and reporte
   construct are reported; an item with more than 10% of its answers imputed is a warning.
 
 A new policy is one function plus one registration (``MISSING.register("em", em)``); its key
-then appears in the ``--missing should be one of …`` message.  The descriptions shown by the
-CLI are :data:`csi.options.MISSING_POLICIES`.
+then appears in the ``--missing should be one of …`` message, and its docstring's first line in
+:data:`csi.data.survey.MISSING_POLICIES`.
 """
 
 from __future__ import annotations

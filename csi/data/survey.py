@@ -52,7 +52,10 @@ from csi.data.readers.text import sniff_text
 from csi.data.table import RawTable
 from csi.errors import CsiError, DataError
 from csi.model.spec import ModelSpec, load_model
-from csi.options import DEFAULT_MISSING, MISSING_POLICIES, SurveyOptions
+from csi.options import DEFAULT_MISSING, SurveyOptions
+
+#: The missing-data policies and what each does (the ``--missing`` registry's keys and docstrings).
+MISSING_POLICIES: dict[str, str] = {k: (MISSING.get(k).__doc__ or "").strip().splitlines()[0] for k in MISSING}
 
 __all__ = [
     "DEFAULT_MISSING", "MISSING_POLICIES", "NA_TOKENS", "RawTable", "SurveyData", "SurveyOptions",

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.errors import EstimationError, check_choice
+from csi.errors import EstimationError
 from csi.estimators.base import (
     BatchEstimate,
     Layout,
@@ -49,16 +49,8 @@ from csi.estimators.base import (
     one_blas_thread,
 )
 from csi.model.spec import ModelSpec
-from csi.options import CRITERIA, DEFAULT_MAX_ITER, DEFAULT_TOL, SCHEMES, PLSOptions
+from csi.options import DEFAULT_MAX_ITER, DEFAULT_TOL, PLSOptions
 from csi.stats.effects import indirect_effects, total_effects
-
-
-def check_criterion(criterion: str) -> str:
-    return check_choice(criterion, sorted(CRITERIA), "convergence criterion")
-
-
-def check_scheme(scheme: str) -> str:
-    return check_choice(scheme, sorted(SCHEMES), "scheme")
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,7 +360,7 @@ def batch_fit(
     criterion: str = "abs",
 ) -> BatchEstimate:
     """Fit the model to a batch of covariance matrices (B, p, p): the bootstrap's entry point."""
-    return estimate(S, Layout.from_spec(spec), check_scheme(scheme), tol, max_iter, check_criterion(criterion))
+    return PLS(spec, scheme=scheme, tol=tol, max_iter=max_iter, criterion=criterion).fit_moments(S)
 
 
 Callback = Callable[[int], Any]

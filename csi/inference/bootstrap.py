@@ -77,14 +77,11 @@ from csi.inference.moments import Q_MAX_ROWS as Q_MAX_ROWS  # re-exported: the l
 from csi.inference.moments import BatchMoments, CentredItems, counts
 from csi.inference.resample import RNG_BLOCK, block_generator
 from csi.inference.runners import Runner, SerialRunner, get_runner
+from csi.options import CI_METHODS, check_count, check_level
 from csi.stats.effects import effect_pairs, indirect_effects, total_effects
 from csi.stats.htmt import htmt, lower_pairs
 from csi.stats.intervals import bca_interval, normal_cdf, percentile_interval
 
-CI_METHODS: dict[str, str] = {
-    "percentile": "percentile interval (quantiles of the bootstrap draws, linear interpolation)",
-    "bca": "bias-corrected and accelerated interval (jackknife acceleration)",
-}
 KINDS: tuple[str, ...] = ("paths", "weights", "loadings", "r2", "total_effects", "indirect_effects", "htmt", "index")
 STAT_COLUMNS: tuple[str, ...] = ("estimate", "mean", "std_error", "t", "p_value", "ci_lo", "ci_hi")
 # memory bounds for large samples (results depend on them only through n, never on workers)
@@ -133,7 +130,7 @@ class BootstrapResults:
     def percentile(self, kind: str, level: float | None = None) -> pd.DataFrame:
         """Percentile interval (columns ci_lo, ci_hi) at another level without resampling."""
         d = self.draws(_check_kind(kind))
-        lo, hi = percentile_interval(d.to_numpy(), _check_level(self.settings["level"] if level is None else level))
+        lo, hi = percentile_interval(d.to_numpy(), check_level(self.settings["level"] if level is None else level))
         return pd.DataFrame({"ci_lo": lo, "ci_hi": hi}, index=d.columns)
 
 
@@ -141,16 +138,6 @@ def _check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise CsiError(f"bootstrap statistic kind should be one of {', '.join(KINDS)}; got {kind!r}")
     return kind
-
-
-def _check_level(level: float) -> float:
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        lv = float("nan")
-    if not 0 < lv < 1:
-        raise CsiError(f"--level should be a confidence level between 0 and 1 (exclusive), e.g. 0.95; got {level!r}")
-    return lv
 
 
 # ---------------------------------------------------------------------------------------
@@ -464,12 +451,6 @@ def _blas_threads(limit: int) -> Any:
 # ---------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------
-def _check_int(value: Any, option: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise CsiError(f"{option} should be a whole number of at least {minimum}; got {value!r}")
-    return int(value)
-
-
 @dataclass(frozen=True)
 class _Plan:
     """The checked options of one bootstrap run."""
@@ -496,16 +477,16 @@ def _plan(n: int, resamples: int, seed: int, ci: str, level: float, workers: int
             raise CsiError(f"bootstrap indices should be a (resamples, {n}) array of row numbers "
                            f"0..{n - 1}; got shape {indices.shape}")
         resamples = indices.shape[0]
-    resamples = _check_int(resamples, "--boot", 1)
-    seed = _check_int(seed, "--seed", 0)
+    resamples = check_count(resamples, "--boot", 1)
+    seed = check_count(seed, "--seed", 0)
     ci_key = check_choice(ci, CI_METHODS, "--ci")
-    level = _check_level(level)
+    level = check_level(level)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = min(2, cpus) if workers is None else _check_int(workers, "workers", 1)
+    workers = min(2, cpus) if workers is None else check_count(workers, "workers", 1)
     if chunk_size is None:
         chunk_blocks = 1  # a block is already a batch; one block per task balances the workers
     else:
-        chunk_blocks = max(1, -(-_check_int(chunk_size, "chunk_size", 1) // RNG_BLOCK))
+        chunk_blocks = max(1, -(-check_count(chunk_size, "chunk_size", 1) // RNG_BLOCK))
     return _Plan(resamples, seed, ci_key, level, workers, chunk_blocks, indices)
 
 

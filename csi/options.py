@@ -43,6 +43,7 @@ CI_METHODS: dict[str, str] = {
 }
 DEFAULT_RESAMPLES = 5000  # PLS bootstrap of csi fit (~0.3 s for ECSI on mobi)
 DEFAULT_WAVE_RESAMPLES = 1000  # per wave in csi score
+DEFAULT_WORKERS = 2  # wave processes in csi score
 DEFAULT_SEED = 1
 DEFAULT_PERMUTATIONS = 1000
 METHODS = ("pls", "cbsem", "both")
@@ -208,7 +209,7 @@ class ScoreOptions:
     seed: int = DEFAULT_SEED
     level: float = 0.95
     segments: str | None = None
-    workers: int = 2
+    workers: int = DEFAULT_WORKERS
     progress: bool = False
 
     def __post_init__(self) -> None:

@@ -77,7 +77,7 @@ from csi.inference.moments import Q_MAX_ROWS as Q_MAX_ROWS  # re-exported: the l
 from csi.inference.moments import BatchMoments, CentredItems, counts
 from csi.inference.resample import RNG_BLOCK, block_generator
 from csi.inference.runners import Runner, SerialRunner, get_runner
-from csi.options import CI_METHODS, check_count, check_level
+from csi.options import CI_METHODS, DEFAULT_RESAMPLES, check_count, check_level
 from csi.stats.effects import effect_pairs, indirect_effects, total_effects
 from csi.stats.htmt import htmt, lower_pairs
 from csi.stats.intervals import bca_interval, normal_cdf, percentile_interval
@@ -87,7 +87,6 @@ STAT_COLUMNS: tuple[str, ...] = ("estimate", "mean", "std_error", "t", "p_value"
 # memory bounds for large samples (results depend on them only through n, never on workers)
 COUNTS_BUDGET = 4_000_000  # elements of the (rows × n) resample-count matrix built at once
 # Q_MAX_ROWS (cross-products kept up to this n) and CONST_REL_VAR live in csi.inference.moments
-DEFAULT_RESAMPLES = 5000
 FAIL_SHARE_WARN = 0.05
 FAIL_REASONS: dict[int, str] = {
     1: "an item constant in the resample",

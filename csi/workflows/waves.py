@@ -70,7 +70,7 @@ from csi.derive.indices import score as score_items
 from csi.errors import CsiError, DataError, SpecError
 from csi.estimators.pls import PLS
 from csi.model.spec import ModelSpec, load_model
-from csi.options import DEFAULT_WAVE_RESAMPLES, PLSOptions, ScoreOptions, SurveyOptions
+from csi.options import DEFAULT_WORKERS, PLSOptions, ScoreOptions, SurveyOptions
 from csi.results.contract import ScoringModel, load_scoring_model
 from csi.results.scores import FailedWave, ScoreResults, UnitResult, _series_groups
 
@@ -81,8 +81,6 @@ MODES: dict[str, str] = {
     "refit": "each wave fitted by PLS; indices from its own weights; bootstrap re-estimates the weights",
     "fixed": "each wave scored with the normalized weights and scale of a calibration fit (no re-estimation)",
 }
-DEFAULT_RESAMPLES = DEFAULT_WAVE_RESAMPLES
-DEFAULT_WORKERS = 2
 P_VALUE_RULE = (
     "two-sided bootstrap p = min(1, 2*min(1 + #(delta* <= 0), 1 + #(delta* >= 0)) / (B + 1)): "
     "the smallest alpha at which the percentile interval of the change excludes 0"

@@ -29,3 +29,40 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         tmp_path.unlink(missing_ok=True)
         raise
     return path
+
+
+#: Largest model or column-map file read (bytes); a model YAML is a few KB.
+SMALL_FILE_LIMIT = 1 << 20
+
+
+def read_limited(path: str | Path, what: str, limit: int = SMALL_FILE_LIMIT) -> bytes:
+    """The bytes of a small regular file, or ``OSError``-free refusal as ``ValueError(message)``.
+
+    Refused before reading: anything that is not a regular file (a folder, a FIFO that would
+    block, ``/dev/zero`` that never ends) and a file larger than ``limit`` bytes.  At most
+    ``limit + 1`` bytes are read, so a file that grows while read cannot exhaust memory either.
+    The message names ``what`` (e.g. ``--model x.yaml``) and the limit.
+    """
+    import stat
+
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise ValueError(f"{what}: no such file") from None
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"{what}: is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{what}: is not a regular file (a device, pipe or socket); give a file")
+    if st.st_size > limit:
+        raise ValueError(f"{what}: is {st.st_size} bytes, over the limit of {limit} bytes for this kind of file")
+    try:
+        with open(p, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise ValueError(f"{what}: is over the limit of {limit} bytes for this kind of file")
+    return data

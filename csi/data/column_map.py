@@ -23,7 +23,12 @@ def read_column_map(path: str | Path) -> dict[str, str]:
     p = Path(path)
     if not p.exists():
         raise DataError(f"--map {p}: no such file")
-    raw = p.read_bytes()
+    from csi._io import read_limited
+
+    try:
+        raw = read_limited(p, f"--map {p}")  # a FIFO or /dev/zero is refused, not read
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -38,12 +43,13 @@ def read_column_map(path: str | Path) -> dict[str, str]:
 
 
 def _from_yaml(p: Path, text: str) -> dict[str, str]:
-    import yaml
+    from csi.errors import SpecError
+    from csi.model.yamlsafe import load_safe
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataError(f"--map {p}: not valid YAML ({exc})") from None
+        data = load_safe(text, f"--map {p}")  # no aliases, no duplicate keys
+    except SpecError as exc:
+        raise DataError(str(exc)) from None
     if not isinstance(data, dict) or not data:
         raise DataError(f"--map {p}: expected a mapping 'survey column: ITEM'; found {type(data).__name__}")
     bad = [k for k, v in data.items() if isinstance(v, (dict, list)) or v is None]

@@ -204,12 +204,9 @@ def _plain(loc: _Located) -> Any:
 
 def parse_yaml(text: str, where: str) -> ModelSpec:
     """Parse a model from YAML text; ``where`` names the source in messages."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{where}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    from csi.model.yamlsafe import compose_safe
+
+    node = compose_safe(text, where)  # bounded: no aliases, no duplicate keys, finite numbers
     if node is None or not isinstance(node, yaml.MappingNode):
         raise SpecError(f"{where}: expected a mapping with 'constructs' and 'paths'; found {'nothing' if node is None else 'a ' + type(node).__name__.replace('Node', '').lower()}")
     try:
@@ -466,8 +463,14 @@ def load_model(model: str | FsPath | ModelSpec) -> ModelSpec:
     if path.suffix.lower() in {".yaml", ".yml"} or path.exists():
         if not path.exists():
             raise SpecError(f"model file {path} does not exist")
+        from csi._io import read_limited
+
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = read_limited(path, f"--model {path}")  # a FIFO or /dev/zero is refused, not read
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+        try:
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise SpecError(f"model file {path} is not UTF-8 text") from None
         return parse_yaml(text, str(path))

@@ -59,7 +59,7 @@ def fit(
     index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None,
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
-    from csi.report.outputs import write_fit_outputs
+    from csi.report.outputs import OutputRun, commit_fit
     from csi.report.terminal import render
 
     with user_errors():
@@ -69,8 +69,9 @@ def fit(
             estimator=estimator, tiers=tiers, ipma_target=ipma_target, permutations=permutations,
             min_group_size=min_group_size, index=index, derive=derive,
         )
-        res = run_fit(survey, model, opts)
-        written = write_fit_outputs(res, out_dir, report=report)
+        with OutputRun(out_dir) as run:  # --out checked and locked before any work; all files or none
+            res = run_fit(survey, model, opts)
+            written = commit_fit(run, res, report=report)
     render(res, out)
     out.print(f"wrote {written.results_json} and {written.results_xlsx}")
     if written.report is not None:
@@ -121,7 +122,7 @@ def score(
 
     Exit code 2 when a wave failed (the others are still scored and written).
     """
-    from csi.report.outputs import write_score_outputs
+    from csi.report.outputs import OutputRun, commit_scores
     from csi.report.terminal import render_scores
     from csi.workflows.waves import score_waves
 
@@ -132,8 +133,9 @@ def score(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights),
             scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers,
         )
-        res = score_waves(files, model, opts, weights_from=weights_from)
-        json_path, xlsx_path = write_score_outputs(res, out_dir)
+        with OutputRun(out_dir) as run:  # --out checked and locked before any work; all files or none
+            res = score_waves(files, model, opts, weights_from=weights_from)
+            json_path, xlsx_path = commit_scores(run, res)
     render_scores(res, out)
     out.print(f"wrote {json_path} and {xlsx_path}")
     raise typer.Exit(2 if res.failed else 0)
@@ -145,10 +147,11 @@ def report_cmd(
     charts: o.Charts = None, dpi: o.Dpi = 150,
 ) -> None:
     """Render charts, a PDF chart pack, a PowerPoint deck and a workbook from results folders."""
+    from csi.report.outputs import OutputRun, commit_report
     from csi.report.pack import build_report
 
-    with user_errors():
-        rep = build_report(results, out_dir, formats=fmt, dpi=dpi, only=o.parse_list(charts) or None)
+    with user_errors(), OutputRun(out_dir) as run:  # all files or none; temporary files removed on a signal
+        rep = commit_report(run, lambda d: build_report(results, d, formats=fmt, dpi=dpi, only=o.parse_list(charts) or None))
     render_report(rep)
 
 

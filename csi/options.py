@@ -78,11 +78,14 @@ class SurveyOptions:
     sheet: str | int | None = None
     column_map: Mapping[str, str] | None = None
     missing: str = DEFAULT_MISSING
-    missing_codes: tuple[float, ...] | None = None
+    missing_codes: tuple[float | str, ...] | None = None
     reverse: tuple[str, ...] = ()
     scale: tuple[float, float] | None = None
     weights: str | None = None
     groups: tuple[str, ...] = ()
+    #: ``--encoding`` (text files; None: detected) and ``--header-row`` (1-based; None: detected)
+    encoding: str | None = None
+    header_row: int | None = None
 
     def __post_init__(self) -> None:
         # ``missing`` (a key of the data layer's policy registry) and ``scale`` are checked by the

@@ -84,14 +84,17 @@ def parse_list(text: str | None, none_word: str | None = None) -> tuple[str, ...
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
-def parse_codes(text: str | None, option: str) -> tuple[float, ...] | None:
-    """``"98,99"`` → ``(98.0, 99.0)``."""
+def parse_codes(text: str | None, option: str) -> tuple[float | str, ...] | None:
+    """``"98,99"`` → ``(98.0, 99.0)``; a code that is not a number stays text (``"99,weiß nicht"``)."""
     if text is None:
         return None
-    try:
-        return tuple(float(t) for t in parse_list(text))
-    except ValueError:
-        raise CsiError(f"{option} should be numbers separated by commas, e.g. 98,99; got {text!r}") from None
+    out: list[float | str] = []
+    for t in parse_list(text):
+        try:
+            out.append(float(t))
+        except ValueError:
+            out.append(t)  # a text code such as 'weiß nicht': cells holding it are missing
+    return tuple(out)
 
 
 def parse_scale(text: str | None) -> tuple[float, float] | None:

@@ -25,8 +25,9 @@ and mean of the valid answers.
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,11 +35,32 @@ import pandas as pd
 
 from csi.data.messages import num, rows, values_seen
 
-#: Cell texts read as "no answer" (compared after stripping, case ignored).
-NA_TOKENS = frozenset(
-    {"na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "-", ".", "missing",
-     "dk", "don't know", "dont know", "don’t know", "no answer", "refused"}
-)
+
+def fold(text: str) -> str:
+    """A cell text as compared with the tokens: NFC-normalised, stripped, case-folded (``ß`` → ``ss``)."""
+    return unicodedata.normalize("NFC", text).strip().casefold()
+
+
+#: Cell texts read as "no answer" (compared by :func:`fold`): English, then the "don't know /
+#: no answer / refused" of the languages surveys are most often fielded in (de, fr, es, it, nl,
+#: pt, sv, da, no, fi, pl, zh, ja, ko).  Recorded in results.json (``settings.na_tokens``).
+NA_TOKENS = frozenset(fold(t) for t in (
+    "na", "n/a", "n.a.", "n.a", "#n/a", "nan", "null", "none", "-", ".", "missing",
+    "dk", "don't know", "dont know", "don’t know", "no answer", "refused", "not applicable", "prefer not to say",
+    # German
+    "weiß nicht", "weiss nicht", "k.a.", "k. a.", "keine angabe", "keine ahnung", "verweigert", "trifft nicht zu",
+    # French
+    "ne sais pas", "je ne sais pas", "nsp", "sans réponse", "sans opinion", "pas de réponse", "refus",
+    # Spanish, Portuguese, Italian
+    "no sé", "no se", "ns/nc", "no sabe", "no contesta", "sin respuesta", "não sei", "nao sei", "sem resposta",
+    "non so", "non saprei", "nessuna risposta",
+    # Dutch, Scandinavian, Finnish, Polish
+    "weet niet", "weet ik niet", "geen antwoord", "vet ej", "vet inte", "ved ikke", "vet ikke", "en tiedä",
+    "nie wiem", "brak odpowiedzi",
+    # Chinese (simplified, traditional), Japanese, Korean
+    "不知道", "不清楚", "说不清", "說不清", "拒答", "拒绝回答", "拒絕回答", "无回答", "無回答", "不适用", "不適用",
+    "わからない", "分からない", "わかりません", "無回答", "모름", "무응답",
+))
 ITEM_COLUMNS = ["item", "construct", "found", "answers", "blank", "coded_missing",
                 "non_numeric", "out_of_scale", "min", "max", "mean"]
 
@@ -81,8 +103,9 @@ class Cells:
         return int(self.X.shape[0])
 
 
-def to_numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(values, blank mask, non-numeric mask or None for a numeric column); NA tokens are blank."""
+def to_numeric(col: pd.Series, tokens: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(values, blank mask, non-numeric mask or None for a numeric column); NA tokens (and ``tokens``,
+    already folded) are blank."""
     if pd.api.types.is_bool_dtype(col.dtype):
         x = np.full(len(col), np.nan)
         return x, np.zeros(len(col), bool), col.notna().to_numpy()
@@ -95,8 +118,8 @@ def to_numeric(col: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray | Non
     stripped = text.where(~is_str, text[is_str].astype(str).str.strip()) if is_str.any() else text
     token = np.zeros(len(col), bool)
     if is_str.any():
-        low = stripped[is_str].astype(str).str.lower()
-        token[is_str] = (low.isin(NA_TOKENS) | (low == "")).to_numpy()
+        low = stripped[is_str].astype(str).map(fold)
+        token[is_str] = (low.isin(NA_TOKENS) | low.isin(list(tokens)) | (low == "")).to_numpy()
     # bools and dates are answers nobody meant as numbers
     odd = text.map(lambda v: isinstance(v, (bool, np.bool_)) or hasattr(v, "year")).to_numpy(dtype=bool)
     cand = stripped.where(~token & ~odd, None)
@@ -119,20 +142,26 @@ def read_cells(
     base: int,
     problems: list[str],
     notes: list[str],
+    tokens: Collection[str] = (),
 ) -> Cells:
-    """Rules 1–5 of the module docs on the item columns (``first``: an item's column in ``frame``)."""
-    c = _convert(frame, items, first, user_missing, base, problems)
+    """Rules 1–5 of the module docs on the item columns (``first``: an item's column in ``frame``).
+
+    ``tokens``: text missing codes (folded), read as missing like :data:`NA_TOKENS`.
+    """
+    start = len(problems)
+    c = _convert(frame, items, first, user_missing, base, problems, tokens)
     _set_codes_missing(c, items, codes)
     _check_scale(c, items, scale, labels, base, problems)
     _summarise(c)
     _item_problems(c, items, problems)
-    _code_hint(c.out_values, problems)
+    _code_hint(c.out_values, problems, start)
     _cell_notes(c, codes, codes_source, notes)
     return c
 
 
 def _convert(frame: pd.DataFrame, items: Sequence[str], first: Mapping[str, int],
-             user_missing: Mapping[str, tuple[tuple[float, float], ...]], base: int, problems: list[str]) -> Cells:
+             user_missing: Mapping[str, tuple[tuple[float, float], ...]], base: int, problems: list[str],
+             tokens: Collection[str] = ()) -> Cells:
     """Rules 1–2: the item columns as floats, then the column ranges."""
     n, p = int(frame.shape[0]), len(items)
     c = Cells.empty(n, p)
@@ -147,7 +176,7 @@ def _convert(frame: pd.DataFrame, items: Sequence[str], first: Mapping[str, int]
             X[:, k] = col.to_numpy()  # the common case: converted in place, no temporaries, no blanks
             c.maybe_nan[k] = False
             continue
-        _convert_column(c, k, item, col, base, problems)
+        _convert_column(c, k, item, col, base, problems, tokens)
         for rlo, rhi in user_missing.get(item, ()):
             um = (X[:, k] >= rlo) & (X[:, k] <= rhi)
             if um.any():
@@ -160,9 +189,10 @@ def _convert(frame: pd.DataFrame, items: Sequence[str], first: Mapping[str, int]
     return c
 
 
-def _convert_column(c: Cells, k: int, item: str, col: pd.Series, base: int, problems: list[str]) -> None:
+def _convert_column(c: Cells, k: int, item: str, col: pd.Series, base: int, problems: list[str],
+                    tokens: Collection[str] = ()) -> None:
     """Rule 1 for one column that is not plain integers: blanks, NA tokens, non-numeric cells."""
-    x, blank, nonnum = to_numeric(col)
+    x, blank, nonnum = to_numeric(col, tokens)
     c.X[:, k] = x
     c.blank_n[k] = int(blank.sum())
     if nonnum is None:
@@ -254,16 +284,20 @@ def _item_problems(c: Cells, items: Sequence[str], problems: list[str]) -> None:
             )
 
 
-def _code_hint(out_values: Sequence[float], problems: list[str]) -> None:
-    """Out-of-scale values ≥ 90 or < 0 look like 'don't know' codes: say how to declare them."""
+def _code_hint(out_values: Sequence[float], problems: list[str], at: int = 0) -> None:
+    """Out-of-scale values ≥ 90 or < 0 look like 'don't know' codes: say how to declare them.
+
+    The hint goes before the cell problems (index ``at``): it is the one line that says what to do,
+    and one code in 24 items gives 24 'outside the scale' lines.
+    """
     hint_codes = sorted({v for v in out_values if v >= 90 or v < 0})
     if not hint_codes:
         return
     codes_txt = ",".join(num(v) for v in hint_codes)
     what = (f"value {codes_txt} looks like a 'don't know'/'no answer' code" if len(hint_codes) == 1
             else f"values {', '.join(num(v) for v in hint_codes)} look like 'don't know'/'no answer' codes")
-    problems.append(
-        f"{what}: pass --missing-codes {codes_txt} (or list them under missing_codes in the model YAML) if they are"
+    problems.insert(
+        at, f"{what}: pass --missing-codes {codes_txt} (or list them under missing_codes in the model YAML) if they are"
     )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csi.data.cells import Cells, to_numeric
+from csi.data.cells import Cells, fold, to_numeric
 from csi.data.messages import close, num, rows, values_seen
 from csi.data.missing import check_policy
 from csi.model.spec import ModelSpec
@@ -45,6 +45,8 @@ class Rules:
     codes: np.ndarray
     codes_source: str
     reverse: list[str]
+    #: text missing codes (``--missing-codes "99,weiß nicht"``), case-folded, read as missing like NA tokens
+    text_codes: tuple[str, ...] = ()
 
 
 def check_options(spec: ModelSpec, options: SurveyOptions, problems: list[str]) -> Rules:
@@ -54,13 +56,24 @@ def check_options(spec: ModelSpec, options: SurveyOptions, problems: list[str]) 
     scale_source = "--scale" if options.scale is not None else f"model {spec.name}"
     codes_source = "--missing-codes" if options.missing_codes is not None else "the model's missing_codes"
     codes = tuple(spec.missing_codes if options.missing_codes is None else options.missing_codes)
+    # a code that is not a number is a text code ('weiß nicht'): a cell holding it is missing
+    text_codes = tuple(dict.fromkeys(fold(c) for c in codes if isinstance(c, str) and not _is_number(c)))
+    codes = tuple(c for c in codes if not (isinstance(c, str) and not _is_number(c)))
     codes_f = check_codes(codes, codes_source, (lo, hi), problems)
     items = list(spec.items)
     rev = list(dict.fromkeys(str(r) for r in options.reverse))
     for r in rev:
         if r not in items:
             problems.append(f"--reverse {r}: not an item of model {spec.name}{close(r, items)}")
-    return Rules((lo, hi), scale_source, codes_f, codes_source, rev)
+    return Rules((lo, hi), scale_source, codes_f, codes_source, rev, text_codes)
+
+
+def _is_number(c: str) -> bool:
+    try:
+        float(c)
+    except ValueError:
+        return False
+    return True
 
 
 def check_scale(scale: Any, spec: ModelSpec, problems: list[str]) -> tuple[float, float]:

@@ -184,7 +184,8 @@ def read_survey(path: str | Path, spec: ModelSpec, options: SurveyOptions | None
     """Read and validate a survey file; all problems → one DataError (see the module docs)."""
     opts = survey_options(options, kwargs, "read_survey")
     select = selector(spec, opts.column_map, opts.groups, opts.weights)
-    raw = read_table(path, opts.sheet, select, answer_selector(spec, opts.column_map))
+    raw = read_table(path, opts.sheet, select, answer_selector(spec, opts.column_map),
+                     encoding=opts.encoding, header_row=opts.header_row)
     survey = _finish(raw, spec, opts)
     if raw.kind in ("csv", "parquet"):  # the table may live in pyarrow's pool, which keeps freed memory
         del raw
@@ -216,7 +217,8 @@ def validate_survey(data: str | Path | pd.DataFrame, spec: ModelSpec | str | Pat
         raw = frame_table(data, "<data frame>", None)
     else:
         # read every column so the report can list them all
-        raw = read_table(data, opts.sheet)
+        raw = read_table(data, opts.sheet, encoding=opts.encoding, header_row=opts.header_row,
+                         find=answer_selector(spec, opts.column_map))
     _, report = _prepare(raw, spec, opts)
     return report
 
@@ -247,7 +249,7 @@ class _Found:
 def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[SurveyData | None, ValidationReport]:
     """Every check and the missing-data policy; the report lists all problems found."""
     problems: list[str] = []
-    notes: list[str] = []
+    notes: list[str] = [str(n) for n in raw.details.get("notes", ())]  # header row / sheet chosen, encoding
     items = list(spec.items)
     rules = check_options(spec, options, problems)
     cols = resolve_columns(raw, spec, options.column_map, [str(g) for g in options.groups], options.weights, problems)
@@ -256,7 +258,7 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
         problems.append("the file has a header row but no data rows")
     cells = read_cells(raw.frame, items, cols.first, user_missing=cols.user_missing, labels=cols.labels,
                        codes=rules.codes, codes_source=rules.codes_source, scale=rules.scale,
-                       base=raw.row_base, problems=problems, notes=notes)
+                       base=raw.row_base, problems=problems, notes=notes, tokens=rules.text_codes)
     wcol = None
     if cols.weights is not None and cols.weights in cols.first and n_read > 0:
         wcol = _col(raw.frame, cols.first[cols.weights])
@@ -382,8 +384,10 @@ def _settings(f: _Found, missing_data: dict[str, Any]) -> dict[str, Any]:
         "scale": [lo, hi],
         "scale_source": f.rules.scale_source,
         "file_format": f.raw.kind,
-        **{k: v for k, v in f.raw.details.items() if k in {"encoding", "delimiter", "decimal"}},
+        **{k: v for k, v in f.raw.details.items() if k in {"encoding", "delimiter", "decimal", "header_row"}},
         "missing_codes": [float(c) for c in codes],
+        "missing_text_codes": list(f.rules.text_codes),
+        "na_tokens": sorted(NA_TOKENS),
         "missing_codes_source": f.rules.codes_source if codes.size else None,
         "reversed_items": f.rules.reverse,
         "weights_column": f.options.weights,

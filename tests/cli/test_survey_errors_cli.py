@@ -73,10 +73,10 @@ def case_out_of_scale_codes(tmp):
     p = write_csv(tmp, df)
     return p, [], (
         f"{p}: 3 problems\n"
-        "  - column CUSA1: 3 value(s) outside the 1–10 scale in row(s) 3, 4, 5 (seen: 99 ×3)\n"
-        "  - column CUSA2: 1 value(s) outside the 1–10 scale in row(s) 7 (seen: 98)\n"
         "  - values 98, 99 look like 'don't know'/'no answer' codes: pass --missing-codes 98,99 "
-        "(or list them under missing_codes in the model YAML) if they are"
+        "(or list them under missing_codes in the model YAML) if they are\n"  # the actionable hint first
+        "  - column CUSA1: 3 value(s) outside the 1–10 scale in row(s) 3, 4, 5 (seen: 99 ×3)\n"
+        "  - column CUSA2: 1 value(s) outside the 1–10 scale in row(s) 7 (seen: 98)"
     )
 
 
@@ -248,9 +248,10 @@ def case_missing_policy(tmp):
     return p, ["--missing", "magic"], f"{p}: --missing should be one of casewise, mean; got 'magic'"
 
 
-def case_missing_codes_text(tmp):
+def case_missing_codes_not_finite(tmp):
+    # text codes ('weiß nicht') are allowed since issue 12; a code that is not a finite number is not
     p = write_csv(tmp, clean())
-    return p, ["--missing-codes", "abc"], "--missing-codes should be numbers separated by commas, e.g. 98,99; got 'abc'"
+    return p, ["--missing-codes", "inf"], f"{p}: --missing-codes should be numbers such as 98,99; got inf"
 
 
 def case_missing_code_inside_scale(tmp):
@@ -391,7 +392,7 @@ def test_sav_corpus_file_with_undeclared_codes(tmp_path):
     out = tmp_path / "out"
     assert_refused(run(fit_args(p), out), out, (
         f"{p}: 2 problems\n"
-        "  - column CUSL3: 2 value(s) outside the 1–10 scale in row(s) 1, 2 (seen: 99 (\"Don't know\") ×2)\n"
         "  - value 99 looks like a 'don't know'/'no answer' code: pass --missing-codes 99 "
-        "(or list them under missing_codes in the model YAML) if they are"
+        "(or list them under missing_codes in the model YAML) if they are\n"
+        "  - column CUSL3: 2 value(s) outside the 1–10 scale in row(s) 1, 2 (seen: 99 (\"Don't know\") ×2)"
     ))

@@ -160,8 +160,11 @@ def test_xlsx_sheet_by_index_and_default(files, spec):
     by_name = read_survey(files["xlsx"], spec, sheet="responses")
     pd.testing.assert_frame_equal(by_index.items, by_name.items)
     assert by_index.sheet == "responses"
-    with pytest.raises(DataError, match="none of the 24 item columns"):
-        read_survey(files["xlsx"], spec)  # the first sheet is the cover sheet
+    # the first sheet is a cover sheet: the sheet holding the items is chosen and said (issue 12)
+    auto = read_survey(files["xlsx"], spec)
+    pd.testing.assert_frame_equal(auto.items, by_name.items)
+    assert auto.sheet == "responses"
+    assert any("sheet 'responses' used" in n for n in auto.notes), auto.notes
 
 
 def test_xlsx_header_below_blank_rows_keeps_row_numbers(tmp_path, spec, frame):

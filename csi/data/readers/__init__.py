@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from csi.data.readers import excel, parquet, stat, text
 from csi.data.table import RawTable, Select
@@ -36,22 +36,24 @@ from csi.registry import Registry
 
 class ReadFn(Protocol):
     def __call__(self, p: Path, sheet: str | int | None, select: Select | None,
-                 answers: Select | None = None) -> RawTable: ...
+                 answers: Select | None = None, **options: Any) -> RawTable: ...
 
 
 @dataclass(frozen=True)
 class Reader:
-    """A file format: its read function and whether ``--sheet`` applies to it."""
+    """A file format: its read function, whether ``--sheet`` applies to it and the other reader
+    options it takes (``encoding``, ``header_row``, ``find``: passed only to readers that list them)."""
 
     read: ReadFn
     sheets: bool = False
+    options: frozenset[str] = frozenset()
 
 
 READERS = Registry[Reader]("file type")
 for _suffix in text.SUFFIXES:
-    READERS.register(_suffix, Reader(text.read_text))
+    READERS.register(_suffix, Reader(text.read_text, options=frozenset({"encoding", "header_row", "find"})))
 for _suffix in excel.SUFFIXES:
-    READERS.register(_suffix, Reader(excel.read_excel, sheets=True))
+    READERS.register(_suffix, Reader(excel.read_excel, sheets=True, options=frozenset({"header_row", "find"})))
 for _suffix in stat.SUFFIXES:
     READERS.register(_suffix, Reader(stat.read_stat))
 for _suffix in parquet.SUFFIXES:
@@ -64,7 +66,8 @@ def supported() -> str:
 
 
 def read_table(
-    path: str | Path, sheet: str | int | None = None, select: Select | None = None, answers: Select | None = None
+    path: str | Path, sheet: str | int | None = None, select: Select | None = None, answers: Select | None = None,
+    *, encoding: str | None = None, header_row: int | None = None, find: Select | None = None,
 ) -> RawTable:
     """Read a survey file (any supported format); ``select(header)`` picks column positions.
 
@@ -79,6 +82,8 @@ def read_table(
         raise DataError(f"{p}: no such file")
     if p.is_dir():
         raise DataError(f"{p}: is a folder, not a survey file")
+    if not p.is_file():
+        raise DataError(f"{p}: is not a regular file (a device, pipe or socket); give a survey file")
     suffix = p.suffix.lower()
     reader = READERS.get(suffix) if suffix in READERS else None
     if sheet is not None and (reader is None or not reader.sheets):
@@ -87,4 +92,10 @@ def read_table(
         raise DataError(f"{p}: the file is empty (0 bytes)")
     if reader is None:
         raise DataError(f"{p}: unsupported file type {suffix or '(no suffix)'!r}; expected one of {supported()}")
-    return reader.read(p, sheet, select, answers)
+    given = {"encoding": encoding, "header_row": header_row}
+    for key, value in given.items():
+        if value is not None and key not in reader.options:
+            flag = "--" + key.replace("_", "-")
+            raise DataError(f"{p}: {flag} applies to text files{' and spreadsheets' if key == 'header_row' else ''} only; this is a {suffix} file")
+    kw = {k: v for k, v in {**given, "find": find}.items() if v is not None and k in reader.options}
+    return reader.read(p, sheet, select, answers, **kw)

@@ -29,25 +29,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi.data.readers.encoding import check_name, detect
 from csi.data.table import RawTable, Select, clean_header, positions
 from csi.errors import DataError
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 SNIFF_BYTES = 65536
+#: a first line longer than this (bytes) is refused: no survey header is that long
+MAX_HEADER_BYTES = 1 << 20
+#: a header with more fields than this is refused (Excel's own limit is 16 384 columns)
+MAX_COLUMNS = 20_000
+#: the header is looked for among the first lines (title rows above it)
+HEADER_SEARCH_LINES = 50
+#: encodings in which the bytes after the header are ASCII exactly when the text is (fast path)
+_FAST_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "ascii"})
 
 
-def read_text(p: Path, sheet: str | int | None, select: Select | None, answers: Select | None = None) -> RawTable:
-    """The selected columns of a delimited text file (``answers``: the positions holding items)."""
-    info = sniff_text(p)
+def read_text(p: Path, sheet: str | int | None, select: Select | None, answers: Select | None = None, *,
+              encoding: str | None = None, header_row: int | None = None, find: Select | None = None) -> RawTable:
+    """The selected columns of a delimited text file (``answers``: the positions holding items).
+
+    ``encoding`` (``--encoding``) overrides the detected one; ``header_row`` (``--header-row``,
+    1-based line) the detected header line, which is the first of the first 50 lines holding
+    the most item columns by ``find`` (default ``answers``), else the first non-blank line.
+    """
+    info = sniff_text(p, encoding=encoding, header_row=header_row, find=find or answers)
     header = clean_header(info["header"])
     pos = positions(select, header)
-    if select is not None and answers is not None and pos:
+    skip = info["skip"]
+    row_base = 2 + skip
+    if select is not None and answers is not None and pos and skip == 0 and info["encoding"] in _FAST_ENCODINGS:
         fast = _read_text_fast(p, info, pos, set(answers(header)))
         if fast is not None:
             fast.columns = [header[j] for j in pos]
             details = {"encoding": info["encoding"], "delimiter": info["delimiter"], "decimal": info["decimal"]}
             return RawTable(fast, str(p), "csv", tuple(header), row_base=2, details=details)
-    df, encoding = _read_csv(p, info, len(header))
+    df, encoding = _read_csv(p, info, len(header), fixed=encoding is not None)
     if df.shape[1] != len(header):
         raise DataError(f"{p}: the header has {len(header)} fields but the data have {df.shape[1]}; check the delimiter and quoting")
     # all columns are parsed (so a line with too many fields is an error, not a silent
@@ -55,23 +72,34 @@ def read_text(p: Path, sheet: str | int | None, select: Select | None, answers: 
     if pos != list(range(df.shape[1])):
         df = df.iloc[:, pos]
     df.columns = [header[j] for j in pos]
-    details = {"encoding": encoding, "delimiter": info["delimiter"], "decimal": info["decimal"]}
-    return RawTable(df, str(p), "csv", tuple(header), row_base=2, details=details)
+    details = {"encoding": encoding, "delimiter": info["delimiter"], "decimal": info["decimal"],
+               "header_row": skip + 1, "notes": info["notes"]}
+    return RawTable(df, str(p), "csv", tuple(header), row_base=row_base, details=details)
 
 
-def sniff_text(p: Path) -> dict[str, Any]:
-    """Encoding, delimiter, decimal mark and header of a delimited text file (first 64 KB)."""
-    with open(p, "rb") as f:
-        head = f.read(SNIFF_BYTES)
-    truncated = len(head) == SNIFF_BYTES
-    enc = _sniff_encoding(head, truncated)
-    text = head.decode(enc, errors="replace")
-    lines = text.splitlines()
-    if truncated and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut
-    lines = [ln for ln in lines if ln.strip()][:200]
-    if not lines:
+def sniff_text(p: Path, encoding: str | None = None, header_row: int | None = None,
+               find: Select | None = None) -> dict[str, Any]:
+    """Encoding, delimiter, decimal mark, header line and header of a delimited text file (first 64 KB).
+
+    ``skip`` is the number of physical lines before the header (0: the header is line 1).
+    A first line longer than :data:`MAX_HEADER_BYTES` is refused (no survey header is that long).
+    """
+    head, truncated = _head(p)
+    enc = check_name(encoding) if encoding is not None else _sniff_encoding(head, truncated)
+    try:
+        text = head.decode(enc, errors="strict" if encoding is not None and not truncated else "replace")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: --encoding {encoding} cannot decode the file (byte {exc.start}: {exc.reason}); "
+                        "leave --encoding out to detect it") from None
+    physical = re.split(r"\r\n|\r|\n", text)
+    if truncated and len(physical) > 1:
+        physical = physical[:-1]  # the last line may be cut
+    nonblank = [i for i, ln in enumerate(physical) if ln.strip()]
+    if not nonblank:
         raise DataError(f"{p}: the file is empty (no text)")
+    notes: list[str] = []
+    h = _header_line(p, physical, nonblank, header_row, find, notes)
+    lines = [physical[i] for i in nonblank if i >= h][:200]
     best, best_key = ",", (-1.0, 0)
     for cand in (",", ";", "\t", "|"):
         counts = [len(row) for row in csv.reader(lines, delimiter=cand)]
@@ -83,6 +111,8 @@ def sniff_text(p: Path) -> dict[str, Any]:
             best, best_key = cand, key
     rows = list(csv.reader(lines, delimiter=best))
     header = rows[0]
+    if len(header) > MAX_COLUMNS:
+        raise DataError(f"{p}: the header has {len(header)} fields, over the limit of {MAX_COLUMNS}; this is not a survey table")
     decimal = "."
     if best != ",":
         cells = [c.strip() for r in rows[1:] for c in r]
@@ -90,35 +120,60 @@ def sniff_text(p: Path) -> dict[str, Any]:
         dot = sum(bool(re.fullmatch(r"[-+]?\d*\.\d+", c)) for c in cells)
         if comma > 0 and dot == 0:
             decimal = ","
-    return {"encoding": enc, "delimiter": best, "decimal": decimal, "header": header}
+    skip = h if h > nonblank[0] or header_row is not None else 0
+    return {"encoding": enc, "delimiter": best, "decimal": decimal, "header": header, "skip": skip, "notes": notes}
+
+
+def _head(p: Path) -> tuple[bytes, bool]:
+    """The first 64 KB (more, up to :data:`MAX_HEADER_BYTES`, while no line has ended) and whether cut."""
+    with open(p, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+        while len(head) % SNIFF_BYTES == 0 and head and not re.search(rb"[\r\n]", head):
+            if len(head) >= MAX_HEADER_BYTES:
+                raise DataError(
+                    f"{p}: the first line is longer than {MAX_HEADER_BYTES // (1 << 20)} MB without a line break; "
+                    "this is not a survey table (a header of that length is refused before reading on)"
+                )
+            more = f.read(SNIFF_BYTES)
+            if not more:
+                break
+            head += more
+        truncated = bool(f.read(1))
+    return head, truncated
+
+
+def _header_line(p: Path, physical: Sequence[str], nonblank: Sequence[int], header_row: int | None,
+                 find: Select | None, notes: list[str]) -> int:
+    """The 0-based physical line of the header: ``--header-row``, else the line with the most item columns."""
+    if header_row is not None:
+        if header_row < 1:
+            raise DataError(f"--header-row should be 1 or more (the file's line number of the header); got {header_row}")
+        if header_row > len(physical) or not physical[header_row - 1].strip():
+            raise DataError(f"{p}: --header-row {header_row}: line {header_row} is "
+                            f"{'blank' if header_row <= len(physical) else 'beyond the first lines read'}; give the line that holds the column names")
+        return header_row - 1
+    if find is None:
+        return nonblank[0]
+    best, best_n = nonblank[0], 0
+    for i in nonblank[:HEADER_SEARCH_LINES]:
+        n = max(len(find(clean_header(next(csv.reader([physical[i]], delimiter=d), [])))) for d in (",", ";", "\t", "|"))
+        if n > best_n:
+            best, best_n = i, n
+    if best != nonblank[0]:
+        notes.append(f"header row {best + 1} used: it holds {best_n} of the model's item columns "
+                     f"(the line(s) above it look like titles; --header-row N chooses another)")
+    return best
 
 
 def _sniff_encoding(head: bytes, truncated: bool) -> str:
-    """BOM → utf-8-sig/utf-16; else UTF-8 if it decodes, else Windows-1252, else Latin-1."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    enc = "cp1252"
-    try:
-        head.decode("utf-8")
-        enc = "utf-8"
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the end of the sample is still UTF-8
-        if truncated and exc.start >= len(head) - 3:
-            enc = "utf-8"
-    if enc == "cp1252":
-        try:
-            head.decode("cp1252")
-        except UnicodeDecodeError:
-            enc = "latin-1"
-    return enc
+    """BOM, UTF-16 without BOM, UTF-8, East Asian code pages, else Windows-1252/Latin-1 (:mod:`.encoding`)."""
+    return detect(head, truncated)
 
 
-def _read_csv(p: Path, info: Mapping[str, Any], width: int) -> tuple[pd.DataFrame, str]:
-    """Every column by pandas' C parser, and the encoding that decoded the file."""
+def _read_csv(p: Path, info: Mapping[str, Any], width: int, fixed: bool = False) -> tuple[pd.DataFrame, str]:
+    """Every column by pandas' C parser, and the encoding that decoded the file (only ``--encoding``'s if ``fixed``)."""
     tried = []
-    for encoding in dict.fromkeys([info["encoding"], "cp1252", "latin-1"]):
+    for encoding in dict.fromkeys([info["encoding"]] if fixed else [info["encoding"], "cp1252", "latin-1"]):
         tried.append(encoding)
         try:
             with warnings.catch_warnings():
@@ -130,6 +185,7 @@ def _read_csv(p: Path, info: Mapping[str, Any], width: int) -> tuple[pd.DataFram
                     decimal=info["decimal"],
                     encoding=encoding,
                     header=0,
+                    skiprows=info.get("skip") or None,
                     keep_default_na=False,
                     na_values=[""],
                     skip_blank_lines=False,
@@ -154,8 +210,8 @@ def _read_csv(p: Path, info: Mapping[str, Any], width: int) -> tuple[pd.DataFram
                     f"(delimiter {_delim_name(info['delimiter'])}); check for an unquoted delimiter in a text cell"
                 ) from None
             raise DataError(f"{p}: could not be read as delimited text ({msg})") from None
-    # pragma: no cover - latin-1 decodes every byte
-    raise DataError(f"{p}: could not be decoded as text (tried {', '.join(tried)})")
+    hint = "; leave --encoding out to detect it" if fixed else ""
+    raise DataError(f"{p}: could not be decoded as text (tried {', '.join(tried)}){hint}")
 
 
 def _read_text_fast(p: Path, info: Mapping[str, Any], pos: Sequence[int], answers: set[int]) -> pd.DataFrame | None:

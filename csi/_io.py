@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -66,3 +67,19 @@ def read_limited(path: str | Path, what: str, limit: int = SMALL_FILE_LIMIT) -> 
     if len(data) > limit:
         raise ValueError(f"{what}: is over the limit of {limit} bytes for this kind of file")
     return data
+
+
+# Control characters: XML 1.0 (so .xlsx, and openpyxl) cannot hold C0 controls but tab, LF, CR.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_C0_NAMES = ("NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB "
+             "CAN EM SUB ESC FS GS RS US").split()
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without the control characters an .xlsx cell cannot hold (tab, LF, CR stay)."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
+def control_names(text: str) -> list[str]:
+    """The control characters :func:`strip_controls` removes, by code point and name (``U+0007 BEL``)."""
+    return [f"U+{ord(c):04X} {_C0_NAMES[ord(c)]}" for c in dict.fromkeys(_ILLEGAL.findall(text))]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from csi.cli import options as o
-from csi.cli.console import err, out, user_errors
+from csi.cli.console import err, esc, out, user_errors
 from csi.errors import CsiError
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def fit(
     reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, group: o.Group = None,
     tiers: o.Tiers = None, ipma_target: o.IpmaTarget = None, permutations: o.Permutations = 1000,
     min_group_size: o.MinGroupSize = None, strict: o.Strict = False, report: o.WithReport = False,
-    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None,
+    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None, encoding: o.Encoding = None, header_row: o.HeaderRow = None,
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi.report.outputs import OutputRun, commit_fit
@@ -64,7 +64,7 @@ def fit(
 
     with user_errors():
         opts = o.fit_options(
-            o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group),
+            o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group, encoding, header_row),
             scheme=scheme, standardize=standardize, boot=boot, seed=seed, ci=ci, level=level, method=method,
             estimator=estimator, tiers=tiers, ipma_target=ipma_target, permutations=permutations,
             min_group_size=min_group_size, index=index, derive=derive,
@@ -73,7 +73,7 @@ def fit(
             res = run_fit(survey, model, opts)
             written = commit_fit(run, res, report=report)
     render(res, out)
-    out.print(f"wrote {written.results_json} and {written.results_xlsx}")
+    out.print(esc(f"wrote {written.results_json} and {written.results_xlsx}"), highlight=False)
     if written.report is not None:
         render_report(written.report)
     raise typer.Exit(fit_exit_code(res, strict))
@@ -97,14 +97,15 @@ def fit_exit_code(res: FitResults, strict: bool) -> int:
 def validate(
     survey: o.SurveyFile, model: o.Model = "ecsi", sheet: o.Sheet = None, map_file: o.ColumnMap = None,
     missing: o.Missing = "casewise", missing_codes: o.MissingCodes = None, reverse: o.Reverse = None,
-    scale: o.Scale = None, weights: o.Weights = None, group: o.Group = None,
+    scale: o.Scale = None, weights: o.Weights = None, group: o.Group = None, encoding: o.Encoding = None,
+    header_row: o.HeaderRow = None,
 ) -> None:
     """Check a survey file against a model without fitting (exit 0 if it can be fitted, 2 if not)."""
     from csi.data.survey import validate_survey
     from csi.report.terminal import render_validation
 
     with user_errors():
-        opts = o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group)
+        opts = o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group, encoding, header_row)
         report = validate_survey(survey, model, **o.survey_kwargs(opts))
     render_validation(report, out)
     raise typer.Exit(0 if report.ok else 2)
@@ -137,7 +138,7 @@ def score(
             res = score_waves(files, model, opts, weights_from=weights_from)
             json_path, xlsx_path = commit_scores(run, res)
     render_scores(res, out)
-    out.print(f"wrote {json_path} and {xlsx_path}")
+    out.print(esc(f"wrote {json_path} and {xlsx_path}"), highlight=False)
     raise typer.Exit(2 if res.failed else 0)
 
 
@@ -158,11 +159,11 @@ def report_cmd(
 def render_report(rep: Report) -> None:
     """Print what csi report wrote, and its warnings."""
     for w in rep.warnings:
-        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/yellow] {esc(w)}", highlight=False, soft_wrap=True)
     images = [f for f in rep.files if f.suffix in (".png", ".svg")]
     others = [str(f) for f in rep.files if f.suffix not in (".png", ".svg")]
     parts = ([f"{len(images)} chart images"] if images else []) + others
-    out.print(f"wrote {', '.join(parts)} to {rep.out_dir}", highlight=False, soft_wrap=True)
+    out.print(esc(f"wrote {', '.join(parts)} to {rep.out_dir}"), highlight=False, soft_wrap=True)
 
 
 @models_app.callback()

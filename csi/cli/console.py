@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from csi.errors import CsiError
+from csi.report.text import terminal as esc
 
 # Not on a terminal (logs, pipes) rich would wrap tables at 80 columns; give them room.
 out = Console() if sys.stdout.isatty() else Console(width=120)
@@ -18,7 +19,7 @@ err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, widt
 
 def fail(exc: CsiError) -> typer.Exit:
     """Print ``error: <message>`` on stderr; the caller raises the returned exit (code 2)."""
-    err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/bold red] {esc(exc)}", highlight=False, soft_wrap=True)  # user text, never markup
     return typer.Exit(2)
 
 

@@ -41,6 +41,8 @@ MissingCodes = Annotated[str | None, typer.Option(help="Codes meaning 'no answer
 Reverse = Annotated[str | None, typer.Option(help="Reverse-coded items, e.g. CUSL2,PERQ3")]
 Scale = Annotated[str | None, typer.Option(help="Response scale override, e.g. 1-10")]
 Weights = Annotated[str | None, typer.Option(help="Column of survey weights")]
+Encoding = Annotated[str | None, typer.Option(help="Text encoding of a CSV file, e.g. gb18030, cp932, cp950, utf-16-le (default: detected)")]
+HeaderRow = Annotated[int | None, typer.Option("--header-row", help="Line or spreadsheet row (from 1) holding the column names (default: the first row holding most item columns)")]
 Group = Annotated[list[str] | None, typer.Option("--group", help="Segment column(s) for tiers and group comparison")]
 
 # --- the PLS engine and resampling -----------------------------------------------------
@@ -111,6 +113,7 @@ def parse_scale(text: str | None) -> tuple[float, float] | None:
 def survey_options(
     sheet: str | None, map_file: Path | None, missing: str, missing_codes: str | None,
     reverse: str | None, scale: str | None, weights: str | None, group: list[str] | None = None,
+    encoding: str | None = None, header_row: int | None = None,
 ) -> SurveyOptions:
     """The survey flags (``--sheet``, ``--map``, ``--missing``, …) as one :class:`SurveyOptions`."""
     from csi.data.survey import read_column_map
@@ -120,6 +123,7 @@ def survey_options(
         sheet=sheet, column_map=read_column_map(map_file) if map_file is not None else None,
         missing=missing, missing_codes=parse_codes(missing_codes, "--missing-codes"),
         reverse=parse_list(reverse), scale=parse_scale(scale), weights=weights, groups=tuple(group or ()),
+        encoding=encoding, header_row=header_row,
     )
 
 

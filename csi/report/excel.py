@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csi._io import atomic_write
+from csi.report.text import excel_text
 
 if TYPE_CHECKING:
     from csi.results.types import FitResults
@@ -43,12 +44,12 @@ def _cell_value(v: Any) -> Any:
         return str(v)
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return None
-    return v
+    return excel_text(v) if isinstance(v, str) else v  # control characters cannot be stored in .xlsx
 
 
 def _sheet_title(name: str, used: set[str]) -> str:
     bad = '[]:*?/\\'
-    t = "".join("_" if ch in bad else ch for ch in str(name))[:31] or "Sheet"
+    t = "".join("_" if ch in bad else ch for ch in excel_text(str(name)))[:31] or "Sheet"
     base, k = t, 2
     while t.lower() in used:
         suffix = f" ({k})"
@@ -85,7 +86,7 @@ def write_workbook(
         for name, df in all_sheets.items():
             ws = wb.create_sheet(_sheet_title(name, used))
             frame = df.reset_index() if _has_named_index(df) else df
-            cols = [str(c) for c in frame.columns]
+            cols = [excel_text(str(c)) for c in frame.columns]
             for j, c in enumerate(cols, start=1):
                 cell = ws.cell(row=1, column=j)
                 cell.value = c

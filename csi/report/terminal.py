@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
+from csi.report.text import terminal as esc  # the one escape of user text for the console
 
 if TYPE_CHECKING:
     from csi.data.survey import ValidationReport
@@ -84,10 +85,10 @@ def render(res: FitResults, console: Console) -> None:
     _render_cbsem(res, console)
     _render_maps_tiers_groups(res, console)
     for note in res.survey.notes:
-        console.print(f"[dim]note: {note}[/dim]")
+        console.print(f"[dim]note: {esc(note)}[/dim]")
     _render_derived(res, console)
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
     gates = sorted({i.category for i in res.gate_issues})
     if gates:
         console.print(f"{len(res.gate_issues)} of these are checks that fail --strict ({', '.join(gates)})")
@@ -109,8 +110,8 @@ def frame_table(df: pd.DataFrame) -> Table:
         t.add_column(col, justify="left" if col in map(str, named) else "right")
     for key, row in zip(df.index, df.itertuples(index=False), strict=True):
         keys = (key if isinstance(key, tuple) else (key,)) if named else ()
-        cells = [_f(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]
-        t.add_row(*map(str, keys), *cells)
+        cells = [_f(v) if isinstance(v, (float, np.floating)) else esc(v) for v in row]
+        t.add_row(*map(esc, keys), *cells)
     return t
 
 
@@ -216,7 +217,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
                 t.add_row(*row)
             console.print(t)
         for note in getattr(tr, "notes", ()):
-            console.print(f"[dim]note: {note}[/dim]")
+            console.print(f"[dim]note: {esc(note)}[/dim]")
     gr = getattr(res, "groups", None)
     for c in getattr(gr, "comparisons", ()):
         sizes = ", ".join(f"{r.level} n={r.n}{'' if r.fitted else ' (not fitted)'}" for r in c.sizes.itertuples())
@@ -241,7 +242,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
             verdict = {k: sorted(set(m[m.invariance == k].construct)) for k in ("full", "partial", "none")}
             console.print("MICOM: " + " · ".join(f"{k} invariance: {', '.join(v)}" for k, v in verdict.items() if v))
         for note in c.notes:
-            console.print(f"[dim]note: {note}[/dim]")
+            console.print(f"[dim]note: {esc(note)}[/dim]")
 
 
 def render_text(res: FitResults, width: int = 110) -> str:
@@ -301,9 +302,9 @@ def render_scores(res: ScoreResults, console: Console) -> None:
             f"({big['item']}, {big['wave']}); lowest compositional c {low['compositional_c']:.4f} ({low['construct']}, {low['wave']})"
         )
     for f in res.failed:
-        console.print(f"[bold red]failed:[/bold red] {f.error}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]failed:[/bold red] {esc(f.error)}", highlight=False, soft_wrap=True)
     for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}", highlight=False, soft_wrap=True)
 
 
 def _series_of(res: ScoreResults) -> dict[tuple[tuple[str, str], ...], list]:
@@ -323,17 +324,17 @@ def render_validation(rep: ValidationReport, console: Console) -> None:
     """``csi validate``: columns found, answers per item, respondents used, problems."""
     lo, hi = rep.scale
     console.print(
-        f"[bold]Survey[/bold] {rep.where} · {rep.kind} · model {rep.model} "
+        f"[bold]Survey[/bold] {esc(rep.where)} · {rep.kind} · model {esc(rep.model)} "
         f"({len(rep.items)} items, {lo:g}–{hi:g} scale)", highlight=False, soft_wrap=True,
     )
     found = len(rep.items) - len(rep.items_missing)
-    other = ", ".join(rep.other_columns) or "none"
+    other = esc(", ".join(rep.other_columns) or "none")
     console.print(
         f"Columns: {len(rep.columns)} in the file · {found} of {len(rep.items)} model items found · other columns: {other}",
         highlight=False, soft_wrap=True,
     )
     if rep.items_missing:
-        console.print(f"Missing item columns: {', '.join(rep.items_missing)}", highlight=False, soft_wrap=True)
+        console.print(f"Missing item columns: {esc(', '.join(rep.items_missing))}", highlight=False, soft_wrap=True)
     from rich import box
 
     t = Table(title="Items", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
@@ -363,9 +364,9 @@ def render_validation(rep: ValidationReport, console: Console) -> None:
     else:
         console.print(f"Respondents: {rep.n_read} rows read", highlight=False)
     for note in rep.notes:
-        console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"note: {esc(note)}", highlight=False, soft_wrap=True)
     for w in rep.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}", highlight=False, soft_wrap=True)
     if rep.ok:
         console.print(f"[bold green]OK[/bold green]: the survey can be fitted with model {rep.model}.", highlight=False)
     else:

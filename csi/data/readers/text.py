@@ -72,8 +72,11 @@ def read_text(p: Path, sheet: str | int | None, select: Select | None, answers: 
     if pos != list(range(df.shape[1])):
         df = df.iloc[:, pos]
     df.columns = [header[j] for j in pos]
+    notes = list(info["notes"])
+    if info["given"] is None and encoding not in ("utf-8", "utf-8-sig", "ascii"):
+        notes.append(f"text read as {encoding} (detected; --encoding chooses another)")
     details = {"encoding": encoding, "delimiter": info["delimiter"], "decimal": info["decimal"],
-               "header_row": skip + 1, "notes": info["notes"]}
+               "header_row": skip + 1, "notes": notes}
     return RawTable(df, str(p), "csv", tuple(header), row_base=row_base, details=details)
 
 
@@ -121,7 +124,8 @@ def sniff_text(p: Path, encoding: str | None = None, header_row: int | None = No
         if comma > 0 and dot == 0:
             decimal = ","
     skip = h if h > nonblank[0] or header_row is not None else 0
-    return {"encoding": enc, "delimiter": best, "decimal": decimal, "header": header, "skip": skip, "notes": notes}
+    return {"encoding": enc, "delimiter": best, "decimal": decimal, "header": header, "skip": skip, "notes": notes,
+            "given": encoding}
 
 
 def _head(p: Path) -> tuple[bytes, bool]:

@@ -34,6 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from csi._io import atomic_write
+from csi.report.text import PLAIN_TEXT_RC, cap, chart_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies.
 OKABE_ITO = {
@@ -151,6 +152,7 @@ def style(texts: Sequence[str] = ()) -> Iterator[None]:
         "pdf.compression": 6,
         # glyph widths that scale with the resolution: text fitted at one dpi fits at every dpi
         "text.hinting": "no_hinting",
+        **PLAIN_TEXT_RC,  # labels are plain text: two '$' are not mathtext
     }
     with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         yield
@@ -160,6 +162,7 @@ def _slide(title: str, subtitle: str, footnote: str) -> Figure:
     """A slide-sized figure with the title, subtitle and footnote fitted to its width."""
     fig = Figure(figsize=SLIDE_SIZE, dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
+    title, subtitle, footnote = cap(title, 300), cap(subtitle, 600), cap(footnote, 3000)  # the fitting loops below are per character
     width = 0.91 * fig.bbox.width  # margin: text extents vary a little with the output resolution
     _fit_width(fig.text(0.035, 0.945, title, fontsize=22, fontweight="bold", color=INK, va="top", ha="left", gid="title"), width, 15)
     if subtitle:
@@ -218,6 +221,8 @@ def render_bytes(chart: Chart, fmt: str = "png", dpi: int = DEFAULT_DPI) -> byte
     if fmt not in metas:
         raise ValueError(f"chart format should be one of {', '.join(metas)}; got {fmt!r}")
     meta = metas[fmt]
+    for t in chart.figure.findobj(matplotlib.text.Text):
+        t.set_parse_math(False)  # made before style() applied: plain text, whatever it holds
     with style(_texts(chart.figure)):
         chart.figure.savefig(buf, format=fmt, dpi=dpi, metadata=meta, facecolor="white")
     return buf.getvalue()
@@ -233,9 +238,9 @@ def _texts(fig: Figure) -> list[str]:
 def labels_of(d: Mapping[str, Any]) -> dict[str, str]:
     """Construct code → display label (the code when the model gives no label)."""
     model = d.get("model") or {}
-    out = {str(c["code"]): str(c.get("label") or c["code"]) for c in model.get("constructs", [])}
+    out = {str(c["code"]): chart_label(c.get("label") or c["code"]) for c in model.get("constructs", [])}
     for c in d.get("constructs", []):
-        out.setdefault(str(c["name"]), str(c.get("label") or c["name"]))
+        out.setdefault(str(c["name"]), chart_label(c.get("label") or c["name"]))
     return out
 
 

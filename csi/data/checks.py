@@ -194,3 +194,78 @@ def check_sample(spec: ModelSpec, policy: str, X: np.ndarray, cells: Cells,
         warns.append(
             f"only {n_used} respondents used; the '10 times' rule of thumb suggests at least {rule} for model {spec.name}"
         )
+
+
+#: weights are rescaled to mean 1 when any lies outside this range (sums of squares would
+#: underflow to 0 or overflow to inf); a largest/smallest positive ratio above WEIGHT_RATIO is refused
+WEIGHT_RANGE = (1e-6, 1e6)
+WEIGHT_RATIO = 1e9
+
+
+def rescale_weights(w: np.ndarray | None, name: str | None, problems: list[str], notes: list[str]) -> np.ndarray | None:
+    """Weights far from 1 rescaled to mean 1 (a constant factor changes no weighted estimate).
+
+    ``1e-200`` or denormal weights make ``Σw²`` underflow to 0 (effective n 0) and ``1e200``
+    overflow to inf; dividing by the largest weight first, then by the mean, is exact for equal
+    weights (every one becomes 1.0).  A ratio largest/smallest positive weight above
+    :data:`WEIGHT_RATIO` is refused: such weights leave some respondents with no say at all.
+    """
+    if w is None or w.size == 0 or np.isnan(w).any() or not np.isfinite(w).all():
+        return w
+    pos = w[w > 0]
+    if pos.size == 0:
+        return w
+    top, low = float(pos.max()), float(pos.min())
+    with np.errstate(over="ignore", divide="ignore"):
+        ratio = top / low
+    if not np.isfinite(ratio) or ratio > WEIGHT_RATIO:
+        problems.append(
+            f"weights column {name}: the largest weight ({top:.3g}) is more than {WEIGHT_RATIO:.0e} times the smallest "
+            f"positive one ({low:.3g}); weights that extreme leave respondents without any say: check the column"
+        )
+        return w
+    if WEIGHT_RANGE[0] <= low and top <= WEIGHT_RANGE[1]:
+        return w
+    scaled = w / top
+    scaled = scaled / scaled.mean()
+    notes.append(f"weights column {name}: weights between {low:.3g} and {top:.3g} rescaled to mean 1 "
+                 "(a constant factor changes no estimate; it keeps sums of squares finite)")
+    return scaled
+
+
+def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str]) -> None:
+    """Too few respondents for the largest block, identical item columns, singular blocks: named problems.
+
+    A block of ``k`` items needs more than ``k`` respondents, else its items' correlation matrix is
+    singular; two items with the same answer in every row (a column exported twice) make it
+    singular whatever the sample size.
+    """
+    n = int(X.shape[0])
+    items = list(spec.items)
+    big = max(spec.constructs, key=lambda c: len(c.items))
+    if n <= len(big.items):
+        problems.append(
+            f"only {n} usable respondent(s): construct {big.code} has {len(big.items)} items, so at least "
+            f"{len(big.items) + 1} respondents are needed (fewer make its items' correlation matrix singular)"
+        )
+        return
+    for c in spec.constructs:
+        ks = [items.index(i) for i in c.items]
+        for a in range(len(ks)):
+            for b in range(a + 1, len(ks)):
+                if np.array_equal(X[:, ks[a]], X[:, ks[b]]):
+                    problems.append(
+                        f"items {c.items[a]} and {c.items[b]} (construct {c.code}) hold the same answer in every "
+                        "row used: a column exported twice? Identical items make the block singular; drop or fix one"
+                    )
+                    return
+        if len(ks) > 1 and not np.isnan(X[:, ks]).any():
+            block = X[:, ks] - X[:, ks].mean(axis=0)
+            sd = np.sqrt((block**2).sum(axis=0))
+            if (sd > 0).all():
+                ev = np.linalg.eigvalsh((block / sd).T @ (block / sd))
+                if ev[0] < 1e-10 * max(ev[-1], 1.0):
+                    problems.append(
+                        f"construct {c.code}: its items {', '.join(c.items)} are linearly dependent among the {n} "
+                        "respondents used (one is a sum or copy of others); the block is singular: drop or fix an item"
+                    )

@@ -40,8 +40,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi._io import control_names, strip_controls
 from csi.data.cells import NA_TOKENS, Cells, item_table, read_cells
-from csi.data.checks import Rules, check_options, check_sample, used_weights, weight_values
+from csi.data.checks import (
+    Rules,
+    check_blocks,
+    check_options,
+    check_sample,
+    min_respondents,
+    rescale_weights,
+    used_weights,
+    weight_values,
+)
 from csi.data.column_map import read_column_map
 from csi.data.columns import Columns, answer_selector, resolve_columns, selector
 from csi.data.messages import num, problems_message, rows
@@ -294,7 +304,11 @@ def _apply_policy(f: _Found, report_kw: dict[str, Any], notes: list[str]) -> tup
     warns.extend(applied.warnings)
     n_used = int(applied.keep.sum())
     w_used = used_weights(f.weights, applied.keep, f.options.weights, base, problems)
+    if not problems:
+        w_used = rescale_weights(w_used, f.options.weights, problems, notes)
     check_sample(f.spec, f.options.missing, applied.X, f.cells, problems, warns)
+    if not problems and applied.X.shape[0] >= min_respondents(f.spec):
+        check_blocks(f.spec, applied.X, problems)
     n_eff = effective_n(w_used, n_used)
     report_kw.update({
         "n_empty": n_empty, "n_complete": int(complete.sum()), "n_used": n_used, "n_effective": n_eff,
@@ -330,7 +344,7 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
         n_read=int(f.raw.frame.shape[0]),
         policy=f.options.missing,
         weights=None if w_used is None else np.asarray(w_used, dtype=float),
-        segments=_segments(f, applied.keep, data.index),
+        segments=_segments(f, applied.keep, data.index, notes),  # before notes=: may add a note
         sheet=f.raw.sheet,
         missing_by_item=missing_by_item,
         dropped_by_construct=applied.dropped,
@@ -342,7 +356,7 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
     )
 
 
-def _segments(f: _Found, keep: np.ndarray, index: pd.Index) -> pd.DataFrame:
+def _segments(f: _Found, keep: np.ndarray, index: pd.Index, notes: list[str]) -> pd.DataFrame:
     """The group columns of the respondents kept; value labels (sav/dta) replace their codes."""
     segs = pd.DataFrame(index=index)
     for g in f.cols.groups:
@@ -352,8 +366,23 @@ def _segments(f: _Found, keep: np.ndarray, index: pd.Index) -> pd.DataFrame:
             codes_s = pd.Series(s)
             named = codes_s.map(lab)
             s = named.where(named.notna(), codes_s).to_numpy(dtype=object)
-        segs[g] = s
+        segs[g] = _no_controls(s, g, notes)
     return segs
+
+
+def _no_controls(values: np.ndarray, column: str, notes: list[str]) -> np.ndarray:
+    """Segment values without control characters (Excel cannot store them), each one removed named in a note."""
+    named: dict[str, None] = {}
+    out = values.copy() if values.dtype == object else values
+    if values.dtype == object:
+        for i, v in enumerate(values):
+            if isinstance(v, str) and strip_controls(v) != v:
+                named.update(dict.fromkeys(control_names(v)))
+                out[i] = strip_controls(v)
+    if named:
+        notes.append(f"column {column}: control character(s) {', '.join(named)} removed from segment values "
+                     "(they cannot be shown or stored in Excel)")
+    return out
 
 
 def _missing_data(f: _Found, applied: Applied, missing_by_item: dict[str, int], n_empty: int,

@@ -10,6 +10,7 @@ A model file is a few KB of plain data.  Before the file's nodes are turned into
   billions of values or recursion without end;
 * a key repeated in one mapping is refused with both lines (YAML would silently keep the last);
 * at most :data:`MAX_NODES` nodes and :data:`MAX_DEPTH` levels of nesting;
+* texts hold no control characters (named: ``U+0007 BEL``), which Excel cannot store;
 * numbers are finite and at most :data:`MAX_ABS` in size (``.inf``, ``.nan`` and 400-digit
   integers are refused with their line, instead of an ``OverflowError`` or an index of 0.0 later).
 """
@@ -20,6 +21,7 @@ import math
 
 import yaml
 
+from csi._io import control_names
 from csi.errors import SpecError
 
 MAX_NODES = 100_000
@@ -69,6 +71,11 @@ def _tree_check(root: yaml.Node, where: str) -> None:
             stack.extend((v, depth + 1) for v in node.value)
         elif isinstance(node, yaml.ScalarNode) and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
             _number_check(node, where, line)
+        elif isinstance(node, yaml.ScalarNode) and control_names(str(node.value)):
+            raise SpecError(
+                f"{where} line {line}: the text {str(node.value)[:40]!r} holds control character(s) "
+                f"{', '.join(control_names(str(node.value)))}, which cannot be shown or stored in Excel; remove them"
+            )
 
 
 def _number_check(node: yaml.ScalarNode, where: str, line: int) -> None:

@@ -7,7 +7,9 @@
    byte is NUL; over a third of the odd (even) bytes NUL and almost none of the even (odd) ones
    → ``utf-16-le`` (``utf-16-be``);
 3. UTF-8, when the bytes decode (a character cut at the end of the sample still counts);
-4. charset-normalizer's best guess, when it is an East Asian code page (files saved by Excel on a
+4. charset-normalizer's best guess, when it is an East Asian code page (readings
+   the detector finds equally plausible, as EUC-KR and GB2312 often are on short text, go to the
+   more common source: GB18030, then Shift-JIS, Big5, EUC-JP, EUC-KR) (files saved by Excel on a
    Chinese, Japanese, Taiwanese or Korean Windows): read as the Windows superset of that code
    page (GB2312/GBK → ``gb18030``, Shift-JIS → ``cp932``, Big5 → ``cp950``, EUC-KR → ``cp949``),
    since Windows writes the superset;
@@ -90,17 +92,33 @@ def _east_asian(head: bytes, truncated: bool) -> str | None:
     if truncated and len(lines) > 1:
         lines = lines[:-1]
     sample = b"\n".join(ln for ln in lines if max(ln, default=0) >= 0x80)
-    for match in from_bytes(sample or head):  # best first
+    tied: list[tuple[float, str]] = []
+    for match in from_bytes(sample or head):  # best (least chaos) first
         name = str(match.encoding).lower().replace("-", "_")
         if name.startswith(("utf_16", "utf_32", "utf_7")):
             continue  # no NUL bytes (step 2), so not UTF-16/32; a guess on a short sample
         enc = EAST_ASIAN.get(name)
         if enc is None:
-            return None  # a single-byte code page ranks first: Western text
-        try:
-            head.decode(enc)
-        except UnicodeDecodeError as exc:
-            if not (truncated and exc.start >= len(head) - 3):
-                continue
-        return enc
-    return None
+            if not tied:
+                return None  # a single-byte code page ranks first: Western text
+            break
+        if tied and match.chaos > tied[0][0] + 1e-9:
+            break
+        if _decodes(head, enc, truncated):
+            tied.append((float(match.chaos), enc))
+    if not tied:
+        return None
+    # equally plausible readings (short, repetitive text): the more common source first
+    return min(tied, key=lambda t: _PRIORITY.index(t[1]) if t[1] in _PRIORITY else len(_PRIORITY))[1]
+
+
+def _decodes(head: bytes, enc: str, truncated: bool) -> bool:
+    try:
+        head.decode(enc)
+    except UnicodeDecodeError as exc:
+        return truncated and exc.start >= len(head) - 3
+    return True
+
+
+#: ties between East Asian readings go to the first of these (EUC-KR and GB2312 share byte ranges)
+_PRIORITY = ("gb18030", "cp932", "cp950", "euc_jp", "big5hkscs", "cp949")

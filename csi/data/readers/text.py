@@ -88,6 +88,15 @@ def sniff_text(p: Path, encoding: str | None = None, header_row: int | None = No
     A first line longer than :data:`MAX_HEADER_BYTES` is refused (no survey header is that long).
     """
     head, truncated = _head(p)
+    old_limit = csv.field_size_limit(MAX_HEADER_BYTES + SNIFF_BYTES)  # a field may be as long as the first line
+    try:
+        return _sniff(p, head, truncated, encoding, header_row, find)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _sniff(p: Path, head: bytes, truncated: bool, encoding: str | None, header_row: int | None,
+           find: Select | None) -> dict[str, Any]:
     enc = check_name(encoding) if encoding is not None else _sniff_encoding(head, truncated)
     try:
         text = head.decode(enc, errors="strict" if encoding is not None and not truncated else "replace")

@@ -37,8 +37,9 @@ def _events_check(text: str, where: str) -> None:
         anchor = getattr(ev, "anchor", None)
         if isinstance(ev, yaml.AliasEvent) or anchor is not None:
             kind = "alias *" if isinstance(ev, yaml.AliasEvent) else "anchor &"
+            line = ev.start_mark.line + 1 if ev.start_mark is not None else 0
             raise SpecError(
-                f"{where} line {ev.start_mark.line + 1}: YAML {kind}{anchor} is not allowed in a model or map file "
+                f"{where} line {line}: YAML {kind}{anchor} is not allowed in a model or map file "
                 "(write the values out; anchors and aliases can expand a small file without bound)"
             )
 

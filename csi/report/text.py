@@ -19,7 +19,7 @@ from __future__ import annotations
 from csi._io import control_names, strip_controls
 
 #: longest label drawn on a chart (characters); longer ones end in "…"
-LABEL_CAP = 80
+LABEL_CAP = 60
 #: matplotlib settings under which every text is plain text
 PLAIN_TEXT_RC = {"text.parse_math": False, "text.usetex": False}
 

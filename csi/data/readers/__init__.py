@@ -24,19 +24,18 @@ everything inside the table is left to the checks, which collect all problems.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 from csi.data.readers import excel, parquet, stat, text
 from csi.data.table import RawTable, Select
 from csi.errors import DataError
 from csi.registry import Registry
 
-
-class ReadFn(Protocol):
-    def __call__(self, p: Path, sheet: str | int | None, select: Select | None,
-                 answers: Select | None = None, **options: Any) -> RawTable: ...
+#: ``read(path, sheet, select, answers, **options)`` → RawTable; ``options`` only those the
+#: reader lists in :attr:`Reader.options`
+ReadFn = Callable[..., RawTable]
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,8 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     t = Table(title="CB-SEM fit (Hu & Bentler 1999 cut-offs; '!' = not met)")
     for col in ("measure", "value", "cut-off"):
         t.add_column(col, justify="left" if col == "measure" else "right")
-    t.add_row("χ² (df, p)", f"{_f(f['chi2'], 2)} ({f['df']}, p {_f(f['p_value'])})", "")
+    p_txt = f"p {_f(f['p_value'])}" if f.get("p_value") is not None else "no p: not χ²-distributed"
+    t.add_row("χ² (df, p)", f"{_f(f['chi2'], 2)} ({f['df']}, {p_txt})", "")
     for k, name in (("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA [90% CI]"), ("srmr", "SRMR")):
         op, cut = HU_BENTLER[k]
         v = _f(f[k])

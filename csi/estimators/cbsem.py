@@ -617,12 +617,12 @@ class CBSEMResults:
         def fl(k: str) -> str:
             return "" if flags[k] is None else (" ok" if flags[k] else " !")
 
+        p_txt = "p = n/a (not chi2-distributed)" if f["p_value"] is None else f"p = {f['p_value']:.4f}"
         lines = [
             f"CB-SEM ({self.estimator}, semopy) on {self.spec.name}: n = {self.n_obs}, "
             f"{'converged' if self.converged else 'NOT converged'} in {self.iterations} iterations, "
             f"{'admissible' if self.admissible else 'NOT admissible'}",
-            f"chi2 = {f['chi2']:.3f}, df = {f['df']}, "
-            f"{'p = n/a (not chi2-distributed)' if f['p_value'] is None else 'p = %.4f' % f['p_value']}; CFI = {f['cfi']:.3f}{fl('cfi')}, "
+            f"chi2 = {f['chi2']:.3f}, df = {f['df']}, {p_txt}; CFI = {f['cfi']:.3f}{fl('cfi')}, "
             f"TLI = {f['tli']:.3f}{fl('tli')}, RMSEA = {f['rmsea']:.4f}{fl('rmsea')} "
             f"[{f['rmsea_ci'][0]:.4f}, {f['rmsea_ci'][1]:.4f}], SRMR = {f['srmr']:.4f}{fl('srmr')}",
         ]
@@ -1175,18 +1175,15 @@ def bootstrap_paths(
 
 
 def _progress(on: bool, total: int) -> Callable[..., None]:
-    if not on:
-        return lambda k, done=False: None
-    from rich.progress import Progress
+    """The CB-SEM bootstrap's progress (:mod:`csi._progress`: a bar on a terminal, a line per 10 % in logs)."""
+    from csi._progress import Reporter
 
-    prog = Progress(transient=True)
-    task = prog.add_task("CB-SEM bootstrap", total=total)
-    prog.start()
+    rep = Reporter("CB-SEM bootstrap", total, on)
 
     def step(k: int, done: bool = False) -> None:
-        prog.advance(task, k)
+        rep.advance(k)
         if done:
-            prog.stop()
+            rep.close()
 
     return step
 

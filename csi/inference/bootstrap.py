@@ -69,7 +69,6 @@ within Monte Carlo error; BCa against ``scipy.stats.bootstrap`` on the same draw
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -79,6 +78,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi._progress import Reporter
 from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer
 from csi.derive.quality import htmt as htmt_matrix
@@ -415,44 +415,11 @@ def _estimates(ctx: _Context, res: PLSResults, survey: SurveyData, labels: dict[
 # ---------------------------------------------------------------------------------------
 # Progress
 # ---------------------------------------------------------------------------------------
-class _Progress:
-    """A rich progress bar that appears only once a run has taken about a second."""
+class _Progress(Reporter):
+    """The bootstrap's progress (:mod:`csi._progress`: a bar on a terminal, a line per 10 % in logs)."""
 
     def __init__(self, total: int, enabled: bool, delay: float = 1.0) -> None:
-        self.total, self.enabled, self.delay = total, enabled, delay
-        self.t0 = time.perf_counter()
-        self.done = 0
-        self.bar: Any = None
-        self.task: Any = None
-
-    def advance(self, k: int) -> None:
-        self.done += k
-        if not self.enabled:
-            return
-        if self.bar is None and time.perf_counter() - self.t0 > self.delay and self.done < self.total:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-            )
-
-            console = Console(stderr=True)
-            if not console.is_terminal:
-                self.enabled = False
-                return
-            self.bar = Progress(TextColumn("bootstrap"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=console, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("bootstrap", total=self.total, completed=self.done)
-        elif self.bar is not None:
-            self.bar.update(self.task, completed=self.done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        super().__init__("bootstrap", total, enabled, delay)
 
 
 def _blas_threads(limit: int) -> Any:

@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi._progress import Reporter
 from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer, Indices
 from csi.derive.tiers import segment_label
@@ -210,7 +211,8 @@ def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, estimator: BatchEstim
     return np.asarray(Xp @ (e.weights[0][:, None] * L.member))
 
 
-def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Generator, chunk: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Generator, chunk: int,
+             bar: Reporter | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Statistics of ``permutations`` label shuffles, drawn one after another from ``rng``."""
     parts: list[dict[str, np.ndarray]] = []
     oks: list[np.ndarray] = []
@@ -225,6 +227,8 @@ def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Gen
         parts.append(st)
         oks.append(ok)
         done += b
+        if bar is not None:
+            bar.advance(b)
     if not parts:
         return {}, np.zeros(0, dtype=bool)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, np.concatenate(oks)
@@ -503,7 +507,7 @@ class _Found:
 
 
 def _compare_pair(run: _Run, fits: Mapping[str, GroupFit], labels: list[str], masks: dict[str, np.ndarray],
-                  la: str, lb: str, found: _Found) -> None:
+                  la: str, lb: str, found: _Found, bar: Reporter | None = None) -> None:
     """Permutation tests, PLS-MGA and MICOM of one pair of fitted groups, added to ``found``."""
     mask = masks[la] | masks[lb]
     ctx = _pair_context(run, _subset(run.survey, mask))
@@ -512,7 +516,7 @@ def _compare_pair(run: _Run, fits: Mapping[str, GroupFit], labels: list[str], ma
     is_a = masks[la][mask].astype(float)
     obs, _ = _pair_stats(ctx, is_a[None])
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(run.seed, spawn_key=(labels.index(la), labels.index(lb)))))
-    perm, ok = _permute(ctx, is_a, run.permutations, rng, run.chunk)
+    perm, ok = _permute(ctx, is_a, run.permutations, rng, run.chunk, bar)
     used = int(ok.sum())
     found.used[f"{la}|{lb}"] = used
     if used < run.permutations:
@@ -564,7 +568,8 @@ def _differences(run: _Run, rows: list[dict[str, Any]], joint: Mapping[str, np.n
     return diffs[DIFF_COLUMNS], warns
 
 
-def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarray], fitted: list[str]) -> dict[str, np.ndarray]:
+def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarray], fitted: list[str],
+                        bar: Reporter | None = None) -> dict[str, np.ndarray]:
     """Every pair's path and index differences under joint shuffles of all fitted groups' labels.
 
     Returns ``{"path": (B_used, pairs·paths), "index": (B_used, pairs·K)}``, pairs in
@@ -598,6 +603,8 @@ def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarra
         out["path"].append((P[ia] - P[ib]).transpose(1, 0, 2).reshape(b, -1)[ok])
         out["index"].append((Ix[ia] - Ix[ib]).transpose(1, 0, 2).reshape(b, -1)[ok])
         done += b
+        if bar is not None:
+            bar.advance(b)
     return {kind: np.concatenate(parts) for kind, parts in out.items()}
 
 
@@ -697,12 +704,14 @@ def compare_groups(
     chunk: int = DEFAULT_CHUNK,
     indexer: Indexer | None = None,
     runner: str | Runner | Executor | None = None,
+    progress: bool = False,
 ) -> GroupComparison:
     """Fit the model per level of ``survey.segments[column]`` and compare every pair of groups.
 
     ``indexer`` is the index method of the group indices, their bootstrap and their permutation
     tests (default ``acsi``); ``runner`` runs the groups' bootstraps (see
-    :func:`csi.inference.bootstrap.bootstrap_fit`).
+    :func:`csi.inference.bootstrap.bootstrap_fit`); ``progress`` reports the permutations
+    (:mod:`csi._progress`).
     """
     need = _check(spec, survey, column, permutations, alpha, min_size)
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
@@ -723,9 +732,14 @@ def compare_groups(
     if len(fitted) < 2:
         found.warns.append(f"--group {column}: {len(fitted)} group(s) could be fitted ({len(labels)} level(s) found); a comparison needs two")
     paths, indices = _level_tables(run, fits)
-    for la, lb in combinations(fitted, 2):
-        _compare_pair(run, fits, labels, masks, la, lb, found)
-    joint = found.perm if len(fitted) == 2 else _joint_permutations(run, labels, masks, fitted) if len(fitted) > 2 else {}
+    pairs = list(combinations(fitted, 2))
+    bar = Reporter(f"--group {column}: permutations", run.permutations * (len(pairs) + (len(fitted) > 2)), progress)
+    try:
+        for la, lb in pairs:
+            _compare_pair(run, fits, labels, masks, la, lb, found, bar)
+        joint = found.perm if len(fitted) == 2 else _joint_permutations(run, labels, masks, fitted, bar) if len(fitted) > 2 else {}
+    finally:
+        bar.close()
     diffs, dwarns = _differences(run, found.drows, joint, len(fitted))
     mic, mwarns, mnotes = _micom(run, found.mrows)
     return GroupComparison(

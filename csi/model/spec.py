@@ -454,7 +454,7 @@ def builtin_models() -> dict[str, FsPath]:
     return {p.stem: p for p in sorted(BUILTIN_DIR.glob("*.yaml"))}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _builtin(path: FsPath, name: str) -> ModelSpec:
     """A built-in model, parsed once per process (ModelSpec is immutable all the way down)."""
     return parse_yaml(path.read_text(encoding="utf-8"), f"built-in model {name}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from csi.cli.progress import enabled as show_progress
+from csi.cli.progress import fit_progress
 from csi.errors import CsiError
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ def fit_options(
         method=method, estimator=estimator, index=index, derive=None if derive is None else parse_list(derive),
         tiers=None if tiers is None else parse_list(tiers, none_word="none"), ipma_target=ipma_target,
     )
-    return dataclasses.replace(o, progress=show_progress(o.method))
+    return dataclasses.replace(o, progress=fit_progress(o.method))
 
 
 def score_options(

@@ -22,3 +22,13 @@ def enabled(method: str = "pls") -> bool:
     ``method`` is the fit method (``pls``, ``cbsem``, ``both``); ``csi score`` uses the default.
     """
     return err.is_terminal and (method == "pls" or out.is_terminal)
+
+
+def fit_progress(method: str = "pls") -> bool:
+    """``csi fit`` always reports progress: every step over a second shows it (:mod:`csi._progress`),
+    as a transient bar on stderr when stderr is a terminal, otherwise as a plain line per 10 %
+    (logs, pipes, CI) — never control codes in a file.  ``method`` no longer matters: the CB-SEM
+    bootstrap reports on stderr too.  (``csi score`` keeps :func:`enabled`: its wave bar is
+    drawn only on a terminal.)
+    """
+    return True

@@ -98,14 +98,24 @@ def _r2_of(R: np.ndarray, preds: list[int], j: int) -> float:
 
 def assess(res: PLSResults) -> Quality:
     spec = res.spec
+    # plain arrays once (no pandas label lookups per construct): the item correlations, and
+    # each block's positions in them and in the loadings/weights (layout order)
+    C = res.item_corr.to_numpy()
+    pos = {name: k for k, name in enumerate(res.item_corr.index)}
+    owner = res.loadings.index.get_level_values(0).to_numpy()
+    lam_all, w_all = res.loadings.to_numpy(), res.weights.to_numpy()
+    sds = res.item_sds.to_numpy()
     rel = []
+    Rs: dict[str, np.ndarray] = {}
     for c in spec.constructs:
-        R = block_corr(res, c.code)
-        lam = res.loadings.loc[c.code].to_numpy()
+        ix = np.array([pos[i] for i in c.items])
+        R = Rs[c.code] = C[np.ix_(ix, ix)]
+        at = np.flatnonzero(owner == c.code)
+        lam = lam_all[at]
         # rho_A needs weights on standardized items scaled so that w'Rw = 1
-        w = res.weights.loc[c.code].to_numpy()
+        w = w_all[at]
         if not res.standardized:
-            w = w * res.item_sds[list(c.items)].to_numpy()
+            w = w * sds[ix]
         w = w / np.sqrt(w @ R @ w)
         rel.append((cronbach_alpha(R), rho_a(w, R), rho_c(lam), float(np.mean(lam**2))))
     reliability = pd.DataFrame(rel, index=list(spec.codes), columns=["alpha", "rho_a", "rho_c", "ave"])
@@ -118,7 +128,7 @@ def assess(res: PLSResults) -> Quality:
     fl = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
     ivif = {}
     for c in spec.constructs:
-        R = block_corr(res, c.code)
+        R = Rs[c.code]
         d = np.diag(np.linalg.inv(R)) if len(c.items) > 1 else np.ones(1)
         for item, v in zip(c.items, d, strict=True):
             ivif[(c.code, item)] = float(v)
@@ -144,7 +154,7 @@ def assess(res: PLSResults) -> Quality:
         if len(s):
             s.index.names = ["source", "target"]
     multi = [c for c in spec.constructs if len(c.items) > 1]
-    comm = np.concatenate([res.loadings.loc[c.code].to_numpy() ** 2 for c in multi]) if multi else np.array([1.0])
+    comm = np.concatenate([lam_all[owner == c.code] ** 2 for c in multi]) if multi else np.array([1.0])
     endo = list(spec.endogenous)
     gof = float(np.sqrt(comm.mean() * res.r2[endo].mean())) if endo else float("nan")
     n = res.n_obs

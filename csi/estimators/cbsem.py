@@ -29,7 +29,11 @@ Estimators (``ESTIMATORS``), all as lavaan 0.6 defines them:
     of lavaan's estimates), first with semopy's bounds (variances ≥ 0), then without them.
 
 Fit (N respondents, p items, q free parameters, df = p(p+1)/2 − q; N' = N for ML, N − 1 else)
-    χ² = N'·F(θ̂) (ML: lavaan's "normal" likelihood); p = P(χ²_df > χ²).
+    χ² = N'·F(θ̂) (ML: lavaan's "normal" likelihood); p = P(χ²_df > χ²) for ML and GLS only.
+    Under ULS and DWLS N'·F is not χ²-distributed (its null distribution is a weighted sum of
+    χ²₁ variables), so no p-value is reported (``p_value`` None, ``chi2_test`` says why) rather
+    than one that reads as a test — lavaan likewise gives none for ULS (validated: ULS p = NA
+    in tests/reference_lavaan); a scaled (Satorra–Bentler) test is not computed.
     Baseline (independence) model: diagonal Σ fitted with the same estimator (closed form:
     ML χ²_b = N(Σ log s_ii − log|S|); ULS and DWLS Σ = diag S; GLS d = (W∘W)⁻¹ diag W, W = S⁻¹),
     df_b = p(p − 1)/2.
@@ -427,6 +431,18 @@ def srmr(S: np.ndarray, Sigma: np.ndarray) -> float:
     return float(np.sqrt(np.mean(R[iu] ** 2)))
 
 
+# The estimators whose N'·F is asymptotically χ²_df (under normality); the others report no p.
+CHI2_TESTED = ("ML", "GLS")
+CHI2_TEST = {
+    "ML": "normal-theory likelihood-ratio χ²(df) (lavaan test = \"standard\")",
+    "GLS": "normal-theory GLS χ²(df) (lavaan test = \"standard\")",
+}
+CHI2_NO_TEST = (
+    "none: under {estimator} N'·F is not χ²-distributed, so no p-value is reported "
+    "(CFI, TLI, RMSEA and SRMR are descriptive); a scaled test is not computed"
+)
+
+
 def fit_measures(estimator: str, S: np.ndarray, Sigma: np.ndarray, n: int, q: int, gamma: np.ndarray | None = None) -> dict[str, Any]:
     """χ², df, p, CFI, TLI, RMSEA (+ 90% CI), SRMR and, for ML, logL, AIC and BIC."""
     p = S.shape[0]
@@ -437,11 +453,13 @@ def fit_measures(estimator: str, S: np.ndarray, Sigma: np.ndarray, n: int, q: in
     Fb = discrepancy(estimator, S, _baseline_sigma(estimator, S), gamma)
     chi2_b, df_b = ns * Fb, p * (p - 1) // 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        pval = float(sps.chi2.sf(chi2, df)) if df > 0 else float("nan")
+        pval: float | None = float(sps.chi2.sf(chi2, df)) if df > 0 else float("nan")
         denom = max(chi2 - df, chi2_b - df_b, 0.0)
         cfi = 1.0 - max(chi2 - df, 0.0) / denom if denom > 0 else 1.0
         tli = (chi2_b / df_b - chi2 / df) / (chi2_b / df_b - 1.0) if df > 0 else float("nan")
         rmsea = float(np.sqrt(max(chi2 - df, 0.0) / (df * ns))) if df > 0 else float("nan")
+    if estimator not in CHI2_TESTED:
+        pval = None
     lo, hi = rmsea_ci(chi2, df, ns)
     out: dict[str, Any] = {
         "estimator": estimator,
@@ -450,6 +468,7 @@ def fit_measures(estimator: str, S: np.ndarray, Sigma: np.ndarray, n: int, q: in
         "chi2": chi2,
         "df": df,
         "p_value": pval,
+        "chi2_test": CHI2_TEST.get(estimator, CHI2_NO_TEST.format(estimator=estimator)),
         "cfi": cfi,
         "tli": tli,
         "rmsea": rmsea,
@@ -598,11 +617,12 @@ class CBSEMResults:
         def fl(k: str) -> str:
             return "" if flags[k] is None else (" ok" if flags[k] else " !")
 
+        p_txt = "p = n/a (not chi2-distributed)" if f["p_value"] is None else f"p = {f['p_value']:.4f}"
         lines = [
             f"CB-SEM ({self.estimator}, semopy) on {self.spec.name}: n = {self.n_obs}, "
             f"{'converged' if self.converged else 'NOT converged'} in {self.iterations} iterations, "
             f"{'admissible' if self.admissible else 'NOT admissible'}",
-            f"chi2 = {f['chi2']:.3f}, df = {f['df']}, p = {f['p_value']:.4f}; CFI = {f['cfi']:.3f}{fl('cfi')}, "
+            f"chi2 = {f['chi2']:.3f}, df = {f['df']}, {p_txt}; CFI = {f['cfi']:.3f}{fl('cfi')}, "
             f"TLI = {f['tli']:.3f}{fl('tli')}, RMSEA = {f['rmsea']:.4f}{fl('rmsea')} "
             f"[{f['rmsea_ci'][0]:.4f}, {f['rmsea_ci'][1]:.4f}], SRMR = {f['srmr']:.4f}{fl('srmr')}",
         ]
@@ -1155,18 +1175,15 @@ def bootstrap_paths(
 
 
 def _progress(on: bool, total: int) -> Callable[..., None]:
-    if not on:
-        return lambda k, done=False: None
-    from rich.progress import Progress
+    """The CB-SEM bootstrap's progress (:mod:`csi._progress`: a bar on a terminal, a line per 10 % in logs)."""
+    from csi._progress import Reporter
 
-    prog = Progress(transient=True)
-    task = prog.add_task("CB-SEM bootstrap", total=total)
-    prog.start()
+    rep = Reporter("CB-SEM bootstrap", total, on)
 
     def step(k: int, done: bool = False) -> None:
-        prog.advance(task, k)
+        rep.advance(k)
         if done:
-            prog.stop()
+            rep.close()
 
     return step
 

@@ -317,7 +317,10 @@ class PLS:
         scores = pd.DataFrame(sc, columns=codes, copy=False)
         pm = pd.DataFrame(est.paths[0], index=codes, columns=codes)
         pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
-        paths = pd.Series([pm.loc[s, t] for s, t in pidx], index=pidx, name="estimate")
+        kpos = {c: k for k, c in enumerate(codes)}
+        src = [kpos[p.source] for p in spec.paths]
+        tgt = [kpos[p.target] for p in spec.paths]
+        paths = pd.Series(est.paths[0][src, tgt], index=pidx, name="estimate")  # one gather, not a lookup per path
         r2 = pd.Series(est.r2[0], index=codes, name="r2")
         ne = n if weights is None else float(weights.sum() ** 2 / np.sum(weights**2))
         kpred = pd.Series([len(pr) for pr in L.preds], index=codes)

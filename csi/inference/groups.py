@@ -32,10 +32,18 @@ the index method's ``batch`` (``acsi`` by default, :mod:`csi.derive.indices`).  
 where either fit fails (a constant item, no convergence, non-finite results) is skipped and
 counted.
 
-Multiple comparisons: Holm's step-down adjustment (``p_(i)·(m − i + 1)``, made monotone,
-capped at 1) over every test of one kind within one grouping column — all pairs × paths, all
-pairs × indices, all pairs × paths for PLS-MGA, and each MICOM step over all pairs ×
-constructs.  Decisions use the adjusted p-values at ``alpha`` (default 0.05).
+Multiple comparisons.  Path and index differences: the Westfall–Young step-down maxT
+procedure (:mod:`csi.stats.maxt`) over every pair × path (and every pair × construct for the
+indices) of one grouping column.  It needs the joint permutation distribution of all those
+differences: with two fitted groups it is the pair's own permutations; with more, the labels of
+all fitted groups' respondents are shuffled together (group sizes kept, ``B`` shuffles from
+``SeedSequence(seed, spawn_key=(L, L))``, L the number of levels) and every group is refitted,
+which also gives the unadjusted ``p_permutation`` of each pair.  Unlike Holm there is no factor
+m: the smallest adjusted p is ``1/(1 + B)``, so 1,000 permutations can find a difference among
+72 tests.  PLS-MGA (two groups) and each MICOM step keep Holm's step-down adjustment
+(``p_(i)·(m − i + 1)``, made monotone, capped at 1) over all pairs × paths or constructs.
+Decisions use the adjusted p-values at ``alpha`` (default 0.05); when ``1/(1 + B) ≥ alpha``
+no difference could be significant and a warning says so.
 
 Too-small groups are reported, not fitted: a group needs at least ``max(30, 10·m)``
 respondents, where ``m`` is the largest number of arrows pointing at one construct (structural
@@ -64,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csi._progress import Reporter
 from csi.data.survey import SurveyData
 from csi.derive.indices import INDEXERS, Indexer, Indices
 from csi.derive.tiers import segment_label
@@ -75,11 +84,13 @@ from csi.inference.moments import CentredItems
 from csi.inference.runners import Runner
 from csi.model.spec import ModelSpec
 from csi.stats.intervals import holm, permutation_p, permutation_p_lower
+from csi.stats.maxt import maxt_adjusted
 
 DEFAULT_PERMUTATIONS = 1000
 DEFAULT_CHUNK = 200
 MIN_FLOOR = 30
-ADJUST = "holm"
+ADJUST = "maxT"
+JOINT_CELLS = 4_000_000  # case weights held at once by the joint permutation (k·b × n), ~32 MB
 
 
 # ---------------------------------------------------------------------------------------
@@ -200,7 +211,8 @@ def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, estimator: BatchEstim
     return np.asarray(Xp @ (e.weights[0][:, None] * L.member))
 
 
-def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Generator, chunk: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Generator, chunk: int,
+             bar: Reporter | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Statistics of ``permutations`` label shuffles, drawn one after another from ``rng``."""
     parts: list[dict[str, np.ndarray]] = []
     oks: list[np.ndarray] = []
@@ -215,6 +227,8 @@ def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Gen
         parts.append(st)
         oks.append(ok)
         done += b
+        if bar is not None:
+            bar.advance(b)
     if not parts:
         return {}, np.zeros(0, dtype=bool)
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, np.concatenate(oks)
@@ -486,13 +500,14 @@ class _Found:
 
     drows: list[dict[str, Any]] = field(default_factory=list)
     mrows: list[dict[str, Any]] = field(default_factory=list)
+    perm: dict[str, np.ndarray] = field(default_factory=dict)  # two groups: the pair's permuted differences
     used: dict[str, int] = field(default_factory=dict)
     warns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def _compare_pair(run: _Run, fits: Mapping[str, GroupFit], labels: list[str], masks: dict[str, np.ndarray],
-                  la: str, lb: str, found: _Found) -> None:
+                  la: str, lb: str, found: _Found, bar: Reporter | None = None) -> None:
     """Permutation tests, PLS-MGA and MICOM of one pair of fitted groups, added to ``found``."""
     mask = masks[la] | masks[lb]
     ctx = _pair_context(run, _subset(run.survey, mask))
@@ -501,13 +516,15 @@ def _compare_pair(run: _Run, fits: Mapping[str, GroupFit], labels: list[str], ma
     is_a = masks[la][mask].astype(float)
     obs, _ = _pair_stats(ctx, is_a[None])
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(run.seed, spawn_key=(labels.index(la), labels.index(lb)))))
-    perm, ok = _permute(ctx, is_a, run.permutations, rng, run.chunk)
+    perm, ok = _permute(ctx, is_a, run.permutations, rng, run.chunk, bar)
     used = int(ok.sum())
     found.used[f"{la}|{lb}"] = used
     if used < run.permutations:
         found.notes.append(f"groups {run.column}={la} vs {lb}: {run.permutations - used} of {run.permutations} permutations "
                            "could not be estimated and were skipped")
     perm = {k: a[ok] for k, a in perm.items()}
+    if used:
+        found.perm = {"path": perm["path_a"] - perm["path_b"], "index": perm["index_a"] - perm["index_b"]}
     found.drows += _difference_rows(run, fits, la, lb, obs, perm, used)
     found.mrows += _micom_rows(run, la, lb, obs, perm, used)
 
@@ -519,26 +536,76 @@ MICOM_COLUMNS = ["group_a", "group_b", "construct", "single_item", "c", "c_q05",
                  "logvar_diff", "logvar_lo", "logvar_hi", "p_var", "p_var_adj", "equal_variances", "invariance"]
 
 
-def _differences(run: _Run, rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, list[str]]:
-    """The differences table with Holm-adjusted p-values per kind, and the too-few-permutations warning."""
+def _differences(run: _Run, rows: list[dict[str, Any]], joint: Mapping[str, np.ndarray], k: int) -> tuple[pd.DataFrame, list[str]]:
+    """The differences table with maxT-adjusted permutation p-values per kind (Holm for PLS-MGA),
+    and the too-few-permutations warning.
+
+    ``joint[kind]`` (B_used, m): the kind's differences of every pair under the joint permutations,
+    columns in the order of ``rows``; with more than two groups (``k``) they also give the
+    unadjusted p-values.
+    """
     diffs = pd.DataFrame(rows, columns=[c for c in DIFF_COLUMNS if not c.endswith("_adj") and c != "significant"])
+    diffs["p_permutation_adj"] = np.nan
     for kind in ("path", "index"):
         sel = (diffs.kind == kind).to_numpy()
-        diffs.loc[sel, "p_permutation_adj"] = holm(diffs.loc[sel, "p_permutation"].to_numpy(dtype=float))
+        D = joint.get(kind)
+        if sel.any() and D is not None and len(D):
+            d = diffs.loc[sel, "difference"].to_numpy(dtype=float)
+            if k > 2:
+                diffs.loc[sel, "p_permutation"] = permutation_p(d, D)
+            diffs.loc[sel, "p_permutation_adj"] = maxt_adjusted(d, D)
         diffs.loc[sel, "p_mga_adj"] = holm(diffs.loc[sel, "p_mga"].to_numpy(dtype=float))
     if diffs.empty:
-        diffs["p_permutation_adj"] = pd.Series(dtype=float)
         diffs["p_mga_adj"] = pd.Series(dtype=float)
     diffs["significant"] = diffs["p_permutation_adj"] < run.alpha
     warns = []
-    m_tests = int((diffs.kind == "path").sum())
-    if m_tests and m_tests / (run.permutations + 1) >= run.alpha:
+    used = min((len(D) for D in joint.values()), default=run.permutations)
+    if len(diffs) and 1 / (used + 1) >= run.alpha:
         warns.append(
-            f"--group {run.column}: with {run.permutations} permutations the smallest p-value is 1/{run.permutations + 1}, so after "
-            f"the Holm adjustment over {m_tests} path tests no difference can reach {run.alpha:g}; use at least "
-            f"{int(np.ceil(m_tests / run.alpha))} permutations"
+            f"--group {run.column}: with {used} permutations the smallest p-value is 1/{used + 1}, so no difference can "
+            f"reach {run.alpha:g} (none can be called significant); use at least {int(np.ceil(1 / run.alpha))} permutations"
         )
     return diffs[DIFF_COLUMNS], warns
+
+
+def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarray], fitted: list[str],
+                        bar: Reporter | None = None) -> dict[str, np.ndarray]:
+    """Every pair's path and index differences under joint shuffles of all fitted groups' labels.
+
+    Returns ``{"path": (B_used, pairs·paths), "index": (B_used, pairs·K)}``, pairs in
+    ``combinations(fitted, 2)`` order; permutations where a group's fit fails are dropped.
+    """
+    mask = np.logical_or.reduce([masks[lab] for lab in fitted])
+    pooled = _subset(run.survey, mask)
+    k = len(fitted)
+    g = np.zeros(int(mask.sum()), dtype=int)
+    for i, lab in enumerate(fitted):
+        g[masks[lab][mask]] = i
+    ctx = _pair_context(run, pooled)
+    pairs = list(combinations(range(k), 2))
+    ia, ib = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(run.seed, spawn_key=(len(labels), len(labels)))))
+    n = g.size
+    step = max(1, min(run.chunk, JOINT_CELLS // max(1, k * n)))
+    out: dict[str, list[np.ndarray]] = {"path": [], "index": []}
+    done = 0
+    while done < run.permutations:
+        b = min(step, run.permutations - done)
+        G = np.stack([g[rng.permutation(n)] for _ in range(b)])  # (b, n)
+        V = np.concatenate([(G == i) * ctx.v for i in range(k)])  # (k·b, n): group 0's shuffles, then group 1's, …
+        m = ctx.items.reweighted(V)
+        est = ctx.estimator.fit_moments(m.S)
+        ok = (est.ok & est.converged & (m.fail == 0)).reshape(k, b).all(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            index = ctx.indexer.batch(est.weights, m.sd, m.mean, ctx.layout, *ctx.scale, ctx.items.standardized)
+        P = est.paths[:, ctx.src, ctx.tgt].reshape(k, b, -1)
+        Ix = index.reshape(k, b, -1)
+        out["path"].append((P[ia] - P[ib]).transpose(1, 0, 2).reshape(b, -1)[ok])
+        out["index"].append((Ix[ia] - Ix[ib]).transpose(1, 0, 2).reshape(b, -1)[ok])
+        done += b
+        if bar is not None:
+            bar.advance(b)
+    return {kind: np.concatenate(parts) for kind, parts in out.items()}
 
 
 def _micom(run: _Run, rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -591,8 +658,11 @@ def _settings(run: _Run, labels: list[str], fitted: list[str], used: dict[str, i
         "permutations_used": used,
         "seed": run.seed,
         "rng": "numpy PCG64; pair (i, j) from SeedSequence(seed, spawn_key=(i, j)), permutations drawn in order",
-        "p_value": "permutation: (1 + #{|d*| >= |d|}) / (1 + permutations used), two-sided",
-        "adjustment": f"{ADJUST}: over all tests of one kind in this column",
+        "p_value": "permutation: (1 + #{|d*| >= |d|}) / (1 + permutations used), two-sided"
+                   + ("; paths and indices from joint shuffles of all fitted groups' labels" if len(fitted) > 2 else ""),
+        "adjustment": f"{ADJUST}: Westfall-Young step-down maxT over all pairs x paths (and pairs x indices) of this column; "
+                      "Holm for PLS-MGA and each MICOM step",
+        "min_attainable_p": 1 / (1 + run.permutations),
         "alpha": run.alpha,
         "bootstrap": int(run.boot),
         "mga": "Henseler et al. (2009), as SEMinR estimate_pls_mga; two-sided p = 2 min(p, 1 - p)" if run.boot and len(fitted) == 2 else None,
@@ -634,12 +704,14 @@ def compare_groups(
     chunk: int = DEFAULT_CHUNK,
     indexer: Indexer | None = None,
     runner: str | Runner | Executor | None = None,
+    progress: bool = False,
 ) -> GroupComparison:
     """Fit the model per level of ``survey.segments[column]`` and compare every pair of groups.
 
     ``indexer`` is the index method of the group indices, their bootstrap and their permutation
     tests (default ``acsi``); ``runner`` runs the groups' bootstraps (see
-    :func:`csi.inference.bootstrap.bootstrap_fit`).
+    :func:`csi.inference.bootstrap.bootstrap_fit`); ``progress`` reports the permutations
+    (:mod:`csi._progress`).
     """
     need = _check(spec, survey, column, permutations, alpha, min_size)
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
@@ -660,15 +732,22 @@ def compare_groups(
     if len(fitted) < 2:
         found.warns.append(f"--group {column}: {len(fitted)} group(s) could be fitted ({len(labels)} level(s) found); a comparison needs two")
     paths, indices = _level_tables(run, fits)
-    for la, lb in combinations(fitted, 2):
-        _compare_pair(run, fits, labels, masks, la, lb, found)
-    diffs, dwarns = _differences(run, found.drows)
+    pairs = list(combinations(fitted, 2))
+    bar = Reporter(f"--group {column}: permutations", run.permutations * (len(pairs) + (len(fitted) > 2)), progress)
+    try:
+        for la, lb in pairs:
+            _compare_pair(run, fits, labels, masks, la, lb, found, bar)
+        joint = found.perm if len(fitted) == 2 else _joint_permutations(run, labels, masks, fitted, bar) if len(fitted) > 2 else {}
+    finally:
+        bar.close()
+    diffs, dwarns = _differences(run, found.drows, joint, len(fitted))
     mic, mwarns, mnotes = _micom(run, found.mrows)
     return GroupComparison(
         column=str(column),
         sizes=pd.DataFrame(size_rows, columns=["level", "n", "n_effective", "fitted", "reason"]),
         fits=fits, paths=paths, indices=indices, differences=diffs, micom=mic,
-        settings=_settings(run, labels, fitted, found.used),
+        settings={**_settings(run, labels, fitted, found.used),
+                  **({"joint_permutations_used": len(joint["path"])} if len(fitted) > 2 else {})},
         warnings=tuple(found.warns + dwarns + mwarns),
         notes=tuple(found.notes + mnotes + _mga_note(run, len(fits), len(fitted))),
     )

@@ -24,6 +24,7 @@ file and line.  Each top-level section has its own parser (``_parse_constructs``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -450,6 +451,12 @@ def builtin_models() -> dict[str, FsPath]:
     return {p.stem: p for p in sorted(BUILTIN_DIR.glob("*.yaml"))}
 
 
+@functools.cache
+def _builtin(path: FsPath, name: str) -> ModelSpec:
+    """A built-in model, parsed once per process (ModelSpec is immutable all the way down)."""
+    return parse_yaml(path.read_text(encoding="utf-8"), f"built-in model {name}")
+
+
 def load_model(model: str | FsPath | ModelSpec) -> ModelSpec:
     """A built-in model by name (``scsb``, ``acsi``, ``ecsi``), or a YAML file path."""
     if isinstance(model, ModelSpec):
@@ -457,8 +464,7 @@ def load_model(model: str | FsPath | ModelSpec) -> ModelSpec:
     builtins = builtin_models()
     key = str(model)
     if key.lower() in builtins:
-        path = builtins[key.lower()]
-        return parse_yaml(path.read_text(encoding="utf-8"), f"built-in model {key.lower()}")
+        return _builtin(builtins[key.lower()], key.lower())
     path = FsPath(key)
     if path.suffix.lower() in {".yaml", ".yml"} or path.exists():
         if not path.exists():

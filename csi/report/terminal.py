@@ -131,7 +131,8 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     t = Table(title="CB-SEM fit (Hu & Bentler 1999 cut-offs; '!' = not met)")
     for col in ("measure", "value", "cut-off"):
         t.add_column(col, justify="left" if col == "measure" else "right")
-    t.add_row("χ² (df, p)", f"{_f(f['chi2'], 2)} ({f['df']}, p {_f(f['p_value'])})", "")
+    p_txt = f"p {_f(f['p_value'])}" if f.get("p_value") is not None else "no p: not χ²-distributed"
+    t.add_row("χ² (df, p)", f"{_f(f['chi2'], 2)} ({f['df']}, {p_txt})", "")
     for k, name in (("cfi", "CFI"), ("tli", "TLI"), ("rmsea", "RMSEA [90% CI]"), ("srmr", "SRMR")):
         op, cut = HU_BENTLER[k]
         v = _f(f[k])
@@ -225,7 +226,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
         d = c.differences
         if len(d):
             sig = d[d.significant]
-            t = Table(title=f"Group differences by {c.column}: Holm-adjusted p < {c.settings['alpha']:g} "
+            t = Table(title=f"Group differences by {c.column}: {c.settings.get('adjustment', 'Holm').split(':')[0]}-adjusted p < {c.settings['alpha']:g} "
                             f"({c.settings['permutations']} permutations)")
             for col in ("groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"):
                 t.add_column(col, justify="left" if col in ("groups", "kind", "name") else "right")
@@ -235,8 +236,10 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
                           _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga))
             if len(sig):
                 console.print(t)
+            elif c.settings.get("min_attainable_p", 0) >= c.settings["alpha"]:
+                console.print(f"Group differences by {c.column}: not testable with {c.settings['permutations']} permutations (see the warning)")
             else:
-                console.print(f"Group differences by {c.column}: none significant (Holm-adjusted p < {c.settings['alpha']:g})")
+                console.print(f"Group differences by {c.column}: none significant ({c.settings.get('adjustment', 'Holm').split(':')[0]}-adjusted p < {c.settings['alpha']:g})")
         m = c.micom
         if len(m):
             verdict = {k: sorted(set(m[m.invariance == k].construct)) for k in ("full", "partial", "none")}

@@ -127,7 +127,7 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
 
         group_res = analyze_groups(
             spec, survey, opts.survey.groups, **asdict(opts.pls), permutations=opts.comparison.permutations, boot=boot,
-            seed=seed, ci=ci, level=level, min_size=opts.comparison.min_group_size, indexer=indexer,
+            seed=seed, ci=ci, level=level, min_size=opts.comparison.min_group_size, indexer=indexer, progress=opts.progress,
         )
         issues += [Issue.of("groups", w) for w in group_res.warnings]
     return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}

@@ -448,3 +448,22 @@ def test_rmsea_interval_of_a_diverged_fit_is_missing_not_a_crash():
     assert all(np.isnan(rmsea_ci(2e30, 10, 250)))
     lo, hi = rmsea_ci(25.0, 10, 250)
     assert 0 < lo < hi < 1
+
+
+@pytest.mark.parametrize("estimator", ["ULS", "DWLS"])
+def test_no_chi2_p_value_where_the_statistic_is_not_chi2(spec, synthetic, estimator):
+    """ULS/DWLS: N'·F is not χ²-distributed; lavaan gives ULS p = NA, csi reports none and says why."""
+    res = CBSEM(spec, estimator).fit(synthetic)
+    assert res.fit["p_value"] is None
+    assert res.fit["chi2"] > 0 and "not χ²-distributed" in res.fit["chi2_test"]
+    assert "p = n/a" in res.summary()
+    if estimator == "ULS":
+        assert np.isnan(lavaan_fit("synthetic_uls")["pvalue"])
+
+
+def test_ml_and_gls_keep_the_chi2_p_value(syn, spec, synthetic):
+    gls = CBSEM(spec, "GLS").fit(synthetic)
+    for res, name in ((syn, "synthetic_ml"), (gls, "synthetic_gls")):
+        assert res.fit["p_value"] == pytest.approx(lavaan_fit(name)["pvalue"], abs=1e-8)
+        assert res.fit["p_value"] == pytest.approx(stats.chi2.sf(res.fit["chi2"], res.fit["df"]), abs=1e-14)
+        assert "χ²(df)" in res.fit["chi2_test"]

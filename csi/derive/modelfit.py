@@ -157,20 +157,23 @@ class ModelFit:
     test: Mapping[str, JSON] = field(default_factory=dict)
 
     def to_contract(self) -> JSON:
-        def num(v: float) -> float | None:
-            return float(v) if np.isfinite(v) else None
+        def num(v: object) -> float | None:
+            x = float(v)  # type: ignore[arg-type]
+            return x if np.isfinite(x) else None
+
+        m = self.measures
 
         return {
             "definition": "model-implied indicator correlations of the composite model (cSEM assess()): "
                           "SRMR over i <= j, d_ULS = 0.5 sum (s - sigma)^2, d_G = 0.5 sum log(eig(S^-1 Sigma))^2",
-            "estimated": {m: num(self.measures.loc[m, "estimated"]) for m in MEASURES},
-            "saturated": {m: num(self.measures.loc[m, "saturated"]) for m in MEASURES},
+            "estimated": {k: num(m.at[k, "estimated"]) for k in MEASURES},
+            "saturated": {k: num(m.at[k, "saturated"]) for k in MEASURES},
             "exact_fit_test": {
                 **self.test,
-                "quantiles": {m: {"95": num(self.measures.loc[m, "q95"]), "99": num(self.measures.loc[m, "q99"])}
-                              for m in MEASURES},
+                "quantiles": {k: {"95": num(m.at[k, "q95"]), "99": num(m.at[k, "q99"])} for k in MEASURES},
             },
-            "htmt": [{"a": a, "b": b, "htmt": num(r.htmt), "htmt2": num(r.htmt2)} for (a, b), r in self.htmt.iterrows()],
+            "htmt": [{"a": str(a), "b": str(b), "htmt": num(h), "htmt2": num(h2)}
+                     for (a, b), h, h2 in zip(self.htmt.index, self.htmt["htmt"], self.htmt["htmt2"], strict=True)],
         }
 
     def tables(self) -> Mapping[str, pd.DataFrame]:

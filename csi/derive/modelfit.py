@@ -90,22 +90,26 @@ def distances(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     d_uls = 0.5 * (D**2).sum(axis=(1, 2))
     d_g = np.full(S.shape[0], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        for b in range(S.shape[0]):  # eigenvalues of S⁻¹Σ̂ = those of the symmetric L⁻¹Σ̂L⁻ᵀ (S = LLᵀ)
-            try:
-                C = np.linalg.cholesky(S[b])
-            except np.linalg.LinAlgError:
-                continue
-            A = np.linalg.solve(C, np.linalg.solve(C, sigma[b]).T)
-            ev = np.linalg.eigvalsh((A + A.T) / 2)
-            d_g[b] = 0.5 * np.sum(np.log(ev) ** 2) if (ev > 0).all() else np.nan
+        # eigenvalues of S⁻¹Σ̂ = those of the symmetric C⁻¹Σ̂C⁻ᵀ (S = CCᵀ), batched; a batch with a
+        # non-positive-definite S falls back to one at a time (that member's d_G stays NaN)
+        try:
+            idx, C = np.arange(S.shape[0]), np.linalg.cholesky(S)
+        except np.linalg.LinAlgError:
+            idx = np.array([b for b in range(S.shape[0]) if np.all(np.linalg.eigvalsh(S[b]) > 0)], dtype=int)
+            C = np.linalg.cholesky(S[idx]) if idx.size else np.empty((0, p, p))
+        if idx.size:
+            A = np.linalg.solve(C, np.swapaxes(np.linalg.solve(C, sigma[idx]), 1, 2))
+            ev = np.linalg.eigvalsh((A + np.swapaxes(A, 1, 2)) / 2)
+            d_g[idx] = np.where((ev > 0).all(axis=1), 0.5 * np.sum(np.log(np.where(ev > 0, ev, 1.0)) ** 2, axis=1), np.nan)
     return np.column_stack([srmr, d_uls, d_g])
 
 
-def fit_measures(est: BatchEstimate, S: np.ndarray, L: Layout, reflective: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distances of the estimated and the saturated model (each (B, 3)), and Σ̂ of the estimated model."""
+def fit_measures(est: BatchEstimate, S: np.ndarray, L: Layout, reflective: np.ndarray,
+                 saturated: bool = True) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Distances of the estimated and (``saturated``) the saturated model (each (B, 3)), and Σ̂ of the estimated model."""
     sig_est = implied_indicator_corr(S, implied_construct_corr(est.R, est.paths, est.r2, L), est.loadings, L, reflective)
-    sig_sat = implied_indicator_corr(S, est.R, est.loadings, L, reflective)
-    return distances(S, sig_est), distances(S, sig_sat), sig_est
+    d_sat = distances(S, implied_indicator_corr(S, est.R, est.loadings, L, reflective)) if saturated else None
+    return distances(S, sig_est), d_sat, sig_est
 
 
 def _sym_power(A: np.ndarray, power: float) -> np.ndarray:
@@ -135,7 +139,7 @@ def bollen_stine(X: np.ndarray, sigma: np.ndarray, estimator: object, reflective
         Sb = cov / (d[:, :, None] * d[:, None, :])
         est = estimator.fit_moments(Sb)  # type: ignore[attr-defined]
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            dist = fit_measures(est, Sb, L, reflective)[0]
+            dist = fit_measures(est, Sb, L, reflective, saturated=False)[0]
         bad = getattr(est, "inadmissible", None)
         ok = est.ok & est.converged & np.isfinite(dist).all(axis=1)
         if bad is not None:
@@ -152,7 +156,7 @@ def bollen_stine(X: np.ndarray, sigma: np.ndarray, estimator: object, reflective
 class ModelFit:
     """SRMR, d_ULS and d_G of the estimated and saturated models, the exact-fit test, HTMT and HTMT2."""
 
-    measures: pd.DataFrame  # rows srmr, d_uls, d_g; columns estimated, saturated, q95, q99
+    measures: pd.DataFrame  # rows srmr, d_uls, d_g; columns estimated, saturated, HI95, HI99 (exact-fit test quantiles)
     htmt: pd.DataFrame  # construct pairs a, b with htmt and htmt2
     test: Mapping[str, JSON] = field(default_factory=dict)
 
@@ -170,7 +174,7 @@ class ModelFit:
             "saturated": {k: num(m.at[k, "saturated"]) for k in MEASURES},
             "exact_fit_test": {
                 **self.test,
-                "quantiles": {k: {"95": num(m.at[k, "q95"]), "99": num(m.at[k, "q99"])} for k in MEASURES},
+                "quantiles": {k: {"95": num(m.at[k, "HI95"]), "99": num(m.at[k, "HI99"])} for k in MEASURES},
             },
             "htmt": [{"a": str(a), "b": str(b), "htmt": num(h), "htmt2": num(h2)}
                      for (a, b), h, h2 in zip(self.htmt.index, self.htmt["htmt"], self.htmt["htmt2"], strict=True)],
@@ -239,7 +243,8 @@ class ModelFitDerivation:
                                                                "iterations", "converged", "ok")))
         d_est, d_sat, sigma = fit_measures(first, corr[None], L, reflective)
         test, q, issues = _test(ctx, first, sigma[0], reflective, d_est[0])
-        measures = pd.DataFrame({"estimated": d_est[0], "saturated": d_sat[0], "q95": q[:, 0], "q99": q[:, 1]},
+        assert d_sat is not None
+        measures = pd.DataFrame({"estimated": d_est[0], "saturated": d_sat[0], "HI95": q[:, 0], "HI99": q[:, 1]},
                                 index=pd.Index(MEASURES, name="measure"))
         return Outcome(ModelFit(measures, _htmt_table(corr, L), test), tuple(issues))
 

@@ -136,6 +136,8 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
             seed=seed, ci=ci, level=level, min_size=opts.comparison.min_group_size, indexer=indexer,
         )
         issues += [Issue.of("groups", w) for w in group_res.warnings]
+        if opts.method == "plsc":
+            issues.append(Issue.of("groups", "group comparisons (--group) are made with PLS, not PLSc"))
     return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}
 
 

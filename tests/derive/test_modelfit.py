@@ -198,3 +198,14 @@ def test_fit_measures_batched_equals_one_by_one(mobi_fits):
     both = fit_measures(est, Ss, L, refl)[0]
     one = fit_measures(PLSc.of(res).fit_moments(Ss[1:]), Ss[1:], L, refl)[0]
     np.testing.assert_allclose(both[1], one[0], rtol=0, atol=1e-12)
+
+
+def test_docs_hand_example():
+    """docs/modelfit.md: observed 0.5, implied 0.4 → SRMR 0.0577, d_ULS 0.01, d_G 0.0190."""
+    from csi.derive.modelfit import distances
+
+    S = np.array([[[1.0, 0.5], [0.5, 1.0]]])
+    sig = np.array([[[1.0, 0.4], [0.4, 1.0]]])
+    d = distances(S, sig)[0]
+    np.testing.assert_allclose(d, [np.sqrt(0.01 / 3), 0.01, 0.5 * (np.log(1.4 / 1.5) ** 2 + np.log(1.2) ** 2)], rtol=0, atol=1e-14)
+    assert abs(d[2] - 0.0190006) < 1e-7

@@ -19,6 +19,7 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import csi
@@ -228,3 +229,42 @@ def test_unstandardized_plsc_is_a_clear_error():
 
     with pytest.raises(EstimationError, match="plsc needs standardized"):
         PLSc(load_model("ecsi"), standardize=False)
+
+
+def test_nonpositive_rho_a_is_an_error_naming_the_construct():
+    """Two items that each predict B but correlate negatively with each other: w1 w2 r12 < 0."""
+    from csi.errors import EstimationError
+
+    rng = np.random.default_rng(1)
+    n = 400
+    a1 = rng.standard_normal(n)
+    a2 = -0.3 * a1 + np.sqrt(1 - 0.09) * rng.standard_normal(n)
+    b = a1 + a2 + 0.5 * rng.standard_normal(n)
+    d = pd.DataFrame({"a1": a1, "a2": a2, "b1": b + 0.3 * rng.standard_normal(n), "b2": b + 0.3 * rng.standard_normal(n)})
+    spec = parse_yaml("name: t\nscale: {min: -100, max: 100}\nconstructs:\n  A: [a1, a2]\n  B: [b1, b2]\npaths:\n  - A -> B\n", "t.yaml")
+    with pytest.raises(EstimationError, match=r"PLSc cannot correct construct\(s\) A \(rho_A = -0\.\d+\).*composite: true"):
+        PLSc(spec).fit(d)
+    # marked composite, the same data fit
+    ok = PLSc(replace(spec, constructs=tuple(replace(c, composite=c.code == "A") for c in spec.constructs))).fit(d)
+    assert rho_a_of(ok)["A"] == 1.0
+
+
+def test_docs_two_item_example():
+    """docs/plsc.md: two items correlating 0.6 → rho_A 0.75 and consistent loadings √0.6."""
+    from csi.estimators.plsc import correct, rho_a_batch
+
+    spec = parse_yaml("name: t\nscale: {min: 1, max: 10}\nconstructs:\n  A: [a1, a2]\n  B: [b1, b2]\npaths:\n  - A -> B\n", "t.yaml")
+    from csi.estimators.base import Layout
+
+    L = Layout.from_spec(spec)
+    S = np.eye(4)
+    S[0, 1] = S[1, 0] = S[2, 3] = S[3, 2] = 0.6
+    S[:2, 2:] = S[2:, :2] = 0.45 * 1.6 / 2  # score correlation 0.45 with equal weights 1/√3.2
+    est = PLS(spec).fit_moments(S)
+    np.testing.assert_allclose(est.weights[0], 1 / np.sqrt(3.2), rtol=0, atol=1e-12)
+    rho = rho_a_batch(est.weights, S[None], L, np.array([True, True]))
+    np.testing.assert_allclose(rho[0], 0.75, rtol=0, atol=1e-12)
+    c = correct(est, S[None], L, np.array([True, True]))
+    np.testing.assert_allclose(c.loadings[0], np.sqrt(0.6), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(est.R[0, 0, 1], 0.45, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(c.R[0, 0, 1], 0.60, rtol=0, atol=1e-12)

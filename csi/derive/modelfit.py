@@ -14,7 +14,8 @@ Distances between the item correlations ``S`` and ``Σ̂`` (cSEM's definitions):
 
 * ``SRMR = √(mean over i ≤ j of (s_ij − σ̂_ij)²)``;
 * ``d_ULS = ½ Σ_ij (s_ij − σ̂_ij)²`` (the whole matrix);
-* ``d_G = ½ Σ_k (log λ_k)²``, ``λ_k`` the eigenvalues of ``S⁻¹Σ̂``.
+* ``d_G = ½ Σ_k (log₁₀ λ_k)²``, ``λ_k`` the eigenvalues of ``S⁻¹Σ̂`` — base-10 logarithms as cSEM's
+  ``calculateDG`` (Dijkstra & Henseler's natural-log d_G is (ln 10)² ≈ 5.302 times this).
 
 Exact-fit test (Dijkstra & Henseler 2015; Bollen & Stine 1992): the standardized items ``Z``
 are transformed to ``Z S^{-1/2} Σ̂^{1/2}`` (symmetric roots), whose correlation matrix is exactly
@@ -25,7 +26,10 @@ reported; a distance above a quantile rejects exact fit at that level.  Failed o
 refits are left out and counted.
 
 HTMT2 (Roemer, Schuberth & Henseler 2021): HTMT with geometric instead of arithmetic means of the
-absolute item correlations (:func:`csi.stats.htmt.htmt2`).
+absolute item correlations (:func:`csi.stats.htmt.htmt2`), for every construct pair beside csi's
+HTMT (cSEM's ``calculateHTMT(.type_htmt = "htmt2")`` gives the same number when the correlations
+within each block are positive; it reports common factors only and takes no absolute value inside
+a block).
 
 Validated against an independent implementation of these formulas written in
 ``tests/derive/test_modelfit.py`` (cSEM itself could not be run here: no R packages; seminr 0.2.1
@@ -100,7 +104,7 @@ def distances(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         if idx.size:
             A = np.linalg.solve(C, np.swapaxes(np.linalg.solve(C, sigma[idx]), 1, 2))
             ev = np.linalg.eigvalsh((A + np.swapaxes(A, 1, 2)) / 2)
-            d_g[idx] = np.where((ev > 0).all(axis=1), 0.5 * np.sum(np.log(np.where(ev > 0, ev, 1.0)) ** 2, axis=1), np.nan)
+            d_g[idx] = np.where((ev > 0).all(axis=1), 0.5 * np.sum(np.log10(np.where(ev > 0, ev, 1.0)) ** 2, axis=1), np.nan)
     return np.column_stack([srmr, d_uls, d_g])
 
 
@@ -169,7 +173,7 @@ class ModelFit:
 
         return {
             "definition": "model-implied indicator correlations of the composite model (cSEM assess()): "
-                          "SRMR over i <= j, d_ULS = 0.5 sum (s - sigma)^2, d_G = 0.5 sum log(eig(S^-1 Sigma))^2",
+                          "SRMR over i <= j, d_ULS = 0.5 sum (s - sigma)^2, d_G = 0.5 sum log10(eig(S^-1 Sigma))^2 (base 10 as cSEM)",
             "estimated": {k: num(m.at[k, "estimated"]) for k in MEASURES},
             "saturated": {k: num(m.at[k, "saturated"]) for k in MEASURES},
             "exact_fit_test": {
@@ -195,7 +199,8 @@ def _test(ctx: Context, est: BatchEstimate, sigma: np.ndarray, reflective: np.nd
     n = ctx.pls.n_obs
     boot = ctx.options.boot.pls_resamples
     why = ("--boot 0" if not boot else "survey weights (the transformation assumes equal weights)" if ctx.survey.weights is not None
-           else "unstandardized items" if not ctx.pls.standardized else f"n = {n} > {FIT_TEST_MAX_ROWS}" if n > FIT_TEST_MAX_ROWS else None)
+           else "unstandardized items" if not ctx.pls.standardized else f"n = {n} > {FIT_TEST_MAX_ROWS}" if n > FIT_TEST_MAX_ROWS
+           else "the full-sample solution is inadmissible (as cSEM's testOMF)" if getattr(est, "inadmissible", np.zeros(1))[0] else None)
     q = np.full((3, 2), np.nan)
     if why is not None:
         return {"performed": False, "reason": f"not run: {why}"}, q, []
@@ -242,7 +247,7 @@ class ModelFitDerivation:
         first = BatchEstimate(*(getattr(est, f)[:1] for f in ("weights", "loadings", "cross", "R", "paths", "r2",
                                                                "iterations", "converged", "ok")))
         d_est, d_sat, sigma = fit_measures(first, corr[None], L, reflective)
-        test, q, issues = _test(ctx, first, sigma[0], reflective, d_est[0])
+        test, q, issues = _test(ctx, est, sigma[0], reflective, d_est[0])
         assert d_sat is not None
         measures = pd.DataFrame({"estimated": d_est[0], "saturated": d_sat[0], "HI95": q[:, 0], "HI99": q[:, 1]},
                                 index=pd.Index(MEASURES, name="measure"))

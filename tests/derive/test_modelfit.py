@@ -84,7 +84,7 @@ def _cSEM_distances(S, sig):
     d = S - sig
     lo = np.tril_indices(len(S))
     ev = scipy.linalg.eigvals(np.linalg.inv(S) @ sig).real
-    return np.sqrt(np.mean(d[lo] ** 2)), 0.5 * np.sum(d**2), 0.5 * np.sum(np.log(ev) ** 2)
+    return np.sqrt(np.mean(d[lo] ** 2)), 0.5 * np.sum(d**2), 0.5 * np.sum(np.log10(ev) ** 2)  # cSEM: log base 10
 
 
 @pytest.fixture(scope="module")
@@ -201,11 +201,11 @@ def test_fit_measures_batched_equals_one_by_one(mobi_fits):
 
 
 def test_docs_hand_example():
-    """docs/modelfit.md: observed 0.5, implied 0.4 → SRMR 0.0577, d_ULS 0.01, d_G 0.0190."""
+    """docs/modelfit.md: observed 0.5, implied 0.4 → SRMR 0.0577, d_ULS 0.01, d_G 0.003584 (log10)."""
     from csi.derive.modelfit import distances
 
     S = np.array([[[1.0, 0.5], [0.5, 1.0]]])
     sig = np.array([[[1.0, 0.4], [0.4, 1.0]]])
     d = distances(S, sig)[0]
-    np.testing.assert_allclose(d, [np.sqrt(0.01 / 3), 0.01, 0.5 * (np.log(1.4 / 1.5) ** 2 + np.log(1.2) ** 2)], rtol=0, atol=1e-14)
-    assert abs(d[2] - 0.0190006) < 1e-7
+    np.testing.assert_allclose(d, [np.sqrt(0.01 / 3), 0.01, 0.5 * (np.log10(1.4 / 1.5) ** 2 + np.log10(1.2) ** 2)], rtol=0, atol=1e-14)
+    assert abs(d[2] - 0.0035837) < 1e-7

@@ -135,8 +135,8 @@ def bollen_stine(X: np.ndarray, sigma: np.ndarray, estimator: object, reflective
     out, failed = [], 0
     for block in range(-(-resamples // RNG_BLOCK)):
         idx = resample_indices(seed, block, n)[: min(RNG_BLOCK, resamples - block * RNG_BLOCK)]
-        C = np.zeros((idx.shape[0], n))
-        np.add.at(C, (np.repeat(np.arange(idx.shape[0]), n), idx.ravel()), 1.0 / n)
+        r = idx.shape[0]  # resample weights: how often each row was drawn, over n
+        C = np.bincount((idx + n * np.arange(r)[:, None]).ravel(), minlength=r * n).reshape(r, n) / n
         m = C @ Xt
         cov = (C @ prod).reshape(-1, p, p) - m[:, :, None] * m[:, None, :]
         d = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))

@@ -46,7 +46,7 @@ DEFAULT_WAVE_RESAMPLES = 1000  # per wave in csi score
 DEFAULT_WORKERS = 2  # wave processes in csi score
 DEFAULT_SEED = 1
 DEFAULT_PERMUTATIONS = 1000
-METHODS = ("pls", "cbsem", "both")
+METHODS = ("pls", "cbsem", "both", "plsc")
 
 
 def check_seed(seed: object, option: str = "--seed") -> int:

@@ -56,7 +56,7 @@ Ci = Annotated[str, typer.Option(help="Interval type: percentile or bca")]
 Level = Annotated[float, typer.Option(help="Confidence level")]
 
 # --- csi fit ---------------------------------------------------------------------------
-Method = Annotated[str, typer.Option(help="pls (default), cbsem or both")]
+Method = Annotated[str, typer.Option(help="pls (default), cbsem, both, or plsc (consistent PLS: mode-A constructs of 2+ items reflective unless the YAML says composite: true)")]
 Estimator = Annotated[str, typer.Option(help="CB-SEM estimator: ML, ULS, GLS or DWLS")]
 Index = Annotated[str, typer.Option(help="Index method (a registered key, e.g. acsi: weights/SD normalized to sum 1, rescaled to 0-100)")]
 Derive = Annotated[str | None, typer.Option(help="Derivations to run, comma-separated, e.g. quality,indices,ipma,tiers (default: the library's default set)")]

@@ -21,7 +21,7 @@ def enabled(method: str = "pls") -> bool:
 
     ``method`` is the fit method (``pls``, ``cbsem``, ``both``); ``csi score`` uses the default.
     """
-    return err.is_terminal and (method == "pls" or out.is_terminal)
+    return err.is_terminal and (method in ("pls", "plsc") or out.is_terminal)
 
 
 def fit_progress(method: str = "pls") -> bool:

@@ -116,3 +116,4 @@ def run(ctx: Context, keys: Sequence[str] | None) -> tuple[dict[str, object], tu
 for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ipma_map"), ("tiers", "tiers")):
     DERIVATIONS.register_lazy(_key, f"csi.derive.builtin:{_attr}")
 BUILTIN = ("quality", "indices", "ipma", "tiers")
+DERIVATIONS.register_lazy("model_fit", "csi.derive.modelfit:model_fit")  # PLS model fit (SRMR, d_ULS, d_G, HTMT2)

@@ -176,3 +176,4 @@ class BatchEstimator(Protocol):
 ESTIMATORS: Registry[Any] = Registry("estimator")
 ESTIMATORS.register_lazy("pls", "csi.estimators.pls:PLS")
 ESTIMATORS.register_lazy("cbsem", "csi.estimators.cbsem:CBSEM")
+ESTIMATORS.register_lazy("plsc", "csi.estimators.plsc:PLSc")

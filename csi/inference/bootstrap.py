@@ -107,6 +107,10 @@ FAIL_REASONS: dict[int, str] = {
     2: "zero total case weight",
     3: "no convergence",
     4: "non-finite results (singular block or structural regression)",
+    # 5, 6, 7: an estimator's inadmissible fits (PLSc: csi.estimators.plsc.INADMISSIBLE codes 1-3)
+    5: "PLSc: rho_A not positive (no consistent correction)",
+    6: "PLSc: a disattenuated construct correlation above 1 in absolute value",
+    7: "PLSc: the disattenuated construct correlation matrix is not positive definite",
 }
 SIGN_RULE = (
     "construct-level: in each resample a construct is flipped when the sum of its outer weights "
@@ -303,6 +307,9 @@ def _fit_batch(ctx: _Context, m: BatchMoments) -> tuple[dict[str, np.ndarray], n
     fail = m.fail
     est = ctx.estimator.fit_moments(m.S)
     fail[(fail == 0) & ~est.converged] = 3
+    bad = getattr(est, "inadmissible", None)  # an estimator's own inadmissibility codes (PLSc)
+    if bad is not None:
+        fail[(fail == 0) & (bad > 0)] = 4 + bad[(fail == 0) & (bad > 0)]
     fail[(fail == 0) & ~est.ok] = 4
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         stats = _statistics(ctx, est.weights, est.loadings, est.paths, est.r2, m.mean, m.var, m.corr())

@@ -50,6 +50,9 @@ class Construct:
     label: str
     items: tuple[str, ...]
     mode: str = "A"
+    #: ``composite: true`` in the YAML: under ``--method plsc`` a mode-A construct kept as a
+    #: composite (not corrected for attenuation); ignored by plain PLS.
+    composite: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ class ModelSpec:
             out["reference"] = self.reference
         out["scale"] = {"min": _num(self.scale_min), "max": _num(self.scale_max)}
         out["constructs"] = {
-            c.code: {"label": c.label, "items": list(c.items), "mode": c.mode} for c in self.constructs
+            c.code: {"label": c.label, "items": list(c.items), "mode": c.mode, **({"composite": True} if c.composite else {})}
+            for c in self.constructs
         }
         out["paths"] = [f"{p.source} -> {p.target}" for p in self.paths]
         if self.roles:
@@ -223,7 +227,7 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
 
 
 _TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"})
-_CONSTRUCT_KEYS = ("label", "items", "mode")
+_CONSTRUCT_KEYS = ("label", "items", "mode", "composite")
 _SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
 
 
@@ -289,14 +293,17 @@ def _parse_construct(code: str, cl: _Located, seen_items: dict[str, tuple[str, i
         raise _err(where, cl, f"construct {code}: expected {{label, items, mode}}; found {cl.value!r}")
     for k, v in body.items():
         if k not in _CONSTRUCT_KEYS:
-            raise _err(where, v, f"construct {code}: unknown key {k!r}; expected label, items, mode")
+            raise _err(where, v, f"construct {code}: unknown key {k!r}; expected label, items, mode, composite")
     items = _parse_items(code, body.get("items"), cl, seen_items, where)
     mode_loc = body.get("mode")
     mode = str(mode_loc.value).upper() if mode_loc is not None else "A"
     if mode not in MODES:
         raise _err(where, mode_loc, f"construct {code}: mode should be one of {', '.join(MODES)}; got {mode_loc.value!r}")  # type: ignore[union-attr]
     label = str(body["label"].value) if "label" in body else code
-    return Construct(code, label, items, mode)
+    comp_loc = body.get("composite")
+    if comp_loc is not None and not isinstance(comp_loc.value, bool):
+        raise _err(where, comp_loc, f"construct {code}: composite should be true or false; got {comp_loc.value!r}")
+    return Construct(code, label, items, mode, bool(comp_loc.value) if comp_loc is not None else False)
 
 
 def _parse_items(

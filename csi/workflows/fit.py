@@ -60,8 +60,13 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
-    pls = ESTIMATORS.get("pls").from_options(spec, opts.pls).fit(survey.items, weights=survey.weights)
+    estimator = ESTIMATORS.get("plsc" if opts.method == "plsc" else "pls").from_options(spec, opts.pls)
+    pls = estimator.fit(survey.items, weights=survey.weights)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
+    if opts.method == "plsc":
+        from csi.estimators.plsc import plsc_issues
+
+        issues += plsc_issues(pls)
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "
                                               f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
@@ -112,7 +117,8 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
     if boot:
         from csi.inference.bootstrap import bootstrap_fit
 
-        boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer)
+        boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer,
+                                 estimator=ESTIMATORS.get("plsc").of(pls) if opts.method == "plsc" else None)
         issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
     cb_res = None
     if opts.method in ("cbsem", "both"):
@@ -130,6 +136,8 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
             seed=seed, ci=ci, level=level, min_size=opts.comparison.min_group_size, indexer=indexer, progress=opts.progress,
         )
         issues += [Issue.of("groups", w) for w in group_res.warnings]
+        if opts.method == "plsc":
+            issues.append(Issue.of("groups", "group comparisons (--group) are made with PLS, not PLSc"))
     return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}
 
 
@@ -162,6 +170,10 @@ def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOpt
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
     settings["index_method"] = opts.index
+    if opts.method == "plsc":
+        from csi.estimators.plsc import plsc_settings
+
+        settings["plsc"] = plsc_settings(pls)
     settings["derivations"] = derive.resolve(_derivations(opts))
     cb = inference.get("cbsem")
     if cb is not None:

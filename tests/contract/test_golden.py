@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SKIP = {"versions", "csi_version"}
 # new in issue 11, with the values every v1 run had: the index method and the derivations run
-ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers"]}
+ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", "model_fit"]}
+# new in issue 14 (additive): the PLS model-fit derivation's results.json key and workbook sheets
+ADDED_KEYS = ("model_fit",)
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 
@@ -88,6 +90,8 @@ def test_results_json_matches_golden(fit_dir: Path) -> None:
     want = upgrade(v1)
     for key, value in ADDED_SETTINGS.items():
         assert got["settings"].pop(key) == value
+    for key in ADDED_KEYS:
+        assert got.pop(key)
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 
@@ -110,7 +114,7 @@ def test_workbook_sheets_match_golden(fit_dir: Path, score_dir: Path) -> None:
     want = json.loads((GOLDEN / "sheets.v1.json").read_text())
     for name, folder in (("results.xlsx", fit_dir), ("scores.xlsx", score_dir)):
         wb = openpyxl.load_workbook(folder / name, read_only=True)
-        assert wb.sheetnames == want[name], name
+        assert [s for s in wb.sheetnames if not s.startswith(ADDED_KEYS)] == want[name], name
 
 
 def test_compare_catches_differences() -> None:

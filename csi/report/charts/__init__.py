@@ -67,6 +67,7 @@ from csi.report.charts.path import (  # noqa: F401
     _crossings,
     _exit_t,
     _seg_box_hits,
+    place_path_labels,
     layers,
     layout,
     path_diagram,

@@ -252,6 +252,7 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
             _fit_choice(ax, x, y + hh * 0.5, [" · ".join(stats), "\n".join(stats)], bw * 0.94, bh * 0.42, (10.5, 10, 9.5, 9, 8.5, 8, 7.5),
                         color=MUTED, zorder=4, gid=f"stats:{c}")
 
+    texts = []
     for p in paths:
         a, b = str(p["from"]), str(p["to"])
         est = _num(p["estimate"])
@@ -262,15 +263,10 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
         arrow = FancyArrowPatch(lay.pos[a], lay.pos[b], patchA=boxes[a], patchB=boxes[b], arrowstyle="-|>", mutation_scale=16 + 2 * lw,
                                 linewidth=lw, linestyle=ls, color=colour, shrinkA=1, shrinkB=2, zorder=2, alpha=0.9 if sig is not False else 0.65)
         ax.add_patch(arrow)
-        # label at the middle of the visible part of the arrow
-        (x0, y0), (x1, y1) = lay.pos[a], lay.pos[b]
-        t0 = _exit_t(x0, y0, x1, y1, hw, hh)
-        t1 = 1 - _exit_t(x1, y1, x0, y0, hw, hh)
-        tm = (t0 + t1) / 2
-        xm, ym = x0 + tm * (x1 - x0), y0 + tm * (y1 - y0)
-        ax.text(xm, ym, f"{est:.2f}{stars}", ha="center", va="center", fontsize=11, color=colour if sig is not False else MUTED,
-                fontweight="bold" if sig else "normal", zorder=5, gid=f"path:{a}->{b}",
-                bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.92})
+        texts.append(ax.text(0, 0, f"{est:.2f}{stars}", ha="center", va="center", fontsize=11, color=colour if sig is not False else MUTED,
+                             fontweight="bold" if sig else "normal", zorder=5, gid=f"path:{a}->{b}",
+                             bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.92}))
+    place_path_labels(ax, lay.pos, edges, texts, hw, hh)
     # legend: box colours
     handles = [Patch(facecolor="#FFF4DC", edgecolor=OKABE_ITO["orange"], label="Exogenous (driver)"),
                Patch(facecolor="#E8F1F8", edgecolor=OKABE_ITO["blue"], label="Endogenous (outcome, with R²)")]
@@ -279,6 +275,86 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.03, 0.845), fontsize=10.5, ncol=len(handles))
     chart = _chart("path-diagram", title, subtitle, foot, fig)
     return chart
+
+
+def _seg_rect(p0: tuple[float, float], p1: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
+    """Whether the segment p0→p1 meets the rectangle r = (x0, y0, x1, y1) (Liang–Barsky clipping)."""
+    hits = _seg_box_hits(np.array([p0], float), np.array([p1], float), np.array([[(r[0] + r[2]) / 2, (r[1] + r[3]) / 2]]),
+                         (r[2] - r[0]) / 2, (r[3] - r[1]) / 2)
+    return bool(hits[0, 0])
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Area shared by two rectangles (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def place_path_labels(ax: Any, pos: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str]], texts: Sequence[Any],
+                      hw: float, hh: float, pad: float = 3.0) -> None:
+    """Move each coefficient label to a spot clear of every other label, box and arrow.
+
+    Candidates (in pixels): points along the visible part of the label's own arrow (its middle
+    first, then towards either end), then the same points shifted off the line on either side.
+    The first candidate whose box (text + ``pad`` px) overlaps no construct box, no label
+    already placed and no other arrow wins; when none is clear, the one with the least
+    overlapping area.  Arrows are straight segments between box centres, so the test is exact.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    to_px = ax.transData.transform
+    boxes = []
+    for x, y in pos.values():
+        (bx0, by0), (bx1, by1) = to_px((x - hw, y - hh)), to_px((x + hw, y + hh))
+        boxes.append((min(bx0, bx1), min(by0, by1), max(bx0, bx1), max(by0, by1)))
+    segs = [(tuple(to_px(pos[a])), tuple(to_px(pos[b]))) for a, b in edges]
+    placed: list[tuple[float, float, float, float]] = []
+    for k, ((a, b), t) in enumerate(zip(edges, texts, strict=True)):
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ends = (_exit_t(x0, y0, x1, y1, hw, hh), 1 - _exit_t(x1, y1, x0, y0, hw, hh))
+        t.set_position(((x0 + x1) / 2, (y0 + y1) / 2))
+        best: tuple[float, float, float] | None = None
+        for size in (11.0, 10.0, 9.0, 8.0):  # smaller only when no spot is clear at the larger size
+            t.set_fontsize(size)
+            best = _best_spot(t.get_window_extent(renderer), segs, k, ends, boxes, placed, pad)
+            if best[2] == 0:
+                break
+        assert best is not None
+        cx, cy, _ = best
+        t.set_position(tuple(ax.transData.inverted().transform((cx, cy))))
+        ext = t.get_window_extent(renderer)
+        placed.append((cx - ext.width / 2 - pad, cy - ext.height / 2 - pad, cx + ext.width / 2 + pad, cy + ext.height / 2 + pad))
+
+
+_FRACTIONS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88)
+
+
+def _best_spot(ext: Any, segs: Sequence[tuple[tuple[float, float], tuple[float, float]]], k: int, ends: tuple[float, float],
+               boxes: Sequence[tuple[float, float, float, float]], placed: Sequence[tuple[float, float, float, float]],
+               pad: float) -> tuple[float, float, float]:
+    """(x, y, cost) in pixels of the clearest spot for a label of extent ``ext`` on arrow ``k``.
+
+    Cost: 1000 per thing hit (a label, a box, another arrow) plus the overlapping area.
+    """
+    w, h = ext.width / 2 + pad, ext.height / 2 + pad
+    (p0x, p0y), (p1x, p1y) = segs[k]
+    length = math.hypot(p1x - p0x, p1y - p0y) or 1.0
+    nx, ny = -(p1y - p0y) / length, (p1x - p0x) / length
+    shift = abs(nx) * w + abs(ny) * h + 2  # off the line by the label's half-extent across it
+    best = (p0x, p0y, math.inf)
+    for off in (0.0, shift, -shift, 2 * shift, -2 * shift, 3 * shift, -3 * shift):
+        for f in _FRACTIONS:
+            tt = ends[0] + f * (ends[1] - ends[0])
+            cx, cy = p0x + tt * (p1x - p0x) + off * nx, p0y + tt * (p1y - p0y) + off * ny
+            r = (cx - w, cy - h, cx + w, cy + h)
+            areas = [_overlap(r, o) for o in (*placed, *boxes)]
+            cost = sum(areas) + 1000.0 * sum(a > 0 for a in areas)
+            cost += sum(1000.0 for j, s in enumerate(segs) if j != k and _seg_rect(s[0], s[1], r))
+            if cost < best[2]:
+                best = (cx, cy, cost)
+            if cost == 0:
+                return best
+    return best
 
 
 def _exit_t(x0: float, y0: float, x1: float, y1: float, hw: float, hh: float) -> float:

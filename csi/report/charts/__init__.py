@@ -49,6 +49,10 @@ from csi.report.charts.base import (  # noqa: F401
     style,
     wrap,
 )
+from csi.report.charts.cbsem import (  # noqa: F401
+    cbsem_fit,
+    fit_rows,
+)
 from csi.report.charts.groups import (  # noqa: F401
     group_indices,
 )
@@ -120,6 +124,7 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
     with style(all_texts(d)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="This figure includes Axes that are not compatible with tight_layout")
         charts.append(path_diagram(d))
+        charts.append(cbsem_fit(d))
         charts.append(index_bars(d))
         charts.append(ipma_map(d))
         charts.append(ipma_items_map(d))

@@ -34,6 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from csi._io import atomic_write
+from csi.report.i18n import tr
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies.
 OKABE_ITO = {
@@ -270,34 +271,45 @@ def significance(p_value: Any, ci: Any = None) -> tuple[str, bool | None]:
     return "", None
 
 
-def footnote(d: Mapping[str, Any], extra: str = "") -> str:
-    """Model, method, n and settings in one line (``extra`` is appended)."""
+def footnote(d: Mapping[str, Any], extra: str = "", cbsem: bool = False) -> str:
+    """Model, method, n and settings in one line (``extra`` is appended).
+
+    Under ``--method cbsem`` a chart drawing PLS numbers (indices, IPMA, loadings: CB-SEM
+    factor-score weights are undefined for inadmissible solutions) says so; ``cbsem=True``
+    for the charts that draw the CB-SEM estimates themselves.
+    """
     model = d.get("model") or {}
     s = d.get("settings") or {}
     parts = []
     name = model.get("label") or model.get("name") or "model"
     if model.get("name") and model.get("label"):
         name = f"{model['label']} ({model['name']})"
-    parts.append(f"Model: {name}")
+    parts.append(tr("foot.model", name=name))
     method = str(d.get("method") or s.get("method") or "pls").upper()
-    parts.append(f"{method}, {s.get('scheme', 'path')} scheme" if method == "PLS" else method)
+    if method == "CBSEM":
+        parts.append(tr("foot.cbsem") if cbsem else tr("foot.cbsem_pls", scheme=s.get("scheme", "path")))
+    else:
+        parts.append(tr("foot.pls", scheme=s.get("scheme", "path")) if method == "PLS" else method)
     n_obs = d.get("n_obs")
     if n_obs is not None:
         nr = s.get("n_read")
-        parts.append(f"n = {_fmt_n(n_obs)}" + (f" of {_fmt_n(nr)} ({s.get('missing', 'casewise')})" if nr and nr != n_obs else ""))
+        if nr and nr != n_obs:
+            parts.append(tr("foot.n_of", n=_fmt_n(n_obs), read=_fmt_n(nr), missing=s.get("missing", "casewise")))
+        else:
+            parts.append(tr("foot.n", n=_fmt_n(n_obs)))
     if s.get("weighted"):
-        parts.append(f"weighted (effective n {float(s.get('n_effective') or 0):.0f})")
+        parts.append(tr("foot.weighted", n=f"{float(s.get('n_effective') or 0):.0f}"))
     b = s.get("bootstrap") or {}
     if b or s.get("resamples"):
         used = b.get("resamples_used", s.get("resamples"))
         level = b.get("level")
         lvl = f" {float(level) * 100:g}%" if level is not None else ""
-        parts.append(f"bootstrap {_fmt_n(used)} resamples, {b.get('ci', 'percentile')}{lvl} intervals, seed {b.get('seed', s.get('seed'))}")
+        parts.append(tr("foot.boot", n=_fmt_n(used), ci=b.get("ci", "percentile"), level=lvl, seed=b.get("seed", s.get("seed"))))
     else:
-        parts.append("no bootstrap")
+        parts.append(tr("foot.noboot"))
     src = s.get("source")
     if src and not str(src).startswith("<"):  # "<data frame>": fitted from memory, no file to name
-        parts.append(f"data: {Path(str(src)).name}")
+        parts.append(tr("foot.data", file=Path(str(src)).name))
     ver = d.get("csi_version")
     if ver:
         parts.append(f"csi {ver}")

@@ -25,6 +25,7 @@ from csi.report.charts.base import (
     labels_of,
     significance,
 )
+from csi.report.i18n import tr
 
 
 # --------------------------------------------------------------------------------------
@@ -178,6 +179,50 @@ def layout(codes: Sequence[str], edges: Sequence[tuple[str, str]], aspect: float
     return Layout(pos=pos, columns=ncols, rows=nused, half_w=half_w, half_h=half_h)
 
 
+def diagram_numbers(d: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], bool]:
+    """(paths, constructs by code, is CB-SEM) as the path diagram draws them.
+
+    Under ``--method cbsem`` the arrows carry the CB-SEM *standardized* paths with their z-test
+    p-values (``cbsem.paths[].std_estimate``, ``p_value``) and the boxes the CB-SEM R²
+    (``cbsem.r2``); the 0–100 indices stay the PLS ones, as results.json computes them.
+    """
+    cons = {str(c["name"]): dict(c) for c in d.get("constructs", [])}
+    cb = d.get("cbsem") or {}
+    if str(d.get("method") or "").lower() != "cbsem" or not cb.get("paths"):
+        return [dict(p) for p in d.get("paths", [])], cons, False
+    paths = []
+    for p in cb["paths"]:
+        est, se = p.get("std_estimate", p.get("estimate")), p.get("std_se")
+        ci = [est - 1.959963984540054 * se, est + 1.959963984540054 * se] if est is not None and se is not None else None  # Wald 95%
+        paths.append({"from": p["from"], "to": p["to"], "estimate": est, "p_value": p.get("p_value"), "ci": ci})
+    for code, r2 in (cb.get("r2") or {}).items():
+        cons.setdefault(str(code), {"name": code})["r2"] = r2
+    for c in cons.values():
+        if c["name"] not in (cb.get("r2") or {}):
+            c["r2"] = None
+    return paths, cons, True
+
+
+def _path_title(d: Mapping[str, Any], paths: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    """Headline: the strongest driver of the satisfaction construct, unless its interval overlaps the runner-up's."""
+    model = d.get("model") or {}
+    roles = model.get("roles") or {}
+    focus: str | None = str(roles["satisfaction"]) if roles.get("satisfaction") in labels else None
+    if focus is None and paths:
+        focus = str(paths[-1]["to"])
+    into = sorted((p for p in paths if p["to"] == focus), key=lambda p: -abs(_num(p["estimate"])))
+    if not into or focus is None:
+        return tr("path.title_model", m=model.get("label") or model.get("name") or "")
+    top = into[0]
+    if len(into) > 1 and top.get("ci") and into[1].get("ci") and None not in top["ci"] and None not in into[1]["ci"]:
+        lo_top = min(abs(_num(top["ci"][0])), abs(_num(top["ci"][1]))) if _num(top["ci"][0]) * _num(top["ci"][1]) > 0 else 0.0
+        hi_next = max(abs(_num(into[1]["ci"][0])), abs(_num(into[1]["ci"][1])))
+        if lo_top <= hi_next:  # the intervals overlap: no single strongest driver
+            tied = [p for p in into if max(abs(_num(p["ci"][0])), abs(_num(p["ci"][1]))) >= lo_top] if all(p.get("ci") for p in into) else into[:2]
+            return tr("path.title_tie", b=labels[focus], v=tr("and").join(labels[p["from"]] for p in tied[:2]))
+    return tr("path.title", a=labels[top["from"]], b=labels[focus], v=f"{_num(top['estimate']):.2f}")
+
+
 def path_diagram(d: Mapping[str, Any]) -> Chart:
     """The structural model: constructs as boxes (label, index, R²), paths as arrows with coefficients.
 
@@ -187,28 +232,21 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
     labels = labels_of(d)
     model = d.get("model") or {}
     codes = [str(c["code"]) for c in model.get("constructs", [])] or list(labels)
-    paths = [p for p in d.get("paths", []) if p.get("from") in labels and p.get("to") in labels]
+    paths, cons, is_cb = diagram_numbers(d)
+    paths = [p for p in paths if p.get("from") in labels and p.get("to") in labels]
     edges = [(str(p["from"]), str(p["to"])) for p in paths]
-    cons = {str(c["name"]): c for c in d.get("constructs", [])}
     boot = any(p.get("p_value") is not None or p.get("ci") is not None for p in paths)
-
-    # the focus construct for the headline: satisfaction by role, else the last endogenous
-    roles = model.get("roles") or {}
-    focus: str | None = str(roles["satisfaction"]) if roles.get("satisfaction") in labels else None
-    if focus is None and edges:
-        focus = edges[-1][1]
-    into = [p for p in paths if p["to"] == focus]
-    if into and focus is not None:
-        top = max(into, key=lambda p: abs(_num(p["estimate"])))
-        title = f"{labels[top['from']]} drives {labels[focus]} most (path {_num(top['estimate']):.2f})"
-    else:
-        title = f"Structural model of {model.get('label') or model.get('name') or 'the survey'}"
-    subtitle = "Path coefficients on the arrows (standardized), index (0–100) and R² in the boxes"
+    title = _path_title(d, paths, labels)
+    sat = (model.get("roles") or {}).get("satisfaction")
+    focus = str(sat) if sat in labels else (edges[-1][1] if edges else None)
+    subtitle = tr("path.subtitle_cbsem") if is_cb else tr("path.subtitle")
     if boot:
-        note = "Stars: * p < 0.05, ** p < 0.01, *** p < 0.001 (bootstrap); dashed arrows are not significant at 5%."
+        note = tr("path.stars", test=tr("path.test_z") if is_cb else tr("path.test_boot"))
     else:
-        note = "No bootstrap: significance not assessed (rerun csi fit with --boot to mark significant paths)."
-    foot = footnote(d, note)
+        note = tr("path.noboot")
+    if is_cb and (d.get("cbsem") or {}).get("admissibility"):
+        note += "\n" + tr("path.inadmissible", n=len(d["cbsem"]["admissibility"]))
+    foot = footnote(d, note, cbsem=is_cb)
     fig = _slide(title, subtitle, foot)
 
     ax = fig.add_axes((0.03, 0.13, 0.94, 0.69))
@@ -243,7 +281,7 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
         info = cons.get(c, {})
         stats = []
         if info.get("index") is not None:
-            stats.append(f"Index {float(info['index']):.1f}")
+            stats.append(tr("path.index", v=f"{float(info['index']):.1f}"))
         if info.get("r2") is not None:
             stats.append(f"R² {float(info['r2']):.2f}")
         bw, bh = 2 * hw * px_per_x, 2 * hh * px_per_y
@@ -268,10 +306,10 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
                              bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.92}))
     place_path_labels(ax, lay.pos, edges, texts, hw, hh)
     # legend: box colours
-    handles = [Patch(facecolor="#FFF4DC", edgecolor=OKABE_ITO["orange"], label="Exogenous (driver)"),
-               Patch(facecolor="#E8F1F8", edgecolor=OKABE_ITO["blue"], label="Endogenous (outcome, with R²)")]
+    handles = [Patch(facecolor="#FFF4DC", edgecolor=OKABE_ITO["orange"], label=tr("path.exo")),
+               Patch(facecolor="#E8F1F8", edgecolor=OKABE_ITO["blue"], label=tr("path.endo"))]
     if any(_num(p["estimate"]) < 0 for p in paths):
-        handles.append(Patch(color=OKABE_ITO["vermillion"], label="Negative path"))
+        handles.append(Patch(color=OKABE_ITO["vermillion"], label=tr("path.neg")))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.03, 0.845), fontsize=10.5, ncol=len(handles))
     chart = _chart("path-diagram", title, subtitle, foot, fig)
     return chart

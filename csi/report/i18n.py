@@ -128,13 +128,64 @@ _T: dict[str, tuple[str, str, str]] = {
     "tiers.nps_scale": ("NPS on a {lo}–{hi} scale: the standard NPS uses 0–10; cut-offs were mapped to this scale.",
                         "NPS 基于 {lo}–{hi} 量表：标准 NPS 使用 0–10，临界值已映射到本量表。",
                         "NPS auf einer Skala {lo}–{hi}: der Standard-NPS nutzt 0–10; die Grenzen wurden übertragen."),
+    "tiers.def.nps": ("promoters answer 9–10, passives 7–8, detractors 6 or less on the recommend item; NPS = % promoters − % detractors",
+                      "推荐项上回答 9–10 为推荐者，7–8 为被动者，6 及以下为贬损者；NPS = 推荐者% − 贬损者%",
+                      "Promotoren antworten 9–10, Passive 7–8, Detraktoren 6 oder weniger bei der Empfehlungsfrage; NPS = % Promotoren − % Detraktoren"),
+    "tiers.def.quadrants": ("Jones & Sasser quadrants: satisfaction index × loyalty index, split at {cut}",
+                            "Jones & Sasser 四象限：满意度指数 × 忠诚度指数，以 {cut} 划分",
+                            "Quadranten nach Jones & Sasser: Zufriedenheits- × Loyalitätsindex, geteilt bei {cut}"),
+    "tiers.def.bands": ("loyalty index bands: {bands}", "忠诚度指数分段：{bands}", "Bänder des Loyalitätsindex: {bands}"),
     # outer model / HTMT / groups
+    "outer.title": ("Measurement model: {ok} of {n} items load at {thr} or more", "测量模型：{n} 个题项中有 {ok} 个载荷 ≥ {thr}",
+                    "Messmodell: {ok} von {n} Fragen laden mit {thr} oder mehr"),
+    "outer.subtitle": ("Outer loadings (bars) and outer weights (dots) per construct; dotted line = {thr} (item shares half its variance)",
+                       "各构念外部载荷（条形）和外部权重（菱形）；虚线 = {thr}（题项与构念共享一半方差）",
+                       "Ladungen (Balken) und Gewichte (Rauten) je Konstrukt; gepunktete Linie = {thr} (halbe gemeinsame Varianz)"),
+    "outer.whiskers": ("Whiskers: {level} bootstrap intervals of the loadings.", "误差线：载荷的 {level} 自助法区间。", "Fehlerbalken: {level}-Bootstrap-Intervalle der Ladungen."),
+    "outer.high": ("Loading ≥ {thr}", "载荷 ≥ {thr}", "Ladung ≥ {thr}"),
+    "outer.low": ("Loading < {thr}", "载荷 < {thr}", "Ladung < {thr}"),
+    "outer.weight": ("Weight", "权重", "Gewicht"),
+    "htmt.title_high": ("Discriminant validity: {n} construct pair(s) at or above HTMT 0.85 (highest {a} – {b} {v})",
+                        "区分效度：{n} 对构念 HTMT ≥ 0.85（最高 {a} – {b} {v}）",
+                        "Diskriminanzvalidität: {n} Konstruktpaar(e) mit HTMT ≥ 0,85 (höchstes {a} – {b} {v})"),
+    "htmt.title_ok": ("Discriminant validity: every construct pair is below HTMT 0.85", "区分效度：所有构念对的 HTMT 均低于 0.85",
+                      "Diskriminanzvalidität: alle Konstruktpaare unter HTMT 0,85"),
+    "htmt.subtitle": ("Heterotrait–monotrait ratios; 0.85 is the strict and 0.90 the liberal threshold (Henseler et al. 2015)",
+                      "异质–单质比率（HTMT）；0.85 为严格、0.90 为宽松临界值（Henseler et al. 2015）",
+                      "Heterotrait-Monotrait-Verhältnisse; 0,85 ist die strenge, 0,90 die liberale Schwelle (Henseler et al. 2015)"),
+    "htmt.dagger": ("† upper bound of the {level} bootstrap interval reaches 0.85.", "† {level} 自助法区间上限达到 0.85。",
+                    "† Obergrenze des {level}-Bootstrap-Intervalls erreicht 0,85."),
+    "groups.title": ("{c} by {g}: highest {hi} ({hv}), lowest {lo} ({lv})", "按{g}的{c}：最高 {hi}（{hv}），最低 {lo}（{lv}）",
+                     "{c} nach {g}: höchster Wert {hi} ({hv}), niedrigster {lo} ({lv})"),
+    "groups.title_tie": ("{c} by {g}: no clear difference ({hi} {hv} to {lo} {lv}, intervals overlap)", "按{g}的{c}：无明显差异（{hi} {hv} 至 {lo} {lv}，区间重叠）",
+                         "{c} nach {g}: kein klarer Unterschied ({hi} {hv} bis {lo} {lv}, Intervalle überlappen)"),
+    "groups.title_plain": ("Indices by {g}", "按{g}的指数", "Indizes nach {g}"),
+    "groups.subtitle": ("Index per construct in each {g} segment", "{g}各分群的构念指数", "Index je Konstrukt in jedem Segment von {g}"),
+    "groups.subtitle_ci": (" with {level} bootstrap intervals", "，含 {level} 自助法区间", " mit {level}-Bootstrap-Intervallen"),
+    "groups.grey": ("; grey line: all respondents", "；灰线：全部受访者", "; graue Linie: alle Befragten"),
+    "groups.sig": ("† index differs significantly between at least two segments (permutation test, Holm-adjusted p < 0.05).",
+                   "† 至少两个分群间指数差异显著（置换检验，Holm 校正 p < 0.05）。",
+                   "† Index unterscheidet sich signifikant zwischen mindestens zwei Segmenten (Permutationstest, Holm-korrigiert p < 0,05)."),
+    "groups.nosig": ("No index differs significantly between segments (permutation test, Holm-adjusted p < 0.05).",
+                     "各分群间指数无显著差异（置换检验，Holm 校正 p < 0.05）。",
+                     "Kein Index unterscheidet sich signifikant zwischen Segmenten (Permutationstest, Holm-korrigiert p < 0,05)."),
+    "groups.axis": ("Index (0–100)", "指数（0–100）", "Index (0–100)"),
+    "tier.apostle": ("Apostle", "忠实拥护者", "Apostel"),
+    "tier.loyalist": ("Loyalist", "忠诚者", "Loyaler"),
+    "tier.mercenary": ("Mercenary", "唯利者", "Söldner"),
+    "tier.hostage": ("Hostage", "被迫者", "Geisel"),
+    "tier.defector": ("Defector", "背离者", "Abwanderer"),
+    "tier.terrorist": ("Terrorist", "破坏者", "Terrorist"),
+    "tier.committed": ("Committed", "坚定者", "Gebunden"),
+    "tier.vulnerable": ("Vulnerable", "动摇者", "Gefährdet"),
+    "tier.at risk": ("At risk", "流失风险", "Abwanderungsgefahr"),
     "tier.promoter": ("Promoter", "推荐者", "Promotor"),
     "tier.passive": ("Passive", "被动者", "Passiver"),
     "tier.detractor": ("Detractor", "贬损者", "Detraktor"),
 }
 # the Chinese tier names by English key (plural forms map to the same entry)
-_TIER_WORDS = {"promoter", "passive", "detractor"}
+_TIER_WORDS = {"promoter", "passive", "detractor", "apostle", "loyalist", "mercenary", "hostage", "defector", "terrorist",
+               "committed", "vulnerable", "at risk"}
 
 
 def check_lang(lang: str | None) -> str:
@@ -171,5 +222,9 @@ def tr(key: str, **fields: object) -> str:
 
 def tier_word(name: str) -> str:
     """A tier name (``promoters``, ``Passive``…) in the current language, else unchanged."""
-    key = name.lower().rstrip("s")
-    return tr(f"tier.{key}") if key in _TIER_WORDS else name
+    low = name.strip().lower().replace("_", " ")
+    for key in (low, low[:-1] if low.endswith("s") else low, low.split(">")[0].strip()):
+        if key in _TIER_WORDS:
+            rest = name.strip()[len(key):] if low.startswith(key) and ">" in low else ""
+            return tr(f"tier.{key}") + rest
+    return name

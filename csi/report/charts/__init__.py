@@ -25,6 +25,7 @@ from csi.report.charts.base import (  # noqa: F401
     SERIES,
     SLIDE_SIZE,
     Chart,
+    Native,
     _chart,
     _cjk_fonts,
     _fit_choice,
@@ -42,6 +43,7 @@ from csi.report.charts.base import (  # noqa: F401
     all_texts,
     cjk_fonts,
     footnote,
+    item_text,
     labels_of,
     render_bytes,
     save,
@@ -71,10 +73,10 @@ from csi.report.charts.path import (  # noqa: F401
     _crossings,
     _exit_t,
     _seg_box_hits,
-    place_path_labels,
     layers,
     layout,
     path_diagram,
+    place_path_labels,
 )
 from csi.report.charts.quality import (  # noqa: F401
     HTMT_BINS,
@@ -132,6 +134,21 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
         charts.extend(tier_bars(d))
         charts.append(outer_model(d))
         charts.append(htmt_heatmap(d))
-    return [c for c in charts if c is not None]
+    return unique_keys([c for c in charts if c is not None])
+
+
+def unique_keys(charts: list[Chart]) -> list[Chart]:
+    """Charts with distinct keys (file names): a repeated key gets -2, -3… (two group columns whose names slug alike)."""
+    import dataclasses
+
+    seen: set[str] = set()
+    out = []
+    for c in charts:
+        key, k = c.key, 2
+        while key in seen:
+            key, k = f"{c.key}-{k}", k + 1
+        seen.add(key)
+        out.append(c if key == c.key else dataclasses.replace(c, key=key))
+    return out
 
 

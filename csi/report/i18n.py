@@ -170,6 +170,10 @@ _T: dict[str, tuple[str, str, str]] = {
                      "各分群间指数无显著差异（置换检验，Holm 校正 p < 0.05）。",
                      "Kein Index unterscheidet sich signifikant zwischen Segmenten (Permutationstest, Holm-korrigiert p < 0,05)."),
     "groups.axis": ("Index (0–100)", "指数（0–100）", "Index (0–100)"),
+    "scheme.nps": ("NPS", "NPS", "NPS"),
+    "scheme.quadrants": ("Quadrants", "四象限", "Quadranten"),
+    "scheme.bands": ("Bands", "分段", "Bänder"),
+    "scheme.cut": ("{s} (cut-off {c})", "{s}（临界值 {c}）", "{s} (Grenze {c})"),
     "tier.apostle": ("Apostle", "忠实拥护者", "Apostel"),
     "tier.loyalist": ("Loyalist", "忠诚者", "Loyaler"),
     "tier.mercenary": ("Mercenary", "唯利者", "Söldner"),
@@ -186,6 +190,22 @@ _T: dict[str, tuple[str, str, str]] = {
 # the Chinese tier names by English key (plural forms map to the same entry)
 _TIER_WORDS = {"promoter", "passive", "detractor", "apostle", "loyalist", "mercenary", "hostage", "defector", "terrorist",
                "committed", "vulnerable", "at risk"}
+
+
+# method names inside sentences (inner weighting schemes, interval methods, missing-data policies)
+_TERMS: dict[str, tuple[str, str]] = {
+    "path": ("路径", "Pfad"), "factorial": ("因子", "faktoriell"), "centroid": ("质心", "Zentroid"),
+    "percentile": ("百分位", "Perzentil"), "bca": ("BCa", "BCa"), "basic": ("基本", "Basis"), "normal": ("正态", "Normal"),
+    "casewise": ("整例删除", "fallweise"), "mean": ("均值插补", "Mittelwert"), "em": ("EM", "EM"),
+}
+
+
+def term(word: object) -> str:
+    """A method name (``path``, ``percentile``, ``casewise``…) in the current language."""
+    w = str(word)
+    t = _TERMS.get(w.lower())
+    k = {"en": -1, "zh": 0, "de": 1}[_LANG.get()]
+    return w if t is None or k < 0 else t[k]
 
 
 def check_lang(lang: str | None) -> str:
@@ -223,7 +243,7 @@ def tr(key: str, **fields: object) -> str:
 def tier_word(name: str) -> str:
     """A tier name (``promoters``, ``Passive``…) in the current language, else unchanged."""
     low = name.strip().lower().replace("_", " ")
-    for key in (low, low[:-1] if low.endswith("s") else low, low.split(">")[0].strip()):
+    for key in (low, low[:-3] + "y" if low.endswith("ies") else low, low[:-1] if low.endswith("s") else low, low.split(">")[0].strip()):
         if key in _TIER_WORDS:
             rest = name.strip()[len(key):] if low.startswith(key) and ">" in low else ""
             return tr(f"tier.{key}") + rest

@@ -41,6 +41,7 @@ from csi.report.charts.base import (  # noqa: F401
     _texts,
     _units,
     all_texts,
+    cjk_bold_path,
     cjk_fonts,
     footnote,
     item_text,

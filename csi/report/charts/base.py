@@ -34,7 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from csi._io import atomic_write
-from csi.report.i18n import tr
+from csi.report.i18n import term, tr
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies.
 OKABE_ITO = {
@@ -333,14 +333,14 @@ def footnote(d: Mapping[str, Any], extra: str = "", cbsem: bool = False) -> str:
     parts.append(tr("foot.model", name=name))
     method = str(d.get("method") or s.get("method") or "pls").upper()
     if method == "CBSEM":
-        parts.append(tr("foot.cbsem") if cbsem else tr("foot.cbsem_pls", scheme=s.get("scheme", "path")))
+        parts.append(tr("foot.cbsem") if cbsem else tr("foot.cbsem_pls", scheme=term(s.get("scheme", "path"))))
     else:
-        parts.append(tr("foot.pls", scheme=s.get("scheme", "path")) if method == "PLS" else method)
+        parts.append(tr("foot.pls", scheme=term(s.get("scheme", "path"))) if method == "PLS" else method)
     n_obs = d.get("n_obs")
     if n_obs is not None:
         nr = s.get("n_read")
         if nr and nr != n_obs:
-            parts.append(tr("foot.n_of", n=_fmt_n(n_obs), read=_fmt_n(nr), missing=s.get("missing", "casewise")))
+            parts.append(tr("foot.n_of", n=_fmt_n(n_obs), read=_fmt_n(nr), missing=term(s.get("missing", "casewise"))))
         else:
             parts.append(tr("foot.n", n=_fmt_n(n_obs)))
     if s.get("weighted"):
@@ -350,7 +350,7 @@ def footnote(d: Mapping[str, Any], extra: str = "", cbsem: bool = False) -> str:
         used = b.get("resamples_used", s.get("resamples"))
         level = b.get("level")
         lvl = f" {float(level) * 100:g}%" if level is not None else ""
-        parts.append(tr("foot.boot", n=_fmt_n(used), ci=b.get("ci", "percentile"), level=lvl, seed=b.get("seed", s.get("seed"))))
+        parts.append(tr("foot.boot", n=_fmt_n(used), ci=term(b.get("ci", "percentile")), level=lvl, seed=b.get("seed", s.get("seed"))))
     else:
         parts.append(tr("foot.noboot"))
     src = s.get("source")

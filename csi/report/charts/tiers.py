@@ -58,7 +58,8 @@ def _tier_key(t: str) -> str:
 
 def _scheme_title(scheme: str) -> str:
     name, _, arg = scheme.partition(":")
-    return f"{name.capitalize()} (cut-off {arg})" if arg else name.capitalize()
+    base = tr(f"scheme.{name}") if name in ("nps", "quadrants", "bands") else name.capitalize()
+    return tr("scheme.cut", s=base, c=arg) if arg else base
 
 
 def tier_bars(d: Mapping[str, Any]) -> list[Chart]:

@@ -436,7 +436,7 @@ def report_tables(results: Sequence[Results], names: Sequence[str]) -> dict[str,
 
 def write_report_workbook(results: Sequence[Results], names: Sequence[str], path: str | Path) -> Path:
     """report.xlsx through csi.report.excel.write_workbook (strings stay text, never formulas)."""
-    from csi.report.excel import FIT_FORMATS, write_workbook
+    from csi.report.excel import FIT_FORMATS, model_order, write_workbook
 
     tables = report_tables(results, names)
     settings: dict[str, Any]
@@ -452,4 +452,6 @@ def write_report_workbook(results: Sequence[Results], names: Sequence[str], path
         "waves_long": {"ci_lo": "0.0", "ci_hi": "0.0"},
         "waves_changes": {"ci_lo": "+0.0;-0.0;0.0", "ci_hi": "+0.0;-0.0;0.0"},
     }
-    return write_workbook(tables, path, settings=settings, formats=formats)
+    order = (list(dict.fromkeys(c for r in results for c in model_order(r.data)[0])),
+             list(dict.fromkeys(i for r in results for i in model_order(r.data)[1])))
+    return write_workbook(tables, path, settings=settings, formats=formats, order=order)

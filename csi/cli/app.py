@@ -145,14 +145,16 @@ def score(
 @app.command("report")
 def report_cmd(
     results: o.ResultsDirs, out_dir: o.ReportOut = Path("report"), fmt: o.Formats = "png,pdf,pptx,xlsx",
-    charts: o.Charts = None, dpi: o.Dpi = 150,
+    charts: o.Charts = None, dpi: o.Dpi = 150, lang: o.Lang = None, template: o.Template = None,
+    study: o.Study = None, client: o.Client = None, date: o.Date = None,
 ) -> None:
-    """Render charts, a PDF chart pack, a PowerPoint deck and a workbook from results folders."""
+    """Render charts, a PDF chart pack, a PowerPoint deck, a workbook and an HTML page from results folders."""
     from csi.report.outputs import OutputRun, commit_report
     from csi.report.pack import build_report
 
     with user_errors(), OutputRun(out_dir) as run:  # all files or none; temporary files removed on a signal
-        rep = commit_report(run, lambda d: build_report(results, d, formats=fmt, dpi=dpi, only=o.parse_list(charts) or None))
+        rep = commit_report(run, lambda d: build_report(results, d, formats=fmt, dpi=dpi, only=o.parse_list(charts) or None,
+                                                         lang=lang, template=template, study=study, client=client, date=date))
     render_report(rep)
 
 

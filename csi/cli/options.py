@@ -74,9 +74,14 @@ Segments = Annotated[str | None, typer.Option(help="Column whose values are scor
 Workers = Annotated[int, typer.Option(help="Waves scored in parallel (processes)")]
 
 # --- csi report ------------------------------------------------------------------------
-Formats = Annotated[str, typer.Option("--format", "-f", help="Comma-separated: png, svg, pdf (chart pack), pptx (deck), xlsx (tables)")]
+Formats = Annotated[str, typer.Option("--format", "-f", help="Comma-separated: png, svg, pdf (chart pack), pptx (deck), xlsx (tables), html (one page)")]
 Charts = Annotated[str | None, typer.Option("--charts", help="Only these charts, e.g. path-diagram,ipma,tiers (default: all)")]
 Dpi = Annotated[int, typer.Option(help="Resolution of PNG charts and slides (dots per inch of a 13.33 x 7.5 in slide)")]
+Lang = Annotated[str | None, typer.Option("--lang", help="Wording of charts and tables: en, zh, de (default: the model's lang, else en)")]
+Template = Annotated[Path | None, typer.Option("--template", help="A client's PowerPoint file (.pptx/.potx) whose masters the deck uses")]
+Study = Annotated[str | None, typer.Option("--study", help="Study name: title of the deck, PDF cover and HTML page")]
+Client = Annotated[str | None, typer.Option("--client", help="Client name for the title slide and cover")]
+Date = Annotated[str | None, typer.Option("--date", help="Date on the title slide and cover (default: today)")]
 
 
 # --- strings → values ------------------------------------------------------------------

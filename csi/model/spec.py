@@ -35,6 +35,7 @@ import yaml
 
 from csi.errors import SpecError
 from csi.model.lavaan import describe
+from csi.model.texts import TEXT_KEYS, parse_item_texts, parse_lang, texts_to_dict
 
 MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
 BUILTIN_DIR = FsPath(__file__).parent / "models"
@@ -81,6 +82,8 @@ class ModelSpec:
     reference: str = ""
     source: str = field(default="", compare=False)
     tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.model.tiers syntax)
+    item_texts: tuple[tuple[str, str], ...] = ()  # question text per item (csi.model.texts)
+    lang: str = ""  # default report language (csi.model.texts)
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -149,6 +152,7 @@ class ModelSpec:
             out["missing_codes"] = [_num(v) for v in self.missing_codes]
         if self.tiers:
             out["tiers"] = list(self.tiers)
+        out.update(texts_to_dict(self.item_texts, self.lang))
         return out
 
     def to_yaml(self) -> str:
@@ -226,7 +230,7 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
     return SpecError(f"{where}{at}: {msg}")
 
 
-_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"})
+_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"}) | TEXT_KEYS
 _CONSTRUCT_KEYS = ("label", "items", "mode", "composite")
 _SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
 
@@ -261,6 +265,8 @@ def _build(root: _Located, where: str) -> ModelSpec:
         missing_codes=missing,
         source=where,
         tiers=tiers,
+        item_texts=parse_item_texts(top["items"], [i for c in constructs for i in c.items], where) if "items" in top else (),
+        lang=parse_lang(top["lang"], where) if "lang" in top else "",
     )
 
 

@@ -6,7 +6,8 @@ Every string cell is written as text (``data_type = "s"``), so survey text that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,57 +65,186 @@ def write_workbook(
     path: str | Path,
     settings: Mapping[str, Any] | None = None,
     formats: Mapping[str, Mapping[str, str]] | None = None,
+    order: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> Path:
-    """Write tables to one workbook atomically; ``formats[sheet][column]`` is a number format."""
+    """Write tables to one workbook atomically; ``formats[sheet][column]`` is a number format.
+
+    One streaming pass (openpyxl write-only mode).  Each sheet has two header rows: a readable
+    header (:func:`header_text`) and the column codes of results.json (grey, small), frozen
+    with the first column; widths fit the content; one number format per quantity
+    (:func:`number_format`); rows in model order where ``order`` (construct and item codes)
+    applies; the settings as a short two-column table (:func:`settings_rows`).
+    """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     formats = formats or {}
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1F4E79")
 
     def _write(tmp: Path) -> None:
-        wb = Workbook()
-        wb.remove(wb.active)
+        wb = Workbook(write_only=True)
         used: set[str] = set()
         all_sheets = dict(sheets)
         if settings is not None:
-            all_sheets["settings"] = pd.DataFrame(
-                [(k, _flat(v)) for k, v in _flatten(settings).items()], columns=["setting", "value"]
-            )
+            all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
         for name, df in all_sheets.items():
-            ws = wb.create_sheet(_sheet_title(name, used))
             frame = df.reset_index() if _has_named_index(df) else df
-            cols = [excel_text(str(c)) for c in frame.columns]
-            for j, c in enumerate(cols, start=1):
-                cell = ws.cell(row=1, column=j)
-                cell.value = c
-                cell.data_type = "s"
-                cell.font = header_font
-                cell.fill = header_fill
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            fmt = formats.get(name, {})
-            widest = [len(c) for c in cols]  # column widths fit the header and the first 200 rows
-            for i, row in enumerate(frame.itertuples(index=False), start=2):
-                for j, v in enumerate(row, start=1):
-                    cell = ws.cell(row=i, column=j)
-                    val = _cell_value(v)
-                    cell.value = val
-                    if isinstance(val, str):
-                        cell.data_type = "s"  # never a formula, whatever the text starts with
-                    elif isinstance(val, float):
-                        cell.number_format = fmt.get(cols[j - 1], COLUMN_FORMATS.get(cols[j - 1], NUMBER_FORMAT))
-                    if i <= 201:
-                        widest[j - 1] = max(widest[j - 1], len(str(val or "")))
-            for j, w in enumerate(widest, start=1):
-                ws.column_dimensions[get_column_letter(j)].width = min(max(10, w + 2), 60)
-            ws.freeze_panes = "B2" if len(cols) > 1 else "A2"
-            if len(frame) and cols and name != "settings":
-                ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"  # sortable/filterable tables
+            _write_sheet(wb, _sheet_title(name, used), name, _in_order(frame, order), formats.get(name, {}))
         wb.save(tmp)
 
     return atomic_write(path, _write)
+
+
+def _write_sheet(wb: Any, title: str, name: str, frame: pd.DataFrame, fmt: Mapping[str, str]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    cols = [str(c) for c in frame.columns]
+    heads = [header_text(c) for c in cols]
+    fmts = [fmt.get(c) or _sheet_format(name, c) for c in cols]
+    rows = [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False)]
+    for j, c in enumerate(cols):  # widths before any row: write-only sheets are streamed
+        ws.column_dimensions[get_column_letter(j + 1)].width = _width(heads[j], c, [r[j] for r in rows[:500]], fmts[j])
+    ws.freeze_panes = "B3" if len(cols) > 1 else "A3"
+    if rows and cols and name != "settings":
+        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{len(rows) + 2}"  # sortable/filterable tables
+    head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+    code_font = Font(italic=True, color="7F7F7F", size=9)
+    wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.append([_text_cell(WriteOnlyCell(ws), h, font=head_font, fill=head_fill, alignment=wrap) for h in heads])
+    ws.append([_text_cell(WriteOnlyCell(ws), c, font=code_font) for c in cols])
+    for r in rows:
+        out = []
+        for j, val in enumerate(r):
+            cell = WriteOnlyCell(ws)
+            if isinstance(val, str):
+                _text_cell(cell, val)
+            else:
+                cell.value = val
+                if isinstance(val, float):
+                    cell.number_format = fmts[j]
+            out.append(cell)
+        ws.append(out)
+
+
+def _text_cell(cell: Any, text: str, **style: Any) -> Any:
+    """A text cell that is never a formula, whatever it starts with; control characters replaced."""
+    cell.value = _clean_text(text)
+    cell.data_type = "s"
+    for k, v in style.items():
+        setattr(cell, k, v)
+    return cell
+
+
+def _clean_text(text: str) -> str:
+    """Without the characters XML 1.0 cannot hold (C0 controls but tab/newline/CR): :func:`csi.report.text.excel_text`."""
+    return excel_text(str(text))
+
+
+# readable headers of the results.json column codes; any other code: spaces for _, first letter capital
+HEADERS = {
+    "name": "Name", "label": "Label", "construct": "Construct", "item": "Item", "items": "Items", "from": "From", "to": "To",
+    "estimate": "Estimate", "std_estimate": "Standardized estimate", "std_error": "Std. error", "index_se": "Index std. error",
+    "t": "t", "z": "z", "p_value": "p-value", "ci_lo": "CI lower", "ci_hi": "CI upper", "index": "Index (0–100)",
+    "index_ci_lo": "Index CI lower", "index_ci_hi": "Index CI upper", "r2": "R²", "r2_adj": "Adjusted R²", "r2_ci_lo": "R² CI lower",
+    "r2_ci_hi": "R² CI upper", "alpha": "Cronbach's alpha", "rho_a": "rho_A", "rho_c": "Composite reliability (rho_c)",
+    "ave": "AVE", "f2": "f²", "vif": "VIF", "loading": "Loading", "weight": "Weight", "normalized_weight": "Normalized weight",
+    "mean": "Mean", "sd": "Std. deviation", "performance": "Performance (0–100)", "importance": "Importance", "priority": "Priority",
+    "share": "Share", "count": "Count", "n": "n", "n_effective": "Effective n", "tier": "Tier", "scheme": "Scheme",
+    "segment": "Segment", "setting": "Setting", "value": "Value", "category": "Category", "message": "Message", "gate": "Fails --strict",
+    "kind": "Kind", "code": "Code", "mode": "Mode", "results": "Results", "target": "Target", "cfi": "CFI", "tli": "TLI",
+    "rmsea": "RMSEA", "srmr": "SRMR", "chi2": "χ²", "df": "df", "aic": "AIC", "bic": "BIC", "wave": "Wave", "delta": "Change",
+}
+
+
+def header_text(code: str) -> str:
+    """The readable header of a column code (``std_error`` → ``Std. error``)."""
+    if code in HEADERS:
+        return HEADERS[code]
+    for suffix, word in (("_ci_lo", " CI lower"), ("_ci_hi", " CI upper"), ("_p_value", " p-value"), ("_se", " std. error")):
+        if code.endswith(suffix) and code[: -len(suffix)] in HEADERS:
+            return HEADERS[code[: -len(suffix)]] + word
+    if code.startswith("mean_"):
+        return f"Mean index {code[5:]}"
+    text = code.replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text and not text[:1].isupper() else text
+
+
+def _sheet_format(sheet: str, code: str) -> str:
+    """Bootstrap sheets: every statistic in the unit of the quantity resampled (index points for boot_index)."""
+    if sheet.startswith("boot_") and code not in ("t", "p_value", "z"):
+        return INDEX_FORMAT if sheet == "boot_index" else NUMBER_FORMAT
+    return number_format(code)
+
+
+def number_format(code: str) -> str:
+    """One number format per quantity, by column code: index points 0.0, p-values 0.0000, shares 0.0%, t/VIF 0.00, else 0.000."""
+    if code in COLUMN_FORMATS:
+        return COLUMN_FORMATS[code]
+    if code.startswith(("index", "performance", "mean_")) or code.endswith(("_index", "_performance")):
+        return INDEX_FORMAT
+    if code.endswith("p_value") or code in ("p", "p_adj", "p_holm"):
+        return P_FORMAT
+    if code in ("vif", "z", "t", "chi2", "baseline_chi2", "loglik", "loglik_saturated", "aic", "bic"):
+        return "0.00"
+    if code.endswith("share"):
+        return SHARE_FORMAT
+    return NUMBER_FORMAT
+
+
+def _width(head: str, code: str, values: Sequence[Any], fmt: str) -> float:
+    """Column width in characters: the widest of the header words, the code and the formatted values (8–50)."""
+    longest_word = max((len(w) for w in head.split()), default=0)
+    w = max(longest_word, min(len(head), 18), len(code))
+    for v in values:
+        if isinstance(v, float):
+            decimals = fmt.split(";")[0].count("0") - 1 if "." in fmt else 0
+            w = max(w, len(f"{v:,.{max(decimals, 0)}f}") + (1 if "%" in fmt else 0))
+        elif v is not None:
+            w = max(w, max((len(line) for line in str(v).split("\n")), default=0))
+    return float(min(max(8, w + 2), 50))
+
+
+def _in_order(frame: pd.DataFrame, order: tuple[Sequence[str], Sequence[str]]) -> pd.DataFrame:
+    """Rows in model order: by construct (``construct`` or a ``name`` of constructs), then by item (``item`` or a ``name`` of items)."""
+    cons, items = order
+    if frame.empty or not (cons or items):
+        return frame
+    keys = []
+    for col, ranks in (("construct", cons), ("name", cons), ("name", items), ("item", items)):
+        rank = {c: i for i, c in enumerate(ranks)}
+        if col in frame.columns and rank and frame[col].map(lambda v, r=rank: v in r).all():
+            keys.append(frame[col].map(lambda v, r=rank: r[v]).to_numpy())
+    if not keys:
+        return frame
+    return frame.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
+
+
+def settings_rows(settings: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The settings as a short readable table: the knobs a reader needs first, nested groups summarised on one line."""
+    flat = _flatten(settings)
+    main = ("method", "scheme", "source", "n_read", "missing", "weights", "resamples", "seed", "level", "ci", "index", "tiers",
+            "bootstrap.resamples_used", "bootstrap.ci", "bootstrap.level", "bootstrap.seed", "versions.csi")
+    rows = [(_setting_name(k), _flat(flat[k])) for k in main if k in flat]
+    shown = {k for k in main if k in flat}
+    groups: dict[str, list[str]] = {}
+    for k, v in flat.items():
+        if k in shown:
+            continue
+        head, _, rest = k.partition(".")
+        if rest:
+            groups.setdefault(head, []).append(f"{rest}={_flat(v)}")
+        else:
+            rows.append((_setting_name(k), _flat(v)))
+    for head, parts in groups.items():
+        rows.append((_setting_name(head), "; ".join(parts)))
+    return rows
+
+
+def _setting_name(key: str) -> str:
+    head, _, rest = key.partition(".")
+    name = header_text(head)
+    return f"{name}: {rest.replace('_', ' ')}" if rest else name
 
 
 def _has_named_index(df: pd.DataFrame) -> bool:
@@ -157,11 +287,12 @@ def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[s
     return {**head, **extra, **{k: tables[k] for k in tail}}
 
 
-def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str) -> pd.DataFrame:
+def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str, cols_order: list[str] | None = None) -> pd.DataFrame:
     """A {row: {column: value}} block of results.json as a labelled table in model order."""
     df = pd.DataFrame.from_dict(dict(m or {}), orient="index")
     rows = [c for c in order if c in df.index] + [c for c in df.index if c not in order]
-    cols = [c for c in order if c in df.columns] + [c for c in df.columns if c not in order]
+    corder = order if cols_order is None else cols_order
+    cols = [c for c in corder if c in df.columns] + [c for c in df.columns if c not in corder]
     return df.reindex(index=rows, columns=cols).astype(float).rename_axis(name)
 
 
@@ -219,7 +350,7 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
     tables["htmt"] = _matrix(_pair_matrix(d.get("htmt")), codes, "construct")
     tables["fornell_larcker"] = _matrix(_pair_matrix(d.get("fornell_larcker")), codes, "construct")
-    tables["cross_loadings"] = _matrix(d.get("cross_loadings"), codes, "item")
+    tables["cross_loadings"] = _matrix(d.get("cross_loadings"), model_order(d)[1], "item", cols_order=codes)  # items in model order
     tables.update(_derived_tables(d, res))
     tables.update(_group_tables(d, res))
     tables.update(_cbsem_tables(d))
@@ -307,4 +438,11 @@ def write_fit(res: FitResults, path: str | Path, data: Mapping[str, Any] | None 
         path,
         settings=res.settings,
         formats={"constructs": {"index": INDEX_FORMAT, "index_ci_lo": INDEX_FORMAT, "index_ci_hi": INDEX_FORMAT}, **FIT_FORMATS},
+        order=model_order(data if data is not None else {"model": {"constructs": [{"code": c.code, "items": list(c.items)} for c in res.spec.constructs]}}),
     )
+
+
+def model_order(d: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(construct codes, item codes) in the model's order (rows of every sheet follow it)."""
+    cons = (d.get("model") or {}).get("constructs") or []
+    return [str(c["code"]) for c in cons], [str(i) for c in cons for i in c.get("items") or []]

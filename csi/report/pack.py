@@ -18,6 +18,7 @@ PNG/SVG/PDF bytes (no dates in their metadata); only the deck's title slide carr
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -38,6 +39,7 @@ REPORT_FORMATS: dict[str, str] = {
     "pdf": "charts.pdf: the chart pack, one page per chart",
     "pptx": "report.pptx: title slide and one chart per slide",
     "xlsx": "report.xlsx: formatted tables and a settings sheet",
+    "html": "report.html: one self-contained page (charts inline, sortable tables)",
 }
 DEFAULT_FORMATS = ("png", "pdf", "pptx", "xlsx")
 RESULT_FILES = {"results.json": "fit", "scores.json": "scores"}
@@ -135,6 +137,17 @@ def _check_only(only: Sequence[str] | None, available: Sequence[str]) -> None:
         raise CsiError(f"--charts should name charts of these results ({', '.join(dict.fromkeys(available))}); got {', '.join(repr(b) for b in bad)}")
 
 
+@dataclass(frozen=True)
+class Deliverable:
+    """Options of the client deliverables: language, deck template and title-slide texts."""
+
+    lang: str | None = None  # en, zh, de; None: the model's ``lang``, else English
+    template: str | Path | None = None  # a client's .pptx/.potx
+    study: str | None = None
+    client: str | None = None
+    date: str | None = None
+
+
 def build_report(
     inputs: Sequence[str | Path],
     out_dir: str | Path,
@@ -143,68 +156,88 @@ def build_report(
     dpi: int = ch.DEFAULT_DPI,
     only: Sequence[str] | None = None,
     date: str | None = None,
+    lang: str | None = None,
+    template: str | Path | None = None,
+    study: str | None = None,
+    client: str | None = None,
 ) -> Report:
     """Render the charts of every results folder in ``inputs`` and write ``formats`` to ``out_dir``.
 
     ``only`` restricts the charts to these keys (``path-diagram``, ``ipma``, ``tiers`` for all
-    tier charts…); ``date`` (ISO) is printed on the title slide, today by default.
+    tier charts…); ``date`` (ISO) is printed on the title slide, today by default; ``lang``
+    chooses the wording (en, zh, de; default: the model's ``lang``, else English);
+    ``template`` is a client's PowerPoint file; ``study`` and ``client`` go on the title slide
+    and the PDF cover.
     """
+    from csi.report.i18n import check_lang, language
+
     fmts = parse_formats(formats if formats is not None else None)
     if not inputs:
         raise CsiError("csi report needs at least one results folder (the --out folder of csi fit or csi score)")
     if dpi < 20 or dpi > 600:
         raise CsiError(f"--dpi should be between 20 and 600; got {dpi}")
+    check_lang(lang)
+    if template is not None and not Path(template).is_file():
+        raise CsiError(f"--template {template}: no such file; pass a PowerPoint file (.pptx or .potx)")
     results = [load_results(p) for p in inputs]
+    opts = Deliverable(lang=lang or _model_lang(results), template=template, study=study, client=client, date=date)
+    with language(opts.lang):
+        return _build(results, Path(out_dir), fmts, dpi, only, opts)
+
+
+def _model_lang(results: Sequence[Results]) -> str | None:
+    langs = [str((r.data.get("model") or {}).get("lang") or "") for r in results]
+    return next((x for x in langs if x), None)
+
+
+def _build(results: list[Results], out: Path, fmts: tuple[str, ...], dpi: int, only: Sequence[str] | None, opts: Deliverable) -> Report:
     names = _unique_names(results)
-    out = Path(out_dir)
     written: list[Path] = []
     keys: list[str] = []
     slides = []
-    pack: list[ch.Chart] = []
+    pack: list[tuple[ch.Chart, str]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        per_result: list[tuple[str, Results, list[ch.Chart]]] = []
-        drawn = bool(set(fmts) & {"png", "svg", "pdf", "pptx"})  # a workbook alone needs no charts
-        for name, r in zip(names, results, strict=True):
-            per_result.append((name, r, charts_for(r) if drawn else []))
+        drawn = bool(set(fmts) & {"png", "svg", "pdf", "pptx", "html"})  # a workbook alone needs no charts
+        per_result = [(name, r, charts_for(r) if drawn else []) for name, r in zip(names, results, strict=True)]
         fits = [(n, r.data) for n, r, _ in per_result if r.kind == "fit"]
         extra = ch.index_comparison(fits) if len(fits) > 1 and drawn else None
         available = [c.key for _, _, cs in per_result for c in cs] + ([extra.key] if extra else [])
         if drawn:
             _check_only(only, available)
         several = len(results) > 1
-        for name, _r, cs in per_result:
-            cs = _select(cs, only, available)
-            prefix = f"{name}-" if several else ""
-            for c in cs:
-                keys.append(prefix + c.key)
-                png = None
-                if "png" in fmts or "pptx" in fmts:
-                    png = ch.render_bytes(c, "png", dpi)
-                if "png" in fmts:
-                    written.append(_write_bytes(out / f"{prefix}{c.key}.png", png or b""))
-                if "svg" in fmts:
-                    written.append(_write_bytes(out / f"{prefix}{c.key}.svg", ch.render_bytes(c, "svg", dpi)))
-                if png is not None:
-                    slides.append(_slide(c, png, name if several else None))
-                pack.append(c)
+        todo = [(f"{name}-" if several else "", name if several else None, c) for name, _r, cs in per_result for c in _select(cs, only, available)]
         if extra is not None and _select([extra], only, available):
-            keys.append(extra.key)
-            png = ch.render_bytes(extra, "png", dpi)
-            if "png" in fmts:
-                written.append(_write_bytes(out / f"{extra.key}.png", png))
-            if "svg" in fmts:
-                written.append(_write_bytes(out / f"{extra.key}.svg", ch.render_bytes(extra, "svg", dpi)))
-            slides.append(_slide(extra, png, "Comparison"))
-            pack.append(extra)
+            todo.append(("", "Comparison", extra))
+        svgs: dict[str, bytes] = {}
+        for prefix, section, c in todo:
+            keys.append(prefix + c.key)
+            # each figure drawn once per output format, reused by every deliverable that needs it
+            png = ch.render_bytes(c, "png", dpi) if {"png", "pptx"} & set(fmts) else None
+            svg = ch.render_bytes(c, "svg", dpi) if {"svg", "html"} & set(fmts) else None
+            if "png" in fmts and png is not None:
+                written.append(_write_bytes(out / f"{prefix}{c.key}.png", png))
+            if "svg" in fmts and svg is not None:
+                written.append(_write_bytes(out / f"{prefix}{c.key}.svg", svg))
+            if svg is not None:
+                svgs[prefix + c.key] = svg
+            if png is not None:
+                slides.append(_slide(c, png, section))
+            pack.append((c, prefix + c.key))
+        title = opts.study or _deck_title(results)
+        lines = _title_lines(results, names, opts.date, opts.client)
         if "pdf" in fmts:
-            written.append(write_pdf(pack, out / "charts.pdf", title=_deck_title(results)))
+            written.append(write_pdf([c for c, _ in pack], out / "charts.pdf", title=title, cover_lines=lines))
         if "pptx" in fmts:
             from csi.report.pptx import write_deck
 
-            written.append(write_deck(slides, out / "report.pptx", title=_deck_title(results), subtitle_lines=_title_lines(results, names, date)))
+            written.append(write_deck(slides, out / "report.pptx", title=title, subtitle_lines=lines, template=opts.template))
         if "xlsx" in fmts:
             written.append(write_report_workbook(results, names, out / "report.xlsx"))
+        if "html" in fmts:
+            from csi.report.html import write_html
+
+            written.append(write_html(results, names, [(k, c, svgs[k]) for c, k in pack], out / "report.html", title=title, lines=lines))
     msgs = _render_warnings(caught)
     return Report(out_dir=out, files=tuple(written), charts=tuple(keys), warnings=tuple(msgs))
 
@@ -212,7 +245,8 @@ def build_report(
 def _slide(c: ch.Chart, png: bytes, section: str | None) -> Any:
     from csi.report.pptx import Slide
 
-    return Slide(image_png=png, title=c.title, description=c.description, section=section)
+    return Slide(image_png=png, title=c.title, description=c.description, section=section, subtitle=c.subtitle, footnote=c.footnote,
+                 native=c.native)
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:
@@ -222,19 +256,48 @@ def _write_bytes(path: Path, data: bytes) -> Path:
     return atomic_write(path, _w)
 
 
-def write_pdf(charts_: Sequence[ch.Chart], path: str | Path, title: str = "csi chart pack") -> Path:
-    """The chart pack: one PDF page per chart (13.33 × 7.5 in), written atomically."""
+def write_pdf(charts_: Sequence[ch.Chart], path: str | Path, title: str = "csi chart pack", cover_lines: Sequence[str] = ()) -> Path:
+    """The chart pack: a cover page, then one PDF page per chart (13.33 × 7.5 in), with a bookmark per page.
+
+    Fonts are embedded as TrueType (Type 42, ``pdf.fonttype`` in :func:`csi.report.charts.style`);
+    bookmarks (the outline) are added with pypdf.  Written atomically.
+    """
     from matplotlib.backends.backend_pdf import PdfPages
+    from pypdf import PdfReader, PdfWriter
 
     from csi._version import __version__
 
+    buf = io.BytesIO()
+    cover = _cover(title, cover_lines)
+    with ch.style(ch._texts(cover.figure)), PdfPages(buf, metadata={"Title": title, "Creator": f"csi {__version__}", "CreationDate": None}) as pdf:
+        pdf.savefig(cover.figure, facecolor="white")
+    pages = [buf.getvalue()]
+    for c in charts_:
+        one = io.BytesIO()
+        with ch.style(ch._texts(c.figure)), PdfPages(one, metadata={"CreationDate": None}) as pdf:
+            pdf.savefig(c.figure, facecolor="white")
+        pages.append(one.getvalue())
+
     def _w(tmp: Path) -> None:
-        with PdfPages(str(tmp), metadata={"Title": title, "Creator": f"csi {__version__}", "CreationDate": None}) as pdf:
-            for c in charts_:
-                with ch.style(ch._texts(c.figure)):
-                    pdf.savefig(c.figure, facecolor="white")
+        writer = PdfWriter()
+        for k, data in enumerate(pages):
+            writer.append(PdfReader(io.BytesIO(data)))
+            writer.add_outline_item(title=title if k == 0 else charts_[k - 1].title, page_number=k)
+        writer.add_metadata({"/Title": title, "/Creator": f"csi {__version__}"})
+        with open(tmp, "wb") as fh:
+            writer.write(fh)
 
     return atomic_write(path, _w)
+
+
+def _cover(title: str, lines: Sequence[str]) -> ch.Chart:
+    """The PDF cover page: study title and the title-slide lines."""
+    fig = ch._slide(title, "", "")
+    y = 0.72
+    for line in lines:
+        fig.text(0.035, y, line, fontsize=14, color=ch.MUTED, va="top", ha="left")
+        y -= 0.06
+    return ch._chart("cover", title, "", "", fig)
 
 
 def _render_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
@@ -266,8 +329,8 @@ def _deck_title(results: Sequence[Results]) -> str:
     return labels[0] if len(labels) == 1 else "Customer satisfaction report"
 
 
-def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | None) -> list[str]:
-    lines = []
+def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | None, client: str | None = None) -> list[str]:
+    lines = [f"Client: {client}"] if client else []
     for name, r in zip(names, results, strict=True):
         d = r.data
         s = d.get("settings") or {}
@@ -373,7 +436,7 @@ def report_tables(results: Sequence[Results], names: Sequence[str]) -> dict[str,
 
 def write_report_workbook(results: Sequence[Results], names: Sequence[str], path: str | Path) -> Path:
     """report.xlsx through csi.report.excel.write_workbook (strings stay text, never formulas)."""
-    from csi.report.excel import FIT_FORMATS, write_workbook
+    from csi.report.excel import FIT_FORMATS, model_order, write_workbook
 
     tables = report_tables(results, names)
     settings: dict[str, Any]
@@ -389,4 +452,6 @@ def write_report_workbook(results: Sequence[Results], names: Sequence[str], path
         "waves_long": {"ci_lo": "0.0", "ci_hi": "0.0"},
         "waves_changes": {"ci_lo": "+0.0;-0.0;0.0", "ci_hi": "+0.0;-0.0;0.0"},
     }
-    return write_workbook(tables, path, settings=settings, formats=formats)
+    order = (list(dict.fromkeys(c for r in results for c in model_order(r.data)[0])),
+             list(dict.fromkeys(i for r in results for i in model_order(r.data)[1])))
+    return write_workbook(tables, path, settings=settings, formats=formats, order=order)

@@ -160,6 +160,8 @@ def _header(res: FitResults) -> dict[str, Any]:
             "paths": [{"from": p.source, "to": p.target} for p in spec.paths],
             "scale": {"min": spec.scale_min, "max": spec.scale_max},
             "roles": dict(spec.roles),
+            **({"item_texts": dict(spec.item_texts)} if getattr(spec, "item_texts", ()) else {}),
+            **({"lang": spec.lang} if getattr(spec, "lang", "") else {}),
         },
         "method": res.method,
         "settings": settings,

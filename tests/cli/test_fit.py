@@ -73,15 +73,15 @@ def test_results_xlsx_has_tables_and_settings(mobi_out):
     wb = load_workbook(out / "results.xlsx")
     for sheet in ("constructs", "paths", "indicators", "effects", "htmt", "settings"):
         assert sheet in wb.sheetnames
-    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=2, values_only=True)}
-    assert settings["scheme"] == "path" and settings["missing"] == "casewise"
+    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=3, values_only=True)}  # rows 1–2: readable and code headers
+    assert settings["Scheme"] == "path" and settings["Missing"] == "casewise"
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
 
 
 def test_results_xlsx_numbers_match_seminr(mobi_out, mobi):
     """The workbook's numbers are SEMinR's (estimates) and pandas' (item means and SDs)."""
     out, _ = mobi_out
-    book = pd.read_excel(out / "results.xlsx", sheet_name=None, engine="openpyxl")
+    book = pd.read_excel(out / "results.xlsx", sheet_name=None, engine="openpyxl", header=1)  # row 2: the results.json codes
     con = book["constructs"].set_index("name")
     ref_idx = pd.read_csv(SEMINR / "ecsi_mobi_index_acsi_formula.csv", index_col=0)["index"]
     np.testing.assert_allclose(con.loc[ref_idx.index, "index"], ref_idx, rtol=0, atol=1e-6)

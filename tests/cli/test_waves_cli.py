@@ -77,11 +77,11 @@ def test_cli_outputs_json_xlsx_and_marked_trend(waves, tmp_path):
     wb = load_workbook(out / "scores.xlsx")
     assert wb.sheetnames == ["trend", "long", "changes", "weight_drift", "warnings", "settings"]
     trend = wb["trend"]
-    header = [c.value for c in trend[1]]
+    header = [c.value for c in trend[2]]  # row 1: readable headers, row 2: the codes
     assert header == ["construct", "2026Q1", "2026Q2", "2026Q3"]
-    row = next(r for r in trend.iter_rows(min_row=2, values_only=True) if r[0] == "CUSA")
+    row = next(r for r in trend.iter_rows(min_row=3, values_only=True) if r[0] == "CUSA")
     assert abs(row[3] - cusa["index"]) < 1e-12
-    assert wb["long"].max_row == 1 + 3 * len(SPEC.codes)
+    assert wb["long"].max_row == 2 + 3 * len(SPEC.codes)
 
 
 @pytest.mark.parametrize(

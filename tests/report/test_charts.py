@@ -369,9 +369,21 @@ def test_index_comparison_of_several_fits():
     for name, d in fits:
         for c in d["constructs"]:
             bars = _by_gid(chart.figure, f"compare:{name}:{c['name']}")
-            assert len(bars) == (c["name"] in shared)  # constructs of one fit only are left out
-            if bars:
-                assert bars[0].get_width() == pytest.approx(c["index"], abs=1e-12)
+            assert len(bars) == 1  # a construct only one fit has is drawn for that fit (issue 13: IMAG was dropped)
+            assert bars[0].get_width() == pytest.approx(c["index"], abs=1e-12)
+    only_one = {c["name"] for _, d in fits for c in d["constructs"]} - shared
+    assert only_one and all(ch.labels_of(fits[1][1])[c] in chart.footnote for c in only_one)  # and named as missing elsewhere
+    # value labels sit right of the interval whiskers, never on them
+    renderer = chart.figure.canvas.get_renderer()
+    ax = chart.figure.axes[0]
+    for t in ax.texts:
+        if str(t.get_gid()).startswith("compare-label:"):
+            x0 = ax.transData.inverted().transform((t.get_window_extent(renderer).x0, 0))[0]
+            name = str(t.get_gid()).split(":")[1]
+            d = dict(fits)[name]
+            v = float(t.get_text())
+            c = next(c for c in d["constructs"] if c["index"] is not None and f"{c['index']:.1f}" == t.get_text())
+            assert x0 >= max(v, (c.get("ci") or [None, v])[1] or v)
     assert ch.index_comparison(fits[:1]) is None
 
 

@@ -45,7 +45,8 @@ def test_pdf_has_one_page_per_chart(folders, tmp_path):
     rep = pack.build_report([folders["ecsi"]], tmp_path, formats="pdf", dpi=30)
     pages = _pdf_pages(tmp_path / "charts.pdf")
     n = len(ch.fit_charts(boot_dict()))
-    assert len(pages) == n == len(rep.charts)
+    assert len(pages) == n + 1 == len(rep.charts) + 1  # a cover page, then one page per chart
+    pages = pages[1:]
     for p in pages:  # 13.33 × 7.5 in = 960 × 540 pt
         assert float(p.mediabox.width) == pytest.approx(960, abs=0.5)
         assert float(p.mediabox.height) == pytest.approx(540, abs=0.5)
@@ -74,10 +75,14 @@ def test_pptx_title_slide_and_one_chart_per_slide(folders, tmp_path):
     assert "Date: 2026-05-01" in title
     charts = ch.fit_charts(d)
     for slide, c in zip(slides[1:], charts, strict=True):
+        assert slide.shapes.title.text == c.title  # the title is in the layout's title placeholder
         pics = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-        assert len(pics) == 1
-        assert pics[0].width == prs.slide_width and pics[0].height == prs.slide_height
-        assert pics[0]._element.nvPicPr.cNvPr.get("descr") == c.description  # alt text
+        if c.native is None:  # charts without tabular data stay a picture under the title
+            assert len(pics) == 1
+            assert pics[0].width == prs.slide_width
+            assert pics[0]._element.nvPicPr.cNvPr.get("descr") == c.description  # alt text
+        else:  # the others are PowerPoint chart objects (tests/report/test_deliverables.py checks their data)
+            assert not pics and any(s.has_chart for s in slide.shapes)
         assert slide.notes_slide.notes_text_frame.text == c.description
 
 
@@ -98,9 +103,9 @@ def test_several_results_get_sections_prefixes_and_a_comparison(folders, tmp_pat
     wb = load_workbook(tmp_path / "report.xlsx")
     assert {"index_comparison", "constructs", "paths", "waves_long", "waves_trend", "waves_changes", "settings"} <= set(wb.sheetnames)
     ws = wb["constructs"]
-    header = [c.value for c in ws[1]]
-    assert header[0] == "results"
-    names = {r[0] for r in ws.iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in ws[2]]  # row 1: readable headers, row 2: the results.json codes
+    assert header[0] == "results" and ws.cell(row=1, column=1).value == "Results"
+    names = {r[0] for r in ws.iter_rows(min_row=3, values_only=True)}
     assert names == {"scsb", "mobi-acsi"}
 
 
@@ -149,20 +154,34 @@ def test_workbook_formats_frozen_headers_and_settings(folders, tmp_path):
     for sheet in ("constructs", "paths", "indicators", "htmt", "ipma", "tiers", "settings"):
         assert sheet in wb.sheetnames
     ws = wb["constructs"]
-    assert ws.freeze_panes == "B2"
-    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "B3"  # two header rows: readable text, then the codes
+    header = [c.value for c in ws[2]]
+    readable = [c.value for c in ws[1]]
+    assert readable[header.index("std_error" if "std_error" in header else "index_se")] in ("Std. error", "Index std. error")
+    assert readable[header.index("rho_a")] == "rho_A" and readable[header.index("index")] == "Index (0–100)"
     col = header.index("index") + 1
-    cells = [ws.cell(row=r, column=col) for r in range(2, ws.max_row + 1)]
+    cells = [ws.cell(row=r, column=col) for r in range(3, ws.max_row + 1)]
     assert [c.value for c in cells] == pytest.approx([c["index"] for c in d["constructs"]], abs=1e-12)
     assert {c.number_format for c in cells} == {"0.0"}
+    from openpyxl.utils import get_column_letter
+
+    assert 8 <= ws.column_dimensions[get_column_letter(col)].width <= 16  # fitted: not 19–25 characters for 73.5
     tiers = wb["tiers"]
-    th = [c.value for c in tiers[1]]
-    assert tiers.cell(row=2, column=th.index("share") + 1).number_format == "0.0%"
-    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=2, values_only=True)}
-    assert settings["seed"] == 3 and settings["bootstrap.resamples"] == 60
+    th = [c.value for c in tiers[2]]
+    assert tiers.cell(row=3, column=th.index("share") + 1).number_format == "0.0%"
+    settings = {r[0]: r[1] for r in wb["settings"].iter_rows(min_row=3, values_only=True)}
+    assert settings["Seed"] == 3 and settings["Bootstrap: resamples used"] == 60
+    assert len(settings) < 40  # a short table, nested groups on one line each
+    for sheet in (s for s in wb.sheetnames if s.startswith("boot_") and s != "boot_index"):  # one number format per quantity
+        bh = [c.value for c in wb[sheet][2]]
+        fm = {bh[j]: wb[sheet].cell(row=3, column=j + 1).number_format for j in range(len(bh))}
+        assert fm.get("estimate") == fm.get("mean") == fm.get("std_error") == "0.000", (sheet, fm)
+    cl = wb["cross_loadings"]
+    items = [i for c in d["model"]["constructs"] for i in c["items"]]
+    assert [r[0] for r in cl.iter_rows(min_row=3, values_only=True)] == [i for i in items if i in d["cross_loadings"]]
     htmt = wb["htmt"]
-    hh = [c.value for c in htmt[1]]
-    row = {r[0]: r for r in htmt.iter_rows(min_row=2, values_only=True)}
+    hh = [c.value for c in htmt[2]]
+    row = {r[0]: r for r in htmt.iter_rows(min_row=3, values_only=True)}
     cusa_perq = next(p["value"] for p in d["htmt"] if (p["a"], p["b"]) == ("CUSA", "PERQ"))
     assert row["CUSA"][hh.index("PERQ")] == pytest.approx(cusa_perq, abs=1e-12)
 

@@ -25,6 +25,7 @@ from csi.report.charts.base import (  # noqa: F401
     SERIES,
     SLIDE_SIZE,
     Chart,
+    Native,
     _chart,
     _cjk_fonts,
     _fit_choice,
@@ -40,14 +41,20 @@ from csi.report.charts.base import (  # noqa: F401
     _texts,
     _units,
     all_texts,
+    cjk_bold_path,
     cjk_fonts,
     footnote,
+    item_text,
     labels_of,
     render_bytes,
     save,
     significance,
     style,
     wrap,
+)
+from csi.report.charts.cbsem import (  # noqa: F401
+    cbsem_fit,
+    fit_rows,
 )
 from csi.report.charts.groups import (  # noqa: F401
     group_indices,
@@ -70,6 +77,7 @@ from csi.report.charts.path import (  # noqa: F401
     layers,
     layout,
     path_diagram,
+    place_path_labels,
 )
 from csi.report.charts.quality import (  # noqa: F401
     HTMT_BINS,
@@ -119,6 +127,7 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
     with style(all_texts(d)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="This figure includes Axes that are not compatible with tight_layout")
         charts.append(path_diagram(d))
+        charts.append(cbsem_fit(d))
         charts.append(index_bars(d))
         charts.append(ipma_map(d))
         charts.append(ipma_items_map(d))
@@ -126,6 +135,21 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
         charts.extend(tier_bars(d))
         charts.append(outer_model(d))
         charts.append(htmt_heatmap(d))
-    return [c for c in charts if c is not None]
+    return unique_keys([c for c in charts if c is not None])
+
+
+def unique_keys(charts: list[Chart]) -> list[Chart]:
+    """Charts with distinct keys (file names): a repeated key gets -2, -3… (two group columns whose names slug alike)."""
+    import dataclasses
+
+    seen: set[str] = set()
+    out = []
+    for c in charts:
+        key, k = c.key, 2
+        while key in seen:
+            key, k = f"{c.key}-{k}", k + 1
+        seen.add(key)
+        out.append(c if key == c.key else dataclasses.replace(c, key=key))
+    return out
 
 

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 
 from csi._io import atomic_write
 from csi.report.text import PLAIN_TEXT_RC, cap, chart_label
+from csi.report.i18n import term, tr
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies.
 OKABE_ITO = {
@@ -63,6 +64,27 @@ _cjk_fonts: list[str] | None = None
 
 
 @dataclass(frozen=True)
+class Native:
+    """The data behind a chart, for renderers that draw their own (PowerPoint chart objects, HTML tables).
+
+    ``kind``: ``bar`` (horizontal bars, one value per category and series), ``stacked``
+    (100% stacked horizontal bars), ``scatter`` (one (x, y) point per category) or ``line``
+    (one series per line over the categories).  ``lo``/``hi``: interval ends per series
+    (same shape as ``series`` values; None where there is none).
+    """
+
+    kind: str
+    categories: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    x_title: str = ""
+    y_title: str = ""
+    lo: tuple[tuple[float | None, ...], ...] = ()
+    hi: tuple[tuple[float | None, ...], ...] = ()
+    number_format: str = "0.0"
+    ys: tuple[float, ...] = ()  # scatter: the y of each point (series holds the x)
+
+
+@dataclass(frozen=True)
 class Chart:
     """One rendered chart: a slug (file name), its texts and the matplotlib figure."""
 
@@ -71,6 +93,7 @@ class Chart:
     subtitle: str
     footnote: str
     figure: Figure
+    native: Native | None = None
 
     @property
     def description(self) -> str:
@@ -80,8 +103,22 @@ class Chart:
 # --------------------------------------------------------------------------------------
 # style
 # --------------------------------------------------------------------------------------
+# Bold CJK weights: the PyPI package ships the regular weight only; Debian's fonts-noto-cjk
+# (installed by .ci/run) adds the bold collection.  Without it CJK text stays regular weight.
+CJK_BOLD_PATHS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc",
+)
+
+
+def cjk_bold_path() -> str | None:
+    """The bold Noto Sans CJK collection on this machine, if any."""
+    return next((p for p in CJK_BOLD_PATHS if Path(p).is_file()), None)
+
+
 def cjk_fonts() -> list[str]:
-    """Register the bundled Noto Sans CJK collection with matplotlib; its family names."""
+    """Register the bundled Noto Sans CJK collection (and the bold one when installed) with matplotlib; its family names."""
     global _cjk_fonts
     if _cjk_fonts is None:
         from matplotlib import font_manager
@@ -92,10 +129,13 @@ def cjk_fonts() -> list[str]:
             path = str(mod.FONT_PATH)
         except (ImportError, AttributeError):
             return _cjk_fonts  # charts still render; missing glyphs are reported by the caller
-        # Noto Sans CJK ships one weight: matplotlib logs each bold fallback; the regular weight is intended
+        # without the bold collection matplotlib logs each bold fallback; the regular weight is then intended
         logging.getLogger("matplotlib.font_manager").addFilter(_NoWeightFallbackNoise())
         before = {f.name for f in font_manager.fontManager.ttflist}
         font_manager.fontManager.addfont(path)
+        bold = cjk_bold_path()
+        if bold is not None and not any(f.fname == bold for f in font_manager.fontManager.ttflist):
+            font_manager.fontManager.addfont(bold)
         _cjk_fonts = sorted({f.name for f in font_manager.fontManager.ttflist if f.fname == path} - before) or sorted(
             {f.name for f in font_manager.fontManager.ttflist if f.fname == path}
         )
@@ -148,7 +188,8 @@ def style(texts: Sequence[str] = ()) -> Iterator[None]:
         "legend.fontsize": 11,
         "text.color": INK,
         "svg.hashsalt": "csi",  # stable ids: the same results give the same SVG
-        "svg.fonttype": "path",  # text as outlines: no font needed to view the file
+        "svg.fonttype": "none",  # text stays <text>: editable and searchable in a drawing program
+        "pdf.fonttype": 42,  # TrueType (Type 42) fonts embedded, not Type 3 bitmaps-as-procedures
         "pdf.compression": 6,
         # glyph widths that scale with the resolution: text fitted at one dpi fits at every dpi
         "text.hinting": "no_hinting",
@@ -197,8 +238,8 @@ def _fit_width(t: matplotlib.text.Text, max_px: float, min_size: float, wrap_lin
             t.set_text(text.rstrip() + "…")
 
 
-def _chart(key: str, title: str, subtitle: str, footnote: str, fig: Figure) -> Chart:
-    return Chart(key=key, title=title, subtitle=subtitle, footnote=footnote, figure=fig)
+def _chart(key: str, title: str, subtitle: str, footnote: str, fig: Figure, native: Native | None = None) -> Chart:
+    return Chart(key=key, title=title, subtitle=subtitle, footnote=footnote, figure=fig, native=native)
 
 
 def save(chart: Chart, path: str | Path, fmt: str | None = None, dpi: int = DEFAULT_DPI) -> Path:
@@ -244,10 +285,16 @@ def labels_of(d: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def item_text(d: Mapping[str, Any], item: str) -> str:
+    """An item's question text from the model (``items:`` in its YAML), else its code."""
+    texts = (d.get("model") or {}).get("item_texts") or {}
+    return str(texts.get(item) or item)
+
+
 def all_texts(d: Mapping[str, Any]) -> list[str]:
     """Every label a chart of ``d`` may show (to choose the font variant)."""
     model = d.get("model") or {}
-    texts = [str(model.get("label") or ""), *labels_of(d).values()]
+    texts = [str(model.get("label") or ""), *labels_of(d).values(), *map(str, (model.get("item_texts") or {}).values())]
     texts += [str(r.get("segment", "")) for r in ((d.get("tiers") or {}).get("groups") or [])]
     return texts
 
@@ -275,34 +322,45 @@ def significance(p_value: Any, ci: Any = None) -> tuple[str, bool | None]:
     return "", None
 
 
-def footnote(d: Mapping[str, Any], extra: str = "") -> str:
-    """Model, method, n and settings in one line (``extra`` is appended)."""
+def footnote(d: Mapping[str, Any], extra: str = "", cbsem: bool = False) -> str:
+    """Model, method, n and settings in one line (``extra`` is appended).
+
+    Under ``--method cbsem`` a chart drawing PLS numbers (indices, IPMA, loadings: CB-SEM
+    factor-score weights are undefined for inadmissible solutions) says so; ``cbsem=True``
+    for the charts that draw the CB-SEM estimates themselves.
+    """
     model = d.get("model") or {}
     s = d.get("settings") or {}
     parts = []
     name = model.get("label") or model.get("name") or "model"
     if model.get("name") and model.get("label"):
         name = f"{model['label']} ({model['name']})"
-    parts.append(f"Model: {name}")
+    parts.append(tr("foot.model", name=name))
     method = str(d.get("method") or s.get("method") or "pls").upper()
-    parts.append(f"{method}, {s.get('scheme', 'path')} scheme" if method == "PLS" else method)
+    if method == "CBSEM":
+        parts.append(tr("foot.cbsem") if cbsem else tr("foot.cbsem_pls", scheme=term(s.get("scheme", "path"))))
+    else:
+        parts.append(tr("foot.pls", scheme=term(s.get("scheme", "path"))) if method == "PLS" else method)
     n_obs = d.get("n_obs")
     if n_obs is not None:
         nr = s.get("n_read")
-        parts.append(f"n = {_fmt_n(n_obs)}" + (f" of {_fmt_n(nr)} ({s.get('missing', 'casewise')})" if nr and nr != n_obs else ""))
+        if nr and nr != n_obs:
+            parts.append(tr("foot.n_of", n=_fmt_n(n_obs), read=_fmt_n(nr), missing=term(s.get("missing", "casewise"))))
+        else:
+            parts.append(tr("foot.n", n=_fmt_n(n_obs)))
     if s.get("weighted"):
-        parts.append(f"weighted (effective n {float(s.get('n_effective') or 0):.0f})")
+        parts.append(tr("foot.weighted", n=f"{float(s.get('n_effective') or 0):.0f}"))
     b = s.get("bootstrap") or {}
     if b or s.get("resamples"):
         used = b.get("resamples_used", s.get("resamples"))
         level = b.get("level")
         lvl = f" {float(level) * 100:g}%" if level is not None else ""
-        parts.append(f"bootstrap {_fmt_n(used)} resamples, {b.get('ci', 'percentile')}{lvl} intervals, seed {b.get('seed', s.get('seed'))}")
+        parts.append(tr("foot.boot", n=_fmt_n(used), ci=term(b.get("ci", "percentile")), level=lvl, seed=b.get("seed", s.get("seed"))))
     else:
-        parts.append("no bootstrap")
+        parts.append(tr("foot.noboot"))
     src = s.get("source")
     if src and not str(src).startswith("<"):  # "<data frame>": fitted from memory, no file to name
-        parts.append(f"data: {Path(str(src)).name}")
+        parts.append(tr("foot.data", file=Path(str(src)).name))
     ver = d.get("csi_version")
     if ver:
         parts.append(f"csi {ver}")

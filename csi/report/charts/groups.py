@@ -21,6 +21,7 @@ from csi.report.charts.base import (
 )
 from csi.report.charts.indices import _focus
 from csi.report.charts.tiers import _slug
+from csi.report.i18n import tr
 
 
 # --------------------------------------------------------------------------------------
@@ -50,13 +51,14 @@ def group_indices(d: Mapping[str, Any]) -> list[Chart]:
         if fv:
             hi_l, hi_v = max(fv, key=lambda t: t[1])
             lo_l, lo_v = min(fv, key=lambda t: t[1])
-            title = f"{labels[focus]} by {col}: highest {hi_l} ({hi_v:.1f}), lowest {lo_l} ({lo_v:.1f})"
+            # "highest/lowest" only when the permutation test finds the focus index differs between segments
+            key = "groups.title" if focus in diff_sig or not g.get("differences") else "groups.title_tie"
+            title = tr(key, c=labels[focus], g=col, hi=hi_l, hv=f"{hi_v:.1f}", lo=lo_l, lv=f"{lo_v:.1f}")
         else:
-            title = f"Indices by {col}"
+            title = tr("groups.title_plain", g=col)
         has_ci = any((r.get("ci") or [None])[0] is not None for r in rows)
-        subtitle = f"Index per construct in each {col} segment" + (f" with {_level(d)} bootstrap intervals" if has_ci else "") + "; grey line: all respondents"
-        note = "† index differs significantly between at least two segments (permutation test, Holm-adjusted p < 0.05)." if diff_sig else \
-            "No index differs significantly between segments (permutation test, Holm-adjusted p < 0.05)."
+        subtitle = tr("groups.subtitle", g=col) + (tr("groups.subtitle_ci", level=_level(d)) if has_ci else "") + tr("groups.grey")
+        note = tr("groups.sig") if diff_sig else tr("groups.nosig")
         foot = footnote(d, note)
         fig = _slide(title, subtitle, foot)
         ax = fig.add_axes((0.25, 0.14, 0.70, 0.62))
@@ -92,7 +94,7 @@ def group_indices(d: Mapping[str, Any]) -> list[Chart]:
         ax.set_xlim(max(0.0, lo_v - pad), min(100.0, hi_v + pad))
         ax.xaxis.grid(True, color=GRID, zorder=0)
         ax.set_axisbelow(True)
-        ax.set_xlabel("Index (0–100)")
+        ax.set_xlabel(tr("groups.axis"))
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         for i in range(1, len(codes)):

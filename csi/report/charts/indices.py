@@ -13,6 +13,7 @@ from csi.report.charts.base import (
     OKABE_ITO,
     SERIES,
     Chart,
+    Native,
     _chart,
     _level,
     _num,
@@ -21,6 +22,7 @@ from csi.report.charts.base import (
     labels_of,
     wrap,
 )
+from csi.report.i18n import tr
 
 
 # --------------------------------------------------------------------------------------
@@ -41,12 +43,11 @@ def index_bars(d: Mapping[str, Any]) -> Chart:
     has_ci = any(c.get("ci") for c in cons)
     if focus is not None:
         fc = next(c for c in cons if c["name"] == focus)
-        title = f"{labels[focus]} index: {float(fc['index']):.1f} out of 100"
+        title = tr("index.title_focus", c=labels[focus], v=f"{float(fc['index']):.1f}")
     else:
-        best = max(cons, key=lambda c: float(c["index"]))
-        title = f"Highest index: {labels[best['name']]} at {float(best['index']):.1f} out of 100"
-    subtitle = "Index per construct on a 0–100 scale" + (f", with {_level(d)} bootstrap intervals" if has_ci else "")
-    note = "" if has_ci else "No bootstrap: intervals not available (rerun csi fit with --boot)."
+        title = _highest_title(cons, labels)
+    subtitle = tr("index.subtitle") + (tr("index.subtitle_ci", level=_level(d)) if has_ci else "")
+    note = "" if has_ci else tr("index.noboot")
     foot = footnote(d, note)
     fig = _slide(title, subtitle, foot)
     ax = fig.add_axes((0.25, 0.14, 0.68, 0.66))
@@ -74,10 +75,29 @@ def index_bars(d: Mapping[str, Any]) -> Chart:
     ax.set_xticks(range(0, 101, 20))
     ax.xaxis.grid(True, color=GRID, zorder=0)
     ax.set_axisbelow(True)
-    ax.set_xlabel("Index (0 = lowest possible answer on every item, 100 = highest)")
+    ax.set_xlabel(tr("index.axis"))
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    return _chart("index-bars", title, subtitle, foot, fig)
+    native = Native("bar", tuple(labels[c["name"]] for c in cons), ((tr("index.subtitle"), tuple(float(v) for v in vals)),),
+                    x_title=tr("index.axis"),
+                    lo=(tuple(_opt(c["ci"][0]) if c.get("ci") else None for c in cons),) if has_ci else (),
+                    hi=(tuple(_opt(c["ci"][1]) if c.get("ci") else None for c in cons),) if has_ci else ())
+    return _chart("index-bars", title, subtitle, foot, fig, native)
+
+
+def _opt(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _highest_title(cons: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    """"Highest index: X" only when X's interval clears every other construct's; else the overlapping leaders."""
+    ranked = sorted(cons, key=lambda c: -float(c["index"]))
+    best = ranked[0]
+    if best.get("ci") and None not in best["ci"]:
+        tied = [c for c in ranked[1:] if c.get("ci") and None not in c["ci"] and float(c["ci"][1]) >= float(best["ci"][0])]
+        if tied:
+            return tr("index.title_tie", c=tr("and").join(labels[c["name"]] for c in [best, *tied][:3]))
+    return tr("index.title_high", c=labels[best["name"]], v=f"{float(best['index']):.1f}")
 
 
 # --------------------------------------------------------------------------------------
@@ -94,9 +114,13 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
             if c not in labels:
                 order.append(c)
                 labels[c] = lab
-    shared = [c for c in order if sum(any(x["name"] == c and x.get("index") is not None for x in d.get("constructs", [])) for _, d in results) >= 2]
+    # every construct any fit has (one that only some fits have is drawn for those, and named in the footnote)
+    shared = [c for c in order if any(any(x["name"] == c and x.get("index") is not None for x in d.get("constructs", [])) for _, d in results)]
     if not shared:
         return None
+    missing = [f"{labels[c]}: {', '.join(n for n, d in results if not any(x['name'] == c and x.get('index') is not None for x in d.get('constructs', [])))}"
+               for c in shared]
+    missing = [m for m in missing if not m.endswith(": ")]
     names = [n for n, _ in results]
     title = f"Indices compared across {len(results)} results: " + ", ".join(names)
     if len(title) > 95:
@@ -104,6 +128,8 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
     has_ci = any(x.get("ci") for _, d in results for x in d.get("constructs", []))
     subtitle = "Index per construct (0–100) in each results folder" + (" with bootstrap intervals" if has_ci else "")
     foot = "\n".join(f"{n}: {footnote(d).splitlines()[0]}" for n, d in results[:4])
+    if missing:
+        foot += "\nNot in every model (no bar there): " + "; ".join(missing)
     fig = _slide(title, subtitle, foot)
     ax = fig.add_axes((0.25, 0.15 + 0.02 * min(len(results), 4), 0.62, 0.64 - 0.02 * min(len(results), 4)))
     k = len(results)
@@ -127,8 +153,9 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
         if has_ci:
             va, lo_a, hi_a = np.array(vs), np.array(lo), np.array(hi)
             ax.errorbar(va, ys, xerr=np.vstack([va - lo_a, hi_a - va]), fmt="none", ecolor=INK, elinewidth=1, capsize=3, zorder=3)
-        for yy, vv in zip(ys, vs, strict=True):
-            ax.text(vv + 0.8, yy, f"{vv:.1f}", va="center", fontsize=10 if k > 2 else 11)
+        for yy, vv, hh in zip(ys, vs, hi, strict=True):
+            end = max(vv, hh) if has_ci and np.isfinite(hh) else vv  # right of the whisker, never struck through
+            ax.text(end + 0.8, yy, f"{vv:.1f}", va="center", fontsize=10 if k > 2 else 11, gid=f"compare-label:{name}:{yy:.3f}")
     ax.set_yticks(range(len(shared)), [wrap(labels[c], 28) for c in shared])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)

@@ -25,6 +25,7 @@ from csi.report.charts.base import (
     labels_of,
     significance,
 )
+from csi.report.i18n import tr
 
 
 # --------------------------------------------------------------------------------------
@@ -178,6 +179,50 @@ def layout(codes: Sequence[str], edges: Sequence[tuple[str, str]], aspect: float
     return Layout(pos=pos, columns=ncols, rows=nused, half_w=half_w, half_h=half_h)
 
 
+def diagram_numbers(d: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], bool]:
+    """(paths, constructs by code, is CB-SEM) as the path diagram draws them.
+
+    Under ``--method cbsem`` the arrows carry the CB-SEM *standardized* paths with their z-test
+    p-values (``cbsem.paths[].std_estimate``, ``p_value``) and the boxes the CB-SEM R²
+    (``cbsem.r2``); the 0–100 indices stay the PLS ones, as results.json computes them.
+    """
+    cons = {str(c["name"]): dict(c) for c in d.get("constructs", [])}
+    cb = d.get("cbsem") or {}
+    if str(d.get("method") or "").lower() != "cbsem" or not cb.get("paths"):
+        return [dict(p) for p in d.get("paths", [])], cons, False
+    paths = []
+    for p in cb["paths"]:
+        est, se = p.get("std_estimate", p.get("estimate")), p.get("std_se")
+        ci = [est - 1.959963984540054 * se, est + 1.959963984540054 * se] if est is not None and se is not None else None  # Wald 95%
+        paths.append({"from": p["from"], "to": p["to"], "estimate": est, "p_value": p.get("p_value"), "ci": ci})
+    for code, r2 in (cb.get("r2") or {}).items():
+        cons.setdefault(str(code), {"name": code})["r2"] = r2
+    for c in cons.values():
+        if c["name"] not in (cb.get("r2") or {}):
+            c["r2"] = None
+    return paths, cons, True
+
+
+def _path_title(d: Mapping[str, Any], paths: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    """Headline: the strongest driver of the satisfaction construct, unless its interval overlaps the runner-up's."""
+    model = d.get("model") or {}
+    roles = model.get("roles") or {}
+    focus: str | None = str(roles["satisfaction"]) if roles.get("satisfaction") in labels else None
+    if focus is None and paths:
+        focus = str(paths[-1]["to"])
+    into = sorted((p for p in paths if p["to"] == focus), key=lambda p: -abs(_num(p["estimate"])))
+    if not into or focus is None:
+        return tr("path.title_model", m=model.get("label") or model.get("name") or "")
+    top = into[0]
+    if len(into) > 1 and top.get("ci") and into[1].get("ci") and None not in top["ci"] and None not in into[1]["ci"]:
+        lo_top = min(abs(_num(top["ci"][0])), abs(_num(top["ci"][1]))) if _num(top["ci"][0]) * _num(top["ci"][1]) > 0 else 0.0
+        hi_next = max(abs(_num(into[1]["ci"][0])), abs(_num(into[1]["ci"][1])))
+        if lo_top <= hi_next:  # the intervals overlap: no single strongest driver
+            tied = [p for p in into if max(abs(_num(p["ci"][0])), abs(_num(p["ci"][1]))) >= lo_top] if all(p.get("ci") for p in into) else into[:2]
+            return tr("path.title_tie", b=labels[focus], v=tr("and").join(labels[p["from"]] for p in tied[:2]))
+    return tr("path.title", a=labels[top["from"]], b=labels[focus], v=f"{_num(top['estimate']):.2f}")
+
+
 def path_diagram(d: Mapping[str, Any]) -> Chart:
     """The structural model: constructs as boxes (label, index, R²), paths as arrows with coefficients.
 
@@ -187,28 +232,21 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
     labels = labels_of(d)
     model = d.get("model") or {}
     codes = [str(c["code"]) for c in model.get("constructs", [])] or list(labels)
-    paths = [p for p in d.get("paths", []) if p.get("from") in labels and p.get("to") in labels]
+    paths, cons, is_cb = diagram_numbers(d)
+    paths = [p for p in paths if p.get("from") in labels and p.get("to") in labels]
     edges = [(str(p["from"]), str(p["to"])) for p in paths]
-    cons = {str(c["name"]): c for c in d.get("constructs", [])}
     boot = any(p.get("p_value") is not None or p.get("ci") is not None for p in paths)
-
-    # the focus construct for the headline: satisfaction by role, else the last endogenous
-    roles = model.get("roles") or {}
-    focus: str | None = str(roles["satisfaction"]) if roles.get("satisfaction") in labels else None
-    if focus is None and edges:
-        focus = edges[-1][1]
-    into = [p for p in paths if p["to"] == focus]
-    if into and focus is not None:
-        top = max(into, key=lambda p: abs(_num(p["estimate"])))
-        title = f"{labels[top['from']]} drives {labels[focus]} most (path {_num(top['estimate']):.2f})"
-    else:
-        title = f"Structural model of {model.get('label') or model.get('name') or 'the survey'}"
-    subtitle = "Path coefficients on the arrows (standardized), index (0–100) and R² in the boxes"
+    title = _path_title(d, paths, labels)
+    sat = (model.get("roles") or {}).get("satisfaction")
+    focus = str(sat) if sat in labels else (edges[-1][1] if edges else None)
+    subtitle = tr("path.subtitle_cbsem") if is_cb else tr("path.subtitle")
     if boot:
-        note = "Stars: * p < 0.05, ** p < 0.01, *** p < 0.001 (bootstrap); dashed arrows are not significant at 5%."
+        note = tr("path.stars", test=tr("path.test_z") if is_cb else tr("path.test_boot"))
     else:
-        note = "No bootstrap: significance not assessed (rerun csi fit with --boot to mark significant paths)."
-    foot = footnote(d, note)
+        note = tr("path.noboot")
+    if is_cb and (d.get("cbsem") or {}).get("admissibility"):
+        note += "\n" + tr("path.inadmissible", n=len(d["cbsem"]["admissibility"]))
+    foot = footnote(d, note, cbsem=is_cb)
     fig = _slide(title, subtitle, foot)
 
     ax = fig.add_axes((0.03, 0.13, 0.94, 0.69))
@@ -243,7 +281,7 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
         info = cons.get(c, {})
         stats = []
         if info.get("index") is not None:
-            stats.append(f"Index {float(info['index']):.1f}")
+            stats.append(tr("path.index", v=f"{float(info['index']):.1f}"))
         if info.get("r2") is not None:
             stats.append(f"R² {float(info['r2']):.2f}")
         bw, bh = 2 * hw * px_per_x, 2 * hh * px_per_y
@@ -252,6 +290,7 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
             _fit_choice(ax, x, y + hh * 0.5, [" · ".join(stats), "\n".join(stats)], bw * 0.94, bh * 0.42, (10.5, 10, 9.5, 9, 8.5, 8, 7.5),
                         color=MUTED, zorder=4, gid=f"stats:{c}")
 
+    texts = []
     for p in paths:
         a, b = str(p["from"]), str(p["to"])
         est = _num(p["estimate"])
@@ -262,23 +301,98 @@ def path_diagram(d: Mapping[str, Any]) -> Chart:
         arrow = FancyArrowPatch(lay.pos[a], lay.pos[b], patchA=boxes[a], patchB=boxes[b], arrowstyle="-|>", mutation_scale=16 + 2 * lw,
                                 linewidth=lw, linestyle=ls, color=colour, shrinkA=1, shrinkB=2, zorder=2, alpha=0.9 if sig is not False else 0.65)
         ax.add_patch(arrow)
-        # label at the middle of the visible part of the arrow
-        (x0, y0), (x1, y1) = lay.pos[a], lay.pos[b]
-        t0 = _exit_t(x0, y0, x1, y1, hw, hh)
-        t1 = 1 - _exit_t(x1, y1, x0, y0, hw, hh)
-        tm = (t0 + t1) / 2
-        xm, ym = x0 + tm * (x1 - x0), y0 + tm * (y1 - y0)
-        ax.text(xm, ym, f"{est:.2f}{stars}", ha="center", va="center", fontsize=11, color=colour if sig is not False else MUTED,
-                fontweight="bold" if sig else "normal", zorder=5, gid=f"path:{a}->{b}",
-                bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.92})
+        texts.append(ax.text(0, 0, f"{est:.2f}{stars}", ha="center", va="center", fontsize=11, color=colour if sig is not False else MUTED,
+                             fontweight="bold" if sig else "normal", zorder=5, gid=f"path:{a}->{b}",
+                             bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.92}))
+    place_path_labels(ax, lay.pos, edges, texts, hw, hh)
     # legend: box colours
-    handles = [Patch(facecolor="#FFF4DC", edgecolor=OKABE_ITO["orange"], label="Exogenous (driver)"),
-               Patch(facecolor="#E8F1F8", edgecolor=OKABE_ITO["blue"], label="Endogenous (outcome, with R²)")]
+    handles = [Patch(facecolor="#FFF4DC", edgecolor=OKABE_ITO["orange"], label=tr("path.exo")),
+               Patch(facecolor="#E8F1F8", edgecolor=OKABE_ITO["blue"], label=tr("path.endo"))]
     if any(_num(p["estimate"]) < 0 for p in paths):
-        handles.append(Patch(color=OKABE_ITO["vermillion"], label="Negative path"))
+        handles.append(Patch(color=OKABE_ITO["vermillion"], label=tr("path.neg")))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.03, 0.845), fontsize=10.5, ncol=len(handles))
     chart = _chart("path-diagram", title, subtitle, foot, fig)
     return chart
+
+
+def _seg_rect(p0: tuple[float, float], p1: tuple[float, float], r: tuple[float, float, float, float]) -> bool:
+    """Whether the segment p0→p1 meets the rectangle r = (x0, y0, x1, y1) (Liang–Barsky clipping)."""
+    hits = _seg_box_hits(np.array([p0], float), np.array([p1], float), np.array([[(r[0] + r[2]) / 2, (r[1] + r[3]) / 2]]),
+                         (r[2] - r[0]) / 2, (r[3] - r[1]) / 2)
+    return bool(hits[0, 0])
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Area shared by two rectangles (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def place_path_labels(ax: Any, pos: Mapping[str, tuple[float, float]], edges: Sequence[tuple[str, str]], texts: Sequence[Any],
+                      hw: float, hh: float, pad: float = 3.0) -> None:
+    """Move each coefficient label to a spot clear of every other label, box and arrow.
+
+    Candidates (in pixels): points along the visible part of the label's own arrow (its middle
+    first, then towards either end), then the same points shifted off the line on either side.
+    The first candidate whose box (text + ``pad`` px) overlaps no construct box, no label
+    already placed and no other arrow wins; when none is clear, the one with the least
+    overlapping area.  Arrows are straight segments between box centres, so the test is exact.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    to_px = ax.transData.transform
+    boxes = []
+    for x, y in pos.values():
+        (bx0, by0), (bx1, by1) = to_px((x - hw, y - hh)), to_px((x + hw, y + hh))
+        boxes.append((min(bx0, bx1), min(by0, by1), max(bx0, bx1), max(by0, by1)))
+    segs = [(tuple(to_px(pos[a])), tuple(to_px(pos[b]))) for a, b in edges]
+    placed: list[tuple[float, float, float, float]] = []
+    for k, ((a, b), t) in enumerate(zip(edges, texts, strict=True)):
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        ends = (_exit_t(x0, y0, x1, y1, hw, hh), 1 - _exit_t(x1, y1, x0, y0, hw, hh))
+        t.set_position(((x0 + x1) / 2, (y0 + y1) / 2))
+        best: tuple[float, float, float] | None = None
+        for size in (11.0, 10.0, 9.0, 8.0):  # smaller only when no spot is clear at the larger size
+            t.set_fontsize(size)
+            best = _best_spot(t.get_window_extent(renderer), segs, k, ends, boxes, placed, pad)
+            if best[2] == 0:
+                break
+        assert best is not None
+        cx, cy, _ = best
+        t.set_position(tuple(ax.transData.inverted().transform((cx, cy))))
+        ext = t.get_window_extent(renderer)
+        placed.append((cx - ext.width / 2 - pad, cy - ext.height / 2 - pad, cx + ext.width / 2 + pad, cy + ext.height / 2 + pad))
+
+
+_FRACTIONS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88)
+
+
+def _best_spot(ext: Any, segs: Sequence[tuple[tuple[float, float], tuple[float, float]]], k: int, ends: tuple[float, float],
+               boxes: Sequence[tuple[float, float, float, float]], placed: Sequence[tuple[float, float, float, float]],
+               pad: float) -> tuple[float, float, float]:
+    """(x, y, cost) in pixels of the clearest spot for a label of extent ``ext`` on arrow ``k``.
+
+    Cost: 1000 per thing hit (a label, a box, another arrow) plus the overlapping area.
+    """
+    w, h = ext.width / 2 + pad, ext.height / 2 + pad
+    (p0x, p0y), (p1x, p1y) = segs[k]
+    length = math.hypot(p1x - p0x, p1y - p0y) or 1.0
+    nx, ny = -(p1y - p0y) / length, (p1x - p0x) / length
+    shift = abs(nx) * w + abs(ny) * h + 2  # off the line by the label's half-extent across it
+    best = (p0x, p0y, math.inf)
+    for off in (0.0, shift, -shift, 2 * shift, -2 * shift, 3 * shift, -3 * shift):
+        for f in _FRACTIONS:
+            tt = ends[0] + f * (ends[1] - ends[0])
+            cx, cy = p0x + tt * (p1x - p0x) + off * nx, p0y + tt * (p1y - p0y) + off * ny
+            r = (cx - w, cy - h, cx + w, cy + h)
+            areas = [_overlap(r, o) for o in (*placed, *boxes)]
+            cost = sum(areas) + 1000.0 * sum(a > 0 for a in areas)
+            cost += sum(1000.0 for j, s in enumerate(segs) if j != k and _seg_rect(s[0], s[1], r))
+            if cost < best[2]:
+                best = (cx, cy, cost)
+            if cost == 0:
+                return best
+    return best
 
 
 def _exit_t(x0: float, y0: float, x1: float, y1: float, hw: float, hh: float) -> float:

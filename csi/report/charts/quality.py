@@ -27,6 +27,7 @@ from csi.report.charts.base import (
     labels_of,
     wrap,
 )
+from csi.report.i18n import tr
 
 
 # --------------------------------------------------------------------------------------
@@ -38,10 +39,10 @@ def outer_model(d: Mapping[str, Any]) -> Chart:
     inds = d.get("indicators") or []
     codes = [c for c in labels if any(i["construct"] == c for i in inds)]
     n_ok = sum(1 for i in inds if i.get("loading") is not None and float(i["loading"]) >= LOADING_THRESHOLD)
-    title = f"Measurement model: {n_ok} of {len(inds)} items load at {LOADING_THRESHOLD} or more"
-    subtitle = f"Outer loadings (bars) and outer weights (dots) per construct; dotted line = {LOADING_THRESHOLD} (item shares half its variance)"
+    title = tr("outer.title", ok=n_ok, n=len(inds), thr=LOADING_THRESHOLD)
+    subtitle = tr("outer.subtitle", thr=LOADING_THRESHOLD)
     has_ci = any(i.get("loading_ci") for i in inds)
-    note = f"Whiskers: {_level(d)} bootstrap intervals of the loadings." if has_ci else ""
+    note = tr("outer.whiskers", level=_level(d)) if has_ci else ""
     foot = footnote(d, note)
     fig = _slide(title, subtitle, foot)
     k = len(codes)
@@ -78,8 +79,8 @@ def outer_model(d: Mapping[str, Any]) -> Chart:
         ax.xaxis.grid(True, color=GRID, zorder=0)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
-    handles = [Patch(color=OKABE_ITO["blue"], label=f"Loading ≥ {LOADING_THRESHOLD}"), Patch(color=OKABE_ITO["sky"], label=f"Loading < {LOADING_THRESHOLD}"),
-               matplotlib.lines.Line2D([], [], marker="D", ls="none", color=OKABE_ITO["orange"], markeredgecolor=INK, label="Weight")]
+    handles = [Patch(color=OKABE_ITO["blue"], label=tr("outer.high", thr=LOADING_THRESHOLD)), Patch(color=OKABE_ITO["sky"], label=tr("outer.low", thr=LOADING_THRESHOLD)),
+               matplotlib.lines.Line2D([], [], marker="D", ls="none", color=OKABE_ITO["orange"], markeredgecolor=INK, label=tr("outer.weight"))]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.03, 0.845), ncol=3, fontsize=10.5)
     return _chart("outer-model", title, subtitle, foot, fig)
 
@@ -108,12 +109,12 @@ def htmt_heatmap(d: Mapping[str, Any]) -> Chart | None:
     high = [(a, b, v) for a, b, v in pairs if v >= HTMT_THRESHOLDS[0]]
     if high:
         worst = max(high, key=lambda t: t[2])
-        title = f"Discriminant validity: {len(high)} construct pair{'s' if len(high) > 1 else ''} at or above HTMT 0.85 (highest {labels[worst[0]]} – {labels[worst[1]]} {worst[2]:.2f})"
+        title = tr("htmt.title_high", n=len(high), a=labels[worst[0]], b=labels[worst[1]], v=f"{worst[2]:.2f}")
     else:
-        title = "Discriminant validity: every construct pair is below HTMT 0.85"
-    subtitle = "Heterotrait–monotrait ratios; 0.85 is the strict and 0.90 the liberal threshold (Henseler et al. 2015)"
+        title = tr("htmt.title_ok")
+    subtitle = tr("htmt.subtitle")
     has_ci = any(p.get("ci") for p in cells.values())
-    note = f"† upper bound of the {_level(d)} bootstrap interval reaches 0.85." if has_ci else ""
+    note = tr("htmt.dagger", level=_level(d)) if has_ci else ""
     foot = footnote(d, note)
     fig = _slide(title, subtitle, foot)
     n = len(codes)

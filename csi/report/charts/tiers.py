@@ -8,8 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from csi.report.charts.base import INK, OKABE_ITO, SERIES, Chart, _chart, _slide, footnote, wrap
+from csi.report.charts.base import (
+    INK,
+    OKABE_ITO,
+    SERIES,
+    Chart,
+    Native,
+    _chart,
+    _slide,
+    footnote,
+    wrap,
+)
 from csi.report.charts.waves import _signed
+from csi.report.i18n import current, tier_word, tr
 
 # --------------------------------------------------------------------------------------
 # loyalty tiers
@@ -27,7 +38,7 @@ def _segment_name(r: Mapping[str, Any]) -> str:
     seg = r.get("segment")
     group = r.get("group") or r.get("column")
     if seg is None or str(seg) in ("all", ""):
-        return "All respondents"
+        return tr("tiers.all")
     if group and r.get("level") is not None:
         return f"{group}: {r['level']}"
     if not group and "=" in str(seg):  # "region=East" (tier statistics rows)
@@ -47,7 +58,8 @@ def _tier_key(t: str) -> str:
 
 def _scheme_title(scheme: str) -> str:
     name, _, arg = scheme.partition(":")
-    return f"{name.capitalize()} (cut-off {arg})" if arg else name.capitalize()
+    base = tr(f"scheme.{name}") if name in ("nps", "quadrants", "bands") else name.capitalize()
+    return tr("scheme.cut", s=base, c=arg) if arg else base
 
 
 def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
@@ -74,14 +86,14 @@ def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
             nps = summary.get(scheme) if isinstance(summary.get(scheme), (int, float)) else summary.get("nps")
             p, q = share.get((segs[0], "promoter"), 0.0), share.get((segs[0], "detractor"), 0.0)
             nps_all = float(nps) if isinstance(nps, (int, float)) else 100 * (p - q)
-            title = f"Net Promoter Score {_signed(nps_all, 0)}: {100 * p:.0f}% promoters, {100 * q:.0f}% detractors"
+            title = tr("tiers.nps_title", v=_signed(nps_all, 0), p=f"{100 * p:.0f}", q=f"{100 * q:.0f}")
         else:
             top = max(tier_names, key=lambda t: share.get((segs[0], t), 0.0))
-            title = f"{_scheme_title(scheme)} tiers: the largest group is {top} ({100 * share.get((segs[0], top), 0.0):.0f}%)"
+            title = tr("tiers.title", s=_scheme_title(scheme), t=tier_word(top), v=f"{100 * share.get((segs[0], top), 0.0):.0f}")
         has_ci = any((g.get("ci") or [None])[0] is not None for g in rows)
-        subtitle = "Share of respondents by tier" + (", overall and by segment" if len(segs) > 1 else "") + (", with 95% Wilson intervals" if has_ci else "")
+        subtitle = tr("tiers.subtitle") + (tr("tiers.by_segment") if len(segs) > 1 else "") + (tr("tiers.wilson") if has_ci else "")
         ci = {(_segment_name(g), str(g["tier"])): tuple(g.get("ci") or (None, None)) for g in rows}
-        foot = footnote(d, _scheme_note(scheme))
+        foot = footnote(d, "\n".join([_scheme_note(scheme, tiers), *_scheme_caveats(scheme, tiers)]))
         fig = _slide(title, subtitle, foot)
         height = min(0.62, 0.11 * len(segs) + 0.1)
         ax = fig.add_axes((0.25, 0.75 - height - max(0.0, (0.55 - height) / 2), 0.62, height))
@@ -91,7 +103,7 @@ def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
             w = np.array([100 * share.get((s, t), 0.0) for s in segs])
             spare = [c for c in SERIES if c not in {_TIER_COLOURS.get(_tier_key(x)) for x in tier_names}]
             colour = _TIER_COLOURS.get(_tier_key(t), spare[k % len(spare)] if spare else SERIES[k % len(SERIES)])
-            bars = ax.barh(y, w, left=left, color=colour, height=0.64, label=t.capitalize(), edgecolor="white", linewidth=1.2, gid=f"tier:{t}")
+            bars = ax.barh(y, w, left=left, color=colour, height=0.64, label=tier_word(t).capitalize(), edgecolor="white", linewidth=1.2, gid=f"tier:{t}")
             for b, s in zip(bars, segs, strict=True):
                 b.set_gid(f"tier:{scheme}:{s}:{t}")
             for yi, l0, wi in zip(y, left, w, strict=True):
@@ -121,21 +133,43 @@ def tier_bars(d: Mapping[str, Any]) -> list[Chart]:
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=len(tier_names), fontsize=12)
-        out.append(_chart(f"tiers-{_slug(scheme)}", title, subtitle, foot, fig))
+        native = Native("stacked", tuple(segs), tuple((tier_word(t).capitalize(), tuple(share.get((s, t), 0.0) for s in segs)) for t in tier_names),
+                        number_format="0%")
+        out.append(_chart(f"tiers-{_slug(scheme)}", title, subtitle, foot, fig, native))
     return out
 
 
-def _scheme_note(scheme: str) -> str:
-    try:
-        from csi.model.tiers import TIER_SCHEMES
+def _scheme_note(scheme: str, tiers: Mapping[str, Any] | None = None) -> str:
+    """How the scheme's tiers are defined (the cut-offs that were applied)."""
+    kind, _, arg = scheme.partition(":")
+    if kind == "nps":
+        return tr("tiers.defined", d=tr("tiers.def.nps"))
+    if kind == "quadrants":
+        return tr("tiers.defined", d=tr("tiers.def.quadrants", cut=arg or "75"))
+    if kind == "bands":
+        bands = arg or "committed>=80/vulnerable>=60/at risk"
+        return tr("tiers.defined", d=tr("tiers.def.bands", bands=" / ".join(tier_word(b) for b in bands.split("/"))))
+    return ""
 
-        desc = TIER_SCHEMES.get(scheme)
-    except ImportError:  # pragma: no cover - loyalty is part of csi
-        desc = None
-    return f"Tiers: {desc}." if isinstance(desc, str) else ""
+
+def _scheme_caveats(scheme: str, tiers: Mapping[str, Any] | None) -> list[str]:
+    """The caveats the terminal prints for this scheme (results.json ``tiers.notes``), e.g. NPS on a 1–10 item."""
+    kind = scheme.partition(":")[0]
+    out = []
+    for note in (tiers or {}).get("notes") or []:
+        text = str(note)
+        if not text.lower().startswith(kind.lower()):
+            continue
+        m = re.search(r"a (-?\d+)[–-](\d+) item", text)
+        out.append(tr("tiers.nps_scale", lo=m.group(1), hi=m.group(2)) if kind == "nps" and m and current() != "en" else text)
+    return out
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "x"
+    """A file-name part for any label: letters of any script kept, a short hash when nothing is left."""
+    import hashlib
+
+    s = re.sub(r"[^\w]+", "-", text).strip("-_").lower()
+    return s or "x" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 

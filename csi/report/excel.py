@@ -6,7 +6,6 @@ Every string cell is written as text (``data_type = "s"``), so survey text that 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

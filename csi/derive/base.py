@@ -116,3 +116,4 @@ def run(ctx: Context, keys: Sequence[str] | None) -> tuple[dict[str, object], tu
 for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ipma_map"), ("tiers", "tiers")):
     DERIVATIONS.register_lazy(_key, f"csi.derive.builtin:{_attr}")
 BUILTIN = ("quality", "indices", "ipma", "tiers")
+DERIVATIONS.register_lazy("mediation", "csi.derive.mediation:mediation")  # specific indirect effects

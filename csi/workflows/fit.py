@@ -69,6 +69,8 @@ def fit(
     issues += found
     inference = _inference(spec, survey, pls, opts, derived)
     issues += inference.pop("issues")  # type: ignore[arg-type]
+    if inference["bootstrap"] is not None:  # derivations with bootstrap inference take the same draws
+        derived = {k: v.with_bootstrap(inference["bootstrap"]) if hasattr(v, "with_bootstrap") else v for k, v in derived.items()}
     for issue in issues:
         warnings.warn(issue.message, issue.warning_class, stacklevel=2)
     return FitResults(

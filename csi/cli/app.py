@@ -56,13 +56,14 @@ def fit(
     reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, group: o.Group = None,
     tiers: o.Tiers = None, ipma_target: o.IpmaTarget = None, permutations: o.Permutations = 1000,
     min_group_size: o.MinGroupSize = None, strict: o.Strict = False, report: o.WithReport = False,
-    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None,
+    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None, show: o.Show = None,
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi.report.outputs import write_fit_outputs
     from csi.report.terminal import render
 
     with user_errors():
+        sections = o.parse_show(show)
         opts = o.fit_options(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group),
             scheme=scheme, standardize=standardize, boot=boot, seed=seed, ci=ci, level=level, method=method,
@@ -71,7 +72,7 @@ def fit(
         )
         res = run_fit(survey, model, opts)
         written = write_fit_outputs(res, out_dir, report=report)
-    render(res, out)
+    render(res, out, sections)
     out.print(f"wrote {written.results_json} and {written.results_xlsx}")
     if written.report is not None:
         render_report(written.report)

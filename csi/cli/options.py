@@ -57,6 +57,7 @@ Method = Annotated[str, typer.Option(help="pls (default), cbsem or both")]
 Estimator = Annotated[str, typer.Option(help="CB-SEM estimator: ML, ULS, GLS or DWLS")]
 Index = Annotated[str, typer.Option(help="Index method (a registered key, e.g. acsi: weights/SD normalized to sum 1, rescaled to 0-100)")]
 Derive = Annotated[str | None, typer.Option(help="Derivations to run, comma-separated, e.g. quality,indices,ipma,tiers (default: the library's default set)")]
+Show = Annotated[str | None, typer.Option(help="Tables to print, comma-separated: measurement, structural, quality, indices, effects, mediation, predict, fit, cbsem, ipma, tiers, groups or a derivation's key (default: all but effects and mediation)")]
 Tiers = Annotated[str | None, typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")]
 IpmaTarget = Annotated[str | None, typer.Option(help="Target construct of the importance-performance map")]
 Permutations = Annotated[int, typer.Option(help="Permutations for the group comparison (--group)")]
@@ -105,6 +106,14 @@ def parse_scale(text: str | None) -> tuple[float, float] | None:
 
 
 # --- values → option objects -----------------------------------------------------------
+def parse_show(text: str | None) -> tuple[str, ...] | None:
+    """``--show`` keys checked against the terminal sections and the registered derivations (None: default)."""
+    from csi.derive.base import DERIVATIONS
+    from csi.report.screen import check_show
+
+    return None if text is None else check_show(parse_list(text), tuple(DERIVATIONS))
+
+
 def survey_options(
     sheet: str | None, map_file: Path | None, missing: str, missing_codes: str | None,
     reverse: str | None, scale: str | None, weights: str | None, group: list[str] | None = None,

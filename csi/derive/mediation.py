@@ -100,8 +100,8 @@ def path_matrices(draws: pd.DataFrame, codes: tuple[str, ...] | list[str]) -> np
     """Bootstrap path draws (rows resamples, columns (source, target)) as (B, K, K) matrices."""
     pos = {c: k for k, c in enumerate(codes)}
     P = np.zeros((len(draws), len(codes), len(codes)))
-    for col, (s, t) in enumerate(draws.columns):
-        P[:, pos[s], pos[t]] = draws.iloc[:, col].to_numpy(dtype=float)
+    for col, key in enumerate(draws.columns):
+        P[:, pos[key[0]], pos[key[1]]] = draws.iloc[:, col].to_numpy(dtype=float)
     return P
 
 
@@ -169,8 +169,7 @@ class Mediation:
         """The same chains with SEs, intervals, p-values and types from the bootstrap's path draws."""
         level = float(boot.settings.get("level", 0.95))  # type: ignore[arg-type]
         d = boot.draws("paths")
-        codes = list(dict.fromkeys([*self.table["from"], *self.table["to"], *[c for v in self.table["via"] for c in v]]))
-        codes += [c for s, t in d.columns for c in (s, t) if c not in codes]
+        codes = list(dict.fromkeys([c for key in d.columns for c in (key[0], key[1])]))
         P = path_matrices(d, codes)
         pos = {c: k for k, c in enumerate(codes)}
         idx = [[pos[c] for c in (a, *v, b)] for a, v, b in zip(self.table["from"], self.table["via"], self.table["to"], strict=True)]

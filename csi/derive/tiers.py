@@ -63,7 +63,6 @@ from csi.model.spec import ModelSpec
 from csi.model.tiers import NPS_TIERS, TierScheme, parse_schemes
 from csi.stats.intervals import wilson
 
-
 BOUND_TOL = 1e-9
 """Tolerance (0–100 points; 0–10 answer units for NPS) of every tier bound: ``x ≥ b − BOUND_TOL``."""
 

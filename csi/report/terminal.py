@@ -228,16 +228,16 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     else:
         p = cb.paths
         boot = "ci_lo" in p.columns
-        t = Table(title=f"CB-SEM paths ({cb.estimator}; standardized = std.all" + ("; percentile bootstrap CI of the standardized path)" if boot else ")"))
-        for col in ["path", "estimate", "SE", "z", "p", "standardized", "SE (std)"] + (["CI (std)"] if boot else []):
-            t.add_column(col, justify="left" if col == "path" else "right")
+        title = f"CB-SEM paths ({cb.estimator}; standardized = std.all" + ("; percentile bootstrap CI of the standardized path)" if boot else ")")
+        header = ["path", "estimate", "SE", "z", "p", "standardized", "SE (std)"] + (["CI (std)"] if boot else [])
+        rows = []
         for key, r in zip(p.index.tolist(), p.to_dict(orient="records"), strict=True):
             row = [f"{key[0]} → {key[1]}", _f(r["estimate"]), _f(r["std_error"]), _f(r["z"], 2), _f(r["p_value"]),
                    std(r["std_estimate"]), _f(r["std_se"])]
             if boot:
                 row.append(f"[{_f(r['ci_lo'])}, {_f(r['ci_hi'])}]")
-            t.add_row(*row)
-        console.print(t)
+            rows.append(row)
+        print_wrapped(console, title, header, rows)
         r2 = zip(cb.r2.index, cb.r2.to_numpy(dtype=float), strict=True)
         console.print("CB-SEM R²: " + ", ".join(f"{c} {_f(v)}" + (" !" if np.isfinite(v) and v >= 0.99 else "") for c, v in r2))
         bs = cb.bootstrap_settings
@@ -257,12 +257,10 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
     if isinstance(ip, pd.DataFrame) and len(ip) and shown(show, "ipma"):
         from csi.derive.ipma import priority_summary
 
-        t = Table(title=f"Importance–performance map (target {ip.target.iloc[0]})")
-        for col in ("construct", "importance", "performance", "priority"):
-            t.add_column(col, justify="left" if col == "construct" else "right")
-        for r in ip.sort_values("importance", ascending=False).to_dict(orient="records"):
-            t.add_row(str(r["construct"]), _f(r["importance"]), _f(r["performance"], 1), "◆" if r["priority"] else "")
-        console.print(t)
+        ip_rows = [[str(r["construct"]), _f(r["importance"]), _f(r["performance"], 1), "◆" if r["priority"] else ""]
+                   for r in ip.sort_values("importance", ascending=False).to_dict(orient="records")]
+        print_wrapped(console, f"Importance–performance map (target {ip.target.iloc[0]})",
+                      ["construct", "importance", "performance", "priority"], ip_rows)
         console.print(priority_summary(ip))
     tr = res.tiers
     if tr is not None and len(getattr(tr, "groups", ())) and shown(show, "tiers"):
@@ -271,9 +269,8 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
         for scheme in tr.schemes:
             sub = g[g.scheme == scheme]
             tiers = list(dict.fromkeys(sub.tier))
-            t = Table(title=f"Tiers: {scheme} (share %, 95% Wilson interval)")
-            for col in ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else []):
-                t.add_column(col, justify="left" if col == "segment" else "right")
+            header = ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else [])
+            table_rows = []
             for seg, rows in sub.groupby("segment", sort=False):
                 row = [str(seg), str(int(rows.n.iloc[0]))]
                 for tier in tiers:
@@ -282,8 +279,8 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
                 if scheme.startswith("nps"):
                     st = stats[(stats.scheme == scheme) & (stats.segment == seg)]
                     row.append(f"{_f(st.value.iloc[0], 1)} [{_f(st.ci_lo.iloc[0], 1)}, {_f(st.ci_hi.iloc[0], 1)}]" if len(st) else "–")
-                t.add_row(*row)
-            console.print(t)
+                table_rows.append(row)
+            print_wrapped(console, f"Tiers: {scheme} (share %, 95% Wilson interval)", header, table_rows, keys=2, left=1)
         for note in getattr(tr, "notes", ()):
             console.print(f"[dim]note: {note}[/dim]")
     gr = getattr(res, "groups", None)
@@ -293,16 +290,15 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
         d = c.differences
         if len(d):
             sig = d[d.significant]
-            t = Table(title=f"Group differences by {c.column}: Holm-adjusted p < {c.settings['alpha']:g} "
-                            f"({c.settings['permutations']} permutations)")
-            for col in ("groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"):
-                t.add_column(col, justify="left" if col in ("groups", "kind", "name") else "right")
+            title = (f"Group differences by {c.column}: Holm-adjusted p < {c.settings['alpha']:g} "
+                     f"({c.settings['permutations']} permutations)")
+            grows = []
             for r in sig.itertuples():
                 nd = 1 if r.kind == "index" else 3
-                t.add_row(f"{r.group_a} vs {r.group_b}", r.kind, r.name, _f(r.estimate_a, nd), _f(r.estimate_b, nd),
-                          _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga))
+                grows.append([f"{r.group_a} vs {r.group_b}", str(r.kind), str(r.name), _f(r.estimate_a, nd), _f(r.estimate_b, nd),
+                              _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga)])
             if len(sig):
-                console.print(t)
+                print_wrapped(console, title, ["groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"], grows, keys=3)
             else:
                 console.print(f"Group differences by {c.column}: none significant (Holm-adjusted p < {c.settings['alpha']:g})")
         m = c.micom

@@ -96,7 +96,16 @@ def test_chains_of_a_pair_add_up_to_its_total_indirect_effect(ecsi, boot):
 
 
 def _seminr_boot(mobi, indices):
-    from seminr import bootstrap_model, composite, constructs, estimate_pls, multi_items, paths, relationships, single_item
+    from seminr import (
+        bootstrap_model,
+        composite,
+        constructs,
+        estimate_pls,
+        multi_items,
+        paths,
+        relationships,
+        single_item,
+    )
     from seminr.estimate.data import Dataset
 
     data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))

@@ -52,7 +52,16 @@ def formative(mobi):
 
 
 def _seminr(mobi, imag_mode_b: bool):
-    from seminr import composite, constructs, estimate_pls, mode_B, multi_items, paths, relationships, single_item
+    from seminr import (
+        composite,
+        constructs,
+        estimate_pls,
+        mode_B,
+        multi_items,
+        paths,
+        relationships,
+        single_item,
+    )
     from seminr.estimate.data import Dataset
 
     data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))

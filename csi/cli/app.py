@@ -56,7 +56,8 @@ def fit(
     reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, group: o.Group = None,
     tiers: o.Tiers = None, ipma_target: o.IpmaTarget = None, permutations: o.Permutations = 1000,
     min_group_size: o.MinGroupSize = None, strict: o.Strict = False, report: o.WithReport = False,
-    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None, show: o.Show = None,
+    index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None, show: o.Show = None, predict: o.Predict = False,
+    folds: o.Folds = 10, repeats: o.Repeats = 10, predict_technique: o.PredictTechnique = "DA",
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi.report.outputs import write_fit_outputs
@@ -69,6 +70,7 @@ def fit(
             scheme=scheme, standardize=standardize, boot=boot, seed=seed, ci=ci, level=level, method=method,
             estimator=estimator, tiers=tiers, ipma_target=ipma_target, permutations=permutations,
             min_group_size=min_group_size, index=index, derive=derive,
+            predict=predict, folds=folds, repeats=repeats, predict_technique=predict_technique,
         )
         res = run_fit(survey, model, opts)
         written = write_fit_outputs(res, out_dir, report=report)

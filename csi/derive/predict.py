@@ -132,32 +132,34 @@ def cross_validate(X: np.ndarray, L: Layout, fold_of_row: np.ndarray, technique:
     S = cov / (sd[:, :, None] * sd[:, None, :])
     mean = mean_c + centre
     est = estimate(S, L, scheme, tol, max_iter, criterion)
-    m = len(eitems)
-    pls, lm, ia = (np.full((R, n, m), np.nan) for _ in range(3))
-    order = _topological(L)
-    lm_preds = {c: np.concatenate([L.blocks[p] for p in (L.preds[c] if technique == "DA" else exo)]) for c in endo}
+    # every fold predicts every row (B, n, ·), then each row keeps its own fold's prediction:
+    # batched over the r·k fits instead of a Python loop over folds
+    Z = (X[None] - mean[:, None, :]) / sd[:, None, :]
+    Y = Z @ (est.weights[:, :, None] * L.member)  # (B, n, K) scores with the training weights
+    P = est.paths
+    if technique == "DA":
+        Yh = Y @ P
+    else:
+        Yh = Y.copy()
+        Yh[:, :, endo] = 0.0
+        for c in _topological(L):
+            Yh[:, :, c] = np.einsum("bnk,bk->bn", Yh, P[:, :, c])
+    pls_all = Yh[:, :, L.block[eitems]] * (est.loadings[:, eitems] * sd[:, eitems])[:, None, :] + mean[:, None, eitems]
+    lm_all = np.empty_like(pls_all)
     col = {int(i): j for j, i in enumerate(eitems)}
-    for b in range(R * k):
-        r, f = divmod(b, k)
-        test = fold_of_row[r] == f
-        tr = ~test
-        Z = (X[test] - mean[b]) / sd[b]
-        Y = Z @ (est.weights[b][:, None] * L.member)
-        P = est.paths[b]
-        if technique == "DA":
-            Yh = Y @ P
-        else:
-            Yh = Y.copy()
-            Yh[:, [c for c in range(L.k) if len(L.preds[c])]] = 0.0
-            for c in order:
-                Yh[:, c] = Yh @ P[:, c]
-        pls[r][np.ix_(test, np.arange(m))] = Yh[:, L.block[eitems]] * (est.loadings[b][eitems] * sd[b][eitems]) + mean[b][eitems]
-        ia[r][np.ix_(test, np.arange(m))] = mean[b][eitems]
-        for c in endo:
-            D = np.column_stack([np.ones(int(tr.sum())), X[np.ix_(tr, lm_preds[c])]])
-            beta = np.linalg.solve(D.T @ D, D.T @ X[np.ix_(tr, L.blocks[c])])
-            Dt = np.column_stack([np.ones(int(test.sum())), X[np.ix_(test, lm_preds[c])]])
-            lm[r][np.ix_(test, [col[int(i)] for i in L.blocks[c]])] = Dt @ beta
+    for c in endo:
+        # OLS with intercept on the training rows from the training moments: slopes
+        # Σ_xx⁻¹ Σ_xy, intercept ȳ − x̄'β (the normal equations, centred)
+        pr, ys = np.concatenate([L.blocks[q] for q in (L.preds[c] if technique == "DA" else exo)]), L.blocks[c]
+        beta = np.linalg.solve(cov[:, pr[:, None], pr], cov[:, pr[:, None], ys])  # (B, |pr|, |ys|)
+        lm_all[:, :, [col[int(i)] for i in ys]] = mean[:, None, ys] + (X[None, :, pr] - mean[:, None, pr]) @ beta
+    onehot = (fold_of_row[:, None, :] == np.arange(k)[None, :, None]).astype(float)  # (R, k, n)
+
+    def held_out(a: np.ndarray) -> np.ndarray:
+        return np.einsum("rkn,rknm->rnm", onehot, a.reshape(R, k, n, -1))
+
+    pls, lm = held_out(pls_all), held_out(lm_all)
+    ia = np.einsum("rkn,rkm->rnm", onehot, mean[:, eitems].reshape(R, k, -1))
     failed = int((~(est.ok & est.converged)).sum())
     return CVResult(tuple(L.items[i] for i in eitems), tuple(L.codes[L.block[i]] for i in eitems), X[:, eitems],
                     pls, lm, ia, fold_of_row, failed)

@@ -29,7 +29,15 @@ def run() -> None:
         t = best_of(lambda o=opts: plspredict(X, L, o, seed=1), repeat=3)
         print(f"   csi PLSpredict + CVPAT, 10 folds x 10 repeats ({tech}), ECSI on mobi: {t:.3f} s (target < 1 s)")
     try:
-        from seminr import composite, constructs, estimate_pls, multi_items, paths, relationships, single_item
+        from seminr import (
+            composite,
+            constructs,
+            estimate_pls,
+            multi_items,
+            paths,
+            relationships,
+            single_item,
+        )
         from seminr.estimate.data import Dataset
         from seminr.predict.predict_pls import predict_pls
     except ImportError:

@@ -17,7 +17,14 @@ import pytest
 from scipy import stats
 
 import csi
-from csi.derive.predict import cross_validate, cvpat, fold_assignment, folds_of_orders, item_metrics, plspredict
+from csi.derive.predict import (
+    cross_validate,
+    cvpat,
+    fold_assignment,
+    folds_of_orders,
+    item_metrics,
+    plspredict,
+)
 from csi.errors import CsiError
 from csi.estimators.base import Layout
 from csi.model.spec import load_model, parse_yaml
@@ -47,7 +54,15 @@ def _toy(n: int, beta: float, seed: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def seminr_model(mobi):
-    from seminr import composite, constructs, estimate_pls, multi_items, paths, relationships, single_item
+    from seminr import (
+        composite,
+        constructs,
+        estimate_pls,
+        multi_items,
+        paths,
+        relationships,
+        single_item,
+    )
     from seminr.estimate.data import Dataset
 
     data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))

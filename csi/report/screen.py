@@ -179,7 +179,7 @@ def render_mediation(res: FitResults, console: Console) -> None:
     print_wrapped(console, "Mediation: specific indirect effects", header, rows, first_width=22)
     if boot:
         console.print(Text("type (Zhao, Lynch & Chen 2010): complementary/competitive = partial mediation, indirect-only = "
-                           "full, direct-only/no effect = none; significant = interval excludes 0; p = bootstrap "
+                           "full, direct-only/no effect = none; significant = interval excludes 0 (percentile, also under --ci bca); p = bootstrap "
                            "2 min(P*, 1 − P*)", style="dim"))
     else:
         console.print(Text("mediation: estimates only (no bootstrap)", style="dim"))

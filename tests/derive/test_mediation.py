@@ -7,6 +7,7 @@ seminr 0.2.1 ``specific_effect_significance`` on the SAME resample indices (1e-1
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 import csi
 from csi.derive.mediation import chains, mediation_type, specific_indirect
 from csi.inference.bootstrap import bootstrap_fit
+from csi.results import contract
 from csi.results.contract import to_dict
 
 N_BOOT = 60
@@ -171,6 +173,11 @@ def test_types_follow_the_intervals_and_reach_results_json(mobi):
     first = d["mediation"][0]
     assert {"from", "to", "via", "estimate", "ci", "p_value", "type"} <= set(first)
     assert len(d["mediation"]) == 49 and isinstance(first["via"], list) and len(first["ci"]) == 2
+    doc = json.loads(contract.dumps(res))
+    schema = contract.load_schema("fit")
+    assert list(contract.schema_errors(doc, schema)) == []
+    doc["mediation"][0]["type"] = "partial"  # the schema can fail
+    assert list(contract.schema_errors(doc, schema))
 
 
 def test_without_bootstrap_estimates_only(ecsi):

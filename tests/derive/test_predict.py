@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -167,6 +168,9 @@ def test_folds_are_seeded_balanced_and_recorded(mobi):
     assert (s["folds"], s["repeats"], s["seed"], s["technique"]) == (5, 2, 5, "DA")
     assert len(d["predict"]["indicators"]) == 19 and {"construct", "item", "q2_predict", "pls_rmse", "lm_rmse"} <= set(d["predict"]["indicators"][0])
     assert {(r["construct"], r["benchmark"]) for r in d["predict"]["cvpat"]} >= {("overall", "LM"), ("overall", "IA")}
+    from csi.results import contract
+
+    assert list(contract.schema_errors(json.loads(contract.dumps(res)), contract.load_schema("fit"))) == []
     default = csi.fit(mobi, "ecsi", boot=0, tiers=())
     assert "predict" not in default.derived and "predict" not in default.settings["derivations"]
 

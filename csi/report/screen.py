@@ -49,8 +49,11 @@ def check_show(keys: Sequence[str], extra: Sequence[str] = ()) -> tuple[str, ...
 
 
 def shown(show: Sequence[str] | None, key: str) -> bool:
-    """Whether section ``key`` is printed (``show=None``: the default set)."""
-    return key not in HIDDEN_BY_DEFAULT if show is None else key in show
+    """Whether section ``key`` is printed (``show=None``: the default set).  A derivation key
+    also belongs to a section it names as a ``_``-separated part (``model_fit`` → ``fit``)."""
+    if show is None:
+        return key not in HIDDEN_BY_DEFAULT
+    return key in show or any(s in SECTIONS and s in key.split("_") for s in show)
 
 
 def num(v: object, nd: int = 3) -> str:

@@ -76,6 +76,13 @@ def test_tables_wrap_by_columns_with_keys_repeated(res):
     assert max(len(ln) for ln in text.splitlines()) <= 80
 
 
+def test_derivation_keys_belong_to_the_section_they_name():
+    from csi.report.screen import shown
+
+    assert shown(("fit",), "model_fit") and shown(("fit",), "fit") and not shown(("fit",), "fitness")
+    assert not shown(("measurement",), "model_fit") and shown(None, "model_fit") and not shown(None, "mediation")
+
+
 def test_unknown_show_key_is_a_clear_error():
     with pytest.raises(CsiError, match="--show should be a comma-separated list of measurement, structural"):
         check_show(("measurement", "nope"))

@@ -50,7 +50,8 @@ def fit(
     ``weights``, ``groups``; ``boot`` (default 5,000 PLS resamples; 0 = none), ``seed``, ``ci``,
     ``level``; ``permutations``, ``min_group_size``; ``method`` (``pls``, ``cbsem``, ``both``),
     ``estimator``, ``index`` (index method, default ``acsi``), ``derive``, ``tiers``,
-    ``ipma_target``, ``progress``.  CB-SEM is bootstrapped (``method="cbsem"``) only when ``boot``
+    ``ipma_target``, ``progress``; ``folds``, ``repeats``, ``technique`` (PLSpredict, run when
+    ``derive`` names ``predict``).  CB-SEM is bootstrapped (``method="cbsem"``) only when ``boot``
     is given: each resample is a full ML refit, ~1000× a PLS resample.
     """
     opts = _options(options, kwargs)

@@ -169,6 +169,9 @@ def render_mediation(res: FitResults, console: Console) -> None:
     med = res.derived.get("mediation")
     if med is None:
         return
+    if not len(med.table):  # type: ignore[attr-defined]
+        console.print(Text("Mediation: the model has no chain with a mediator (no indirect effects)"))
+        return
     t = med.table  # type: ignore[attr-defined]
     boot = getattr(med, "level", None) is not None
     # SEs are in results.json and the workbook; on screen the interval carries the uncertainty

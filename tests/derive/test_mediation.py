@@ -183,3 +183,16 @@ def test_types_follow_the_intervals_and_reach_results_json(mobi):
 def test_without_bootstrap_estimates_only(ecsi):
     d = to_dict(ecsi)
     assert all(r["ci"] is None and r["type"] is None for r in d["mediation"])
+
+
+def test_a_model_without_mediators_has_an_empty_section(mobi):
+    from csi.model.spec import parse_yaml
+    from csi.report.terminal import render_text
+
+    spec = parse_yaml("name: t\nscale: {min: 1, max: 10}\nconstructs:\n  CUSA: [CUSA1, CUSA2, CUSA3]\n"
+                      "  CUSL: [CUSL1, CUSL2, CUSL3]\npaths:\n  - CUSA -> CUSL\n", "t.yaml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = csi.fit(mobi, spec, boot=20, tiers=())
+    assert to_dict(res)["mediation"] == []
+    assert "no chain with a mediator" in render_text(res, 80, ("mediation",))

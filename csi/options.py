@@ -170,6 +170,23 @@ class GroupOptions:
 
 
 
+PREDICT_TECHNIQUES: tuple[str, ...] = ("DA", "EA")
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """PLSpredict (``--predict``): k-fold cross-validation repeated; direct (DA) or earliest (EA) antecedents."""
+
+    folds: int = 10
+    repeats: int = 10
+    technique: str = "DA"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folds", check_count(self.folds, "--folds", 2))
+        object.__setattr__(self, "repeats", check_count(self.repeats, "--repeats", 1))
+        object.__setattr__(self, "technique", check_choice(self.technique, PREDICT_TECHNIQUES, "--predict-technique", upper=True))
+
+
 @dataclass(frozen=True)
 class FitOptions:
     """Everything ``csi fit`` / :func:`csi.fit` takes besides the data and the model."""
@@ -186,6 +203,7 @@ class FitOptions:
     ipma_target: str | None = None
     runner: str = "threads"
     progress: bool = False
+    predict: PredictOptions = field(default_factory=PredictOptions)  # used when the "predict" derivation runs
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", check_choice(self.method, METHODS, "--method"))
@@ -198,7 +216,7 @@ class FitOptions:
     def from_kwargs(cls, **kw: Any) -> FitOptions:
         """Sort flat keywords (``csi.fit(..., scheme=..., missing_codes=..., boot=...)``) into the objects."""
         return cls(**_sort_kwargs(kw, cls, {
-            "survey": SurveyOptions, "pls": PLSOptions, "comparison": GroupOptions,
+            "survey": SurveyOptions, "pls": PLSOptions, "comparison": GroupOptions, "predict": PredictOptions,
         }, boot_aliases={"boot": "resamples", "seed": "seed", "ci": "ci", "level": "level"}))
 
 

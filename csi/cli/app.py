@@ -57,22 +57,26 @@ def fit(
     tiers: o.Tiers = None, ipma_target: o.IpmaTarget = None, permutations: o.Permutations = 1000,
     min_group_size: o.MinGroupSize = None, strict: o.Strict = False, report: o.WithReport = False,
     index: o.Index = o.DEFAULT_INDEX, derive: o.Derive = None, encoding: o.Encoding = None, header_row: o.HeaderRow = None,
+    show: o.Show = None, predict: o.Predict = False, folds: o.Folds = 10, repeats: o.Repeats = 10,
+    predict_technique: o.PredictTechnique = "DA",
 ) -> None:
     """Fit a CSI model to a survey file and write results.json and results.xlsx."""
     from csi.report.outputs import OutputRun, commit_fit
     from csi.report.terminal import render
 
     with user_errors():
+        sections = o.parse_show(show)
         opts = o.fit_options(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, group, encoding, header_row),
             scheme=scheme, standardize=standardize, boot=boot, seed=seed, ci=ci, level=level, method=method,
             estimator=estimator, tiers=tiers, ipma_target=ipma_target, permutations=permutations,
             min_group_size=min_group_size, index=index, derive=derive,
+            predict=predict, folds=folds, repeats=repeats, predict_technique=predict_technique,
         )
         with OutputRun(out_dir) as run:  # --out checked and locked before any work; all files or none
             res = run_fit(survey, model, opts)
             written = commit_fit(run, res, report=report)
-    render(res, out)
+    render(res, out, sections)
     out.print(esc(f"wrote {written.results_json} and {written.results_xlsx}"), highlight=False)
     if written.report is not None:
         render_report(written.report)

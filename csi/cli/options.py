@@ -60,6 +60,11 @@ Method = Annotated[str, typer.Option(help="pls (default), cbsem, both, or plsc (
 Estimator = Annotated[str, typer.Option(help="CB-SEM estimator: ML, ULS, GLS or DWLS")]
 Index = Annotated[str, typer.Option(help="Index method (a registered key, e.g. acsi: weights/SD normalized to sum 1, rescaled to 0-100)")]
 Derive = Annotated[str | None, typer.Option(help="Derivations to run, comma-separated, e.g. quality,indices,ipma,tiers (default: the library's default set)")]
+Predict = Annotated[bool, typer.Option("--predict", help="Run PLSpredict and CVPAT (k-fold cross-validation, seeded by --seed; costly, so off by default)")]
+Folds = Annotated[int, typer.Option(help="PLSpredict: number of folds k")]
+Repeats = Annotated[int, typer.Option(help="PLSpredict: repetitions r of the k-fold cross-validation")]
+PredictTechnique = Annotated[str, typer.Option("--predict-technique", help="PLSpredict: DA (direct antecedents) or EA (earliest antecedents)")]
+Show = Annotated[str | None, typer.Option(help="Tables to print, comma-separated: measurement, structural, quality, indices, effects, mediation, predict, fit, cbsem, ipma, tiers, groups or a derivation's key (default: all but effects and mediation)")]
 Tiers = Annotated[str | None, typer.Option(help="Tier schemes, comma-separated: nps[:rescale], quadrants[:CUT|:median][:terrorists[=T]], bands[:NAME>=BOUND/.../NAME]; e.g. nps,quadrants:80,bands ('none' switches tiers off; default: the model's tiers or all its roles allow)")]
 IpmaTarget = Annotated[str | None, typer.Option(help="Target construct of the importance-performance map")]
 Permutations = Annotated[int, typer.Option(help="Permutations for the group comparison (--group)")]
@@ -116,6 +121,14 @@ def parse_scale(text: str | None) -> tuple[float, float] | None:
 
 
 # --- values → option objects -----------------------------------------------------------
+def parse_show(text: str | None) -> tuple[str, ...] | None:
+    """``--show`` keys checked against the terminal sections and the registered derivations (None: default)."""
+    from csi.derive.base import DERIVATIONS
+    from csi.report.screen import check_show
+
+    return None if text is None else check_show(parse_list(text), tuple(DERIVATIONS))
+
+
 def survey_options(
     sheet: str | None, map_file: Path | None, missing: str, missing_codes: str | None,
     reverse: str | None, scale: str | None, weights: str | None, group: list[str] | None = None,
@@ -137,15 +150,23 @@ def fit_options(
     survey: SurveyOptions, *, scheme: str, standardize: bool, boot: int | None, seed: int, ci: str, level: float,
     method: str, estimator: str, tiers: str | None, ipma_target: str | None, permutations: int,
     min_group_size: int | None, index: str = DEFAULT_INDEX, derive: str | None = None,
+    predict: bool = False, folds: int = 10, repeats: int = 10, predict_technique: str = "DA",
 ) -> FitOptions:
-    """The flags of ``csi fit`` as one :class:`FitOptions` (``derive=None``: the library decides)."""
-    from csi.options import BootOptions, FitOptions, GroupOptions, PLSOptions
+    """The flags of ``csi fit`` as one :class:`FitOptions` (``derive=None``: the library decides;
+    ``--predict`` adds the ``predict`` derivation to them)."""
+    from csi.derive.base import DERIVATIONS
+    from csi.options import BootOptions, FitOptions, GroupOptions, PLSOptions, PredictOptions
+
+    keys = None if derive is None else parse_list(derive)
+    if predict:
+        keys = (*(keys if keys is not None else [k for k in DERIVATIONS if DERIVATIONS.get(k).default]), "predict")
 
     o = FitOptions(
         survey=survey, pls=PLSOptions(scheme=scheme, standardize=standardize),
         boot=BootOptions(resamples=boot, seed=seed, ci=ci, level=level),
         comparison=GroupOptions(permutations=permutations, min_group_size=min_group_size),
-        method=method, estimator=estimator, index=index, derive=None if derive is None else parse_list(derive),
+        method=method, estimator=estimator, index=index, derive=keys,
+        predict=PredictOptions(folds=folds, repeats=repeats, technique=predict_technique),
         tiers=None if tiers is None else parse_list(tiers, none_word="none"), ipma_target=ipma_target,
     )
     return dataclasses.replace(o, progress=fit_progress(o.method))

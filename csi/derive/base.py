@@ -117,3 +117,5 @@ for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ip
     DERIVATIONS.register_lazy(_key, f"csi.derive.builtin:{_attr}")
 BUILTIN = ("quality", "indices", "ipma", "tiers")
 DERIVATIONS.register_lazy("model_fit", "csi.derive.modelfit:model_fit")  # PLS model fit (SRMR, d_ULS, d_G, HTMT2)
+DERIVATIONS.register_lazy("mediation", "csi.derive.mediation:mediation")  # specific indirect effects
+DERIVATIONS.register_lazy("predict", "csi.derive.predict:predict")  # PLSpredict and CVPAT (--predict)

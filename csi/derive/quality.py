@@ -15,8 +15,20 @@ correlation matrix, k items):
 * VIF: item VIF within a block ``diag(R⁻¹)``; construct VIF among each endogenous construct's
   predecessors;
 * f²: ``(R²_incl − R²_excl) / (1 − R²_incl)``;
+* AIC/BIC of each structural regression (SEMinR's ``it_criteria``), with ``SSE = (1 − R²)(n − 1)``
+  on standardized scores: ``AIC = n ln(SSE/n) + 2(k + 1)``, ``BIC = n ln(SSE/n) + (k + 1) ln n``,
+  k predecessors.  With survey weights R² is weighted and ``n`` is Kish's effective sample size
+  ``(Σv)²/Σv²`` — the same n as the adjusted R² — so weights that only rescale (all equal) change
+  nothing, and n is the plain respondent count without weights (SEMinR's figures);
 * GoF (Tenenhaus et al. 2005, as in plspm): ``√(mean communality of items in multi-item
   blocks × mean R² of endogenous constructs)``.
+
+Formative (mode B) composites of two or more items: alpha, rho_A, rho_C and AVE are reported as
+not applicable (NaN, ``null`` in results.json, "–" on screen) and never warned about: they measure
+the internal consistency of reflective items, which a formative block need not have (Hair et al.
+2022, ch. 5).  SEMinR reports rho_A = 1 for mode B and still prints alpha, rho_C and AVE from
+the items and loadings; csi reported rho_A from the mode-B weights (1.547 on one survey, 0.633
+with a "weak quality" warning on another).  Checked in ``tests/derive/test_quality_corrections.py``.
 
 Validated against SEMinR 2.3.1 (alpha, rho_C, AVE, rho_A, HTMT on ECSI/mobi) to 1e-6 and
 R plspm 0.4 (GoF on ``satisfaction``).
@@ -47,6 +59,11 @@ class Quality:
     gof: float
     aic: pd.Series  # by endogenous construct (SEMinR's it_criteria)
     bic: pd.Series
+
+
+def formative(mode: str, k: int) -> bool:
+    """A mode-B composite of two or more items: reliability and AVE are not applicable."""
+    return mode == "B" and k > 1
 
 
 def block_corr(res: PLSResults, code: str) -> np.ndarray:
@@ -110,6 +127,9 @@ def assess(res: PLSResults) -> Quality:
     for c in spec.constructs:
         ix = np.array([pos[i] for i in c.items])
         R = Rs[c.code] = C[np.ix_(ix, ix)]
+        if formative(c.mode, len(c.items)):
+            rel.append((np.nan,) * 4)  # reliability does not apply to a formative composite
+            continue
         at = np.flatnonzero(owner == c.code)
         lam = lam_all[at]
         # rho_A needs weights on standardized items scaled so that w'Rw = 1
@@ -157,7 +177,8 @@ def assess(res: PLSResults) -> Quality:
     comm = np.concatenate([lam_all[owner == c.code] ** 2 for c in multi]) if multi else np.array([1.0])
     endo = list(spec.endogenous)
     gof = float(np.sqrt(comm.mean() * res.r2[endo].mean())) if endo else float("nan")
-    n = res.n_obs
+    # survey weights: Kish's effective n, the n of the adjusted R² (equals n_obs unweighted)
+    n = res.n_effective
     aic, bic = {}, {}
     for code in endo:
         k = len(spec.predecessors(code))

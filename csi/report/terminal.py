@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +14,15 @@ from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
 from csi.report.text import terminal as esc  # the one escape of user text for the console
+from csi.report.screen import (
+    HIDDEN_BY_DEFAULT,
+    SECTIONS,
+    print_wrapped,
+    render_effects,
+    render_measurement,
+    render_mediation,
+    shown,
+)
 
 if TYPE_CHECKING:
     from csi.data.survey import ValidationReport
@@ -30,50 +40,69 @@ def _flag(v: float, thr: float) -> str:
     return "" if not np.isfinite(v) or v >= thr else " !"
 
 
-def render(res: FitResults, console: Console) -> None:
-    spec, pls, q, idx = res.spec, res.pls, res.quality, res.indices
+def render(res: FitResults, console: Console, show: Sequence[str] | None = None) -> None:
+    """The fit on screen, section by section (``show``: the ``--show`` keys; None = the default set,
+    :mod:`csi.report.screen`): measurement model first, then the structural model, indices and
+    quality, effects and mediation, plug-in derivations, CB-SEM, IPMA, tiers and groups."""
+    spec, pls = res.spec, res.pls
     s = res.settings
     console.print(
-        f"[bold]{spec.label}[/bold] ({spec.name}) · {res.method.upper()} · {s['scheme']} scheme · "
-        f"n = {pls.n_obs} of {s['n_read']} read ({s['missing']})"
-        + (f" · effective n {s['n_effective']:.1f}" if s.get("weighted") else "")
+        Text(f"{spec.label}", style="bold") + Text(
+            f" ({spec.name}) · {res.method.upper()} · {s['scheme']} scheme · n = {pls.n_obs} of {s['n_read']} read ({s['missing']})"
+            + (f" · effective n {s['n_effective']:.1f}" if s.get("weighted") else ""))
     )
+    if shown(show, "measurement"):
+        render_measurement(res, console)
+    if shown(show, "structural"):
+        _render_structural(res, console)
+    if shown(show, "indices"):
+        _render_indices(res, console)
+    if shown(show, "quality"):
+        _render_quality(res, console)
+    if shown(show, "effects"):
+        render_effects(res, console)
+    if shown(show, "mediation"):
+        render_mediation(res, console)
+    if shown(show, "cbsem"):
+        _render_cbsem(res, console)
+    _render_maps_tiers_groups(res, console, show)
+    for note in res.survey.notes:
+        console.print(f"[dim]note: {esc(note)}[/dim]")
+    _render_derived(res, console, show)
+    hidden = [k for k in HIDDEN_BY_DEFAULT if show is None]
+    if hidden:
+        console.print(Text(f"more: --show {','.join(hidden)} (or any of {', '.join(SECTIONS)})", style="dim"))
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
+    gates = sorted({i.category for i in res.gate_issues})
+    if gates:
+        console.print(f"{len(res.gate_issues)} of these are checks that fail --strict ({', '.join(gates)})")
+
+
+def _ci_label(res: FitResults) -> str:
     boot = res.bootstrap
-    bi = boot.stats("index") if boot is not None else None
+    if boot is None:
+        return ""
+    return f"{100 * float(boot.settings.get('level', 0.95)):g}% CI" + (" (BCa)" if boot.settings.get("ci") == "bca" else "")
+
+
+def _render_structural(res: FitResults, console: Console) -> None:
+    """Paths with bootstrap SE, t, p, interval and f²; R² of the endogenous constructs; bootstrap settings."""
+    pls, q, boot = res.pls, res.quality, res.bootstrap
     bp = boot.stats("paths") if boot is not None else None
-    ci_col = f"{100 * float(boot.settings.get('level', 0.95)):g}% CI" + (" (BCa)" if boot.settings.get("ci") == "bca" else "") if boot is not None else None
-    method = s.get("index_method", "acsi")
-    by = "" if method == "acsi" else f" by {method}"
-    t = Table(title=f"Constructs (0–100 index{by}; quality flagged '!' below alpha/rho 0.7, AVE 0.5)")
-    for col in ("construct", "label", "index", ci_col, "R²", "R² adj", "alpha", "rho_A", "rho_C", "AVE"):
-        if col is not None:
-            t.add_column(col, justify="left" if col in ("construct", "label") else "right")
-    for c in spec.constructs:
-        keys = ("alpha", "rho_a", "rho_c", "ave")
-        r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
-        row = [c.code, c.label, _f(idx.index[c.code], 1)]
-        if bi is not None:
-            row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
-        row += [_f(pls.r2[c.code]), _f(pls.r2_adj[c.code])]
-        row += [_f(r[k]) + _flag(r[k], THRESHOLDS[k]) for k in ("alpha", "rho_a", "rho_c", "ave")]
-        t.add_row(*row)
-    console.print(t)
-    t = Table(title="Paths" if res.cbsem is None else "Paths (PLS)")
-    cols = ["path", "estimate"] + (["SE", "t", "p", str(ci_col)] if bp is not None else []) + ["f²"]
-    for col in cols:
-        t.add_column(col, justify="left" if col == "path" else "right")
+    header = ["path", "estimate"] + (["SE", "t", "p", _ci_label(res)] if bp is not None else []) + ["f²"]
     bp_rows = {} if bp is None else bp.to_dict(orient="index")
+    rows = []
     for a, b, v in pls.path_list():
         row = [f"{a} → {b}", _f(v)]
         if bp is not None:
             br = bp_rows[(a, b)]
             row += [_f(br["std_error"]), _f(br["t"], 2), _f(br["p_value"]), f"[{_f(br['ci_lo'])}, {_f(br['ci_hi'])}]"]
         row.append(_f(q.f2.get((a, b), np.nan)))
-        t.add_row(*row)
-    console.print(t)
-    high = [(a, b, q.htmt.loc[a, b]) for a in q.htmt.index for b in q.htmt.columns
-            if np.isfinite(q.htmt.loc[a, b]) and q.htmt.loc[a, b] >= THRESHOLDS["htmt"]]
-    console.print(f"GoF {_f(q.gof)} · HTMT pairs ≥ 0.85: " + (", ".join(f"{a}–{b} {v:.3f}" for a, b, v in high) or "none"))
+        rows.append(row)
+    print_wrapped(console, "Paths" if res.cbsem is None else "Paths (PLS)", header, rows)
+    endo = [c for c in res.spec.codes if np.isfinite(pls.r2[c])]
+    console.print(Text("R²: " + ", ".join(f"{c} {_f(pls.r2[c])} (adj. {_f(pls.r2_adj[c])})" for c in endo)))
     if boot is not None:
         bs = boot.settings
         console.print(
@@ -82,24 +111,64 @@ def render(res: FitResults, console: Console) -> None:
         )
     else:
         console.print("Bootstrap: off (--boot 0): no standard errors, p-values or intervals")
-    _render_cbsem(res, console)
-    _render_maps_tiers_groups(res, console)
-    for note in res.survey.notes:
-        console.print(f"[dim]note: {esc(note)}[/dim]")
-    _render_derived(res, console)
-    for w in res.warnings:
-        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
-    gates = sorted({i.category for i in res.gate_issues})
-    if gates:
-        console.print(f"{len(res.gate_issues)} of these are checks that fail --strict ({', '.join(gates)})")
 
 
-def _render_derived(res: FitResults, console: Console) -> None:
-    """Every table of every plug-in derivation, under its key (no per-derivation code here)."""
+def _render_indices(res: FitResults, console: Console) -> None:
+    """The 0–100 index of every construct with its interval, and R²."""
+    pls, idx, boot = res.pls, res.indices, res.bootstrap
+    bi = boot.stats("index") if boot is not None else None
+    method = res.settings.get("index_method", "acsi")
+    by = "" if method == "acsi" else f" by {method}"
+    header = ["construct", "label", "index"] + ([_ci_label(res)] if bi is not None else []) + ["R²", "R² adj"]
+    rows = []
+    for c in res.spec.constructs:
+        row = [c.code, c.label, _f(idx.index[c.code], 1)]
+        if bi is not None:
+            row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
+        row += [_f(pls.r2[c.code]), _f(pls.r2_adj[c.code])]
+        rows.append(row)
+    print_wrapped(console, f"Constructs (0–100 index{by})", header, rows, keys=1, left=2)
+
+
+def _render_quality(res: FitResults, console: Console) -> None:
+    """Reliability and convergent validity ('!' below the usual thresholds), GoF and high HTMT pairs."""
+    q = res.quality
+    keys = ("alpha", "rho_a", "rho_c", "ave")
+    header = ["construct", "alpha", "rho_A", "rho_C", "AVE"]
+    rows = []
+    formative = []
+    for c in res.spec.constructs:
+        r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
+        if c.mode == "B" and len(c.items) > 1:
+            formative.append(c.code)
+        rows.append([c.code] + [_f(r[k]) + _flag(r[k], THRESHOLDS[k]) for k in keys])
+    print_wrapped(console, "Measurement quality ('!' below alpha/rho 0.7, AVE 0.5)", header, rows)
+    if formative:
+        console.print(Text(f"– not applicable to formative (mode B) composites: {', '.join(formative)}", style="dim"))
+    high = [(a, b, q.htmt.loc[a, b]) for a in q.htmt.index for b in q.htmt.columns
+            if np.isfinite(q.htmt.loc[a, b]) and q.htmt.loc[a, b] >= THRESHOLDS["htmt"]]
+    console.print(f"GoF {_f(q.gof)} · HTMT pairs ≥ 0.85: " + (", ".join(f"{a}–{b} {v:.3f}" for a, b, v in high) or "none"))
+
+
+def _render_derived(res: FitResults, console: Console, show: Sequence[str] | None = None) -> None:
+    """Every table of every plug-in derivation, under its key (no per-derivation code here);
+    mediation has its own section (:func:`csi.report.screen.render_mediation`)."""
     for key, value in res.derived.items():
+        if key == "mediation" or not shown(show, key):
+            continue
         for name, df in value.tables().items():
-            console.print(Text(f"{key}: {name}", style="bold"))  # Text: plug-in names never become markup
-            console.print(frame_table(df))
+            header, rows, keys = frame_rows(df)
+            print_wrapped(console, f"{key}: {name}", header, rows, keys=max(keys, 1))  # Text cells: never markup
+
+
+def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[str]], int]:
+    """A DataFrame as header, text rows (numbers to 3 decimals) and the number of index columns."""
+    named = [str(n) for n in df.index.names if n is not None]
+    rows = []
+    for key, row in zip(df.index, df.itertuples(index=False), strict=True):
+        keys = (key if isinstance(key, tuple) else (key,)) if named else ()
+        rows.append([*map(str, keys), *[_f(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]])
+    return [*named, *map(str, df.columns)], rows, len(named)
 
 
 def frame_table(df: pd.DataFrame) -> Table:
@@ -161,16 +230,16 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     else:
         p = cb.paths
         boot = "ci_lo" in p.columns
-        t = Table(title=f"CB-SEM paths ({cb.estimator}; standardized = std.all" + ("; percentile bootstrap CI of the standardized path)" if boot else ")"))
-        for col in ["path", "estimate", "SE", "z", "p", "standardized", "SE (std)"] + (["CI (std)"] if boot else []):
-            t.add_column(col, justify="left" if col == "path" else "right")
+        title = f"CB-SEM paths ({cb.estimator}; standardized = std.all" + ("; percentile bootstrap CI of the standardized path)" if boot else ")")
+        header = ["path", "estimate", "SE", "z", "p", "standardized", "SE (std)"] + (["CI (std)"] if boot else [])
+        rows = []
         for key, r in zip(p.index.tolist(), p.to_dict(orient="records"), strict=True):
             row = [f"{key[0]} → {key[1]}", _f(r["estimate"]), _f(r["std_error"]), _f(r["z"], 2), _f(r["p_value"]),
                    std(r["std_estimate"]), _f(r["std_se"])]
             if boot:
                 row.append(f"[{_f(r['ci_lo'])}, {_f(r['ci_hi'])}]")
-            t.add_row(*row)
-        console.print(t)
+            rows.append(row)
+        print_wrapped(console, title, header, rows)
         r2 = zip(cb.r2.index, cb.r2.to_numpy(dtype=float), strict=True)
         console.print("CB-SEM R²: " + ", ".join(f"{c} {_f(v)}" + (" !" if np.isfinite(v) and v >= 0.99 else "") for c, v in r2))
         bs = cb.bootstrap_settings
@@ -182,31 +251,28 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     console.print(f"[dim]note: {INDEX_SOURCE}[/dim]")
 
 
-def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
+def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[str] | None = None) -> None:
     """IPMA (with its priority quadrant), loyalty tiers and group comparisons (issue 6)."""
     import pandas as pd
 
     ip = res.ipma
-    if isinstance(ip, pd.DataFrame) and len(ip):
+    if isinstance(ip, pd.DataFrame) and len(ip) and shown(show, "ipma"):
         from csi.derive.ipma import priority_summary
 
-        t = Table(title=f"Importance–performance map (target {ip.target.iloc[0]})")
-        for col in ("construct", "importance", "performance", "priority"):
-            t.add_column(col, justify="left" if col == "construct" else "right")
-        for r in ip.sort_values("importance", ascending=False).to_dict(orient="records"):
-            t.add_row(str(r["construct"]), _f(r["importance"]), _f(r["performance"], 1), "◆" if r["priority"] else "")
-        console.print(t)
+        ip_rows = [[str(r["construct"]), _f(r["importance"]), _f(r["performance"], 1), "◆" if r["priority"] else ""]
+                   for r in ip.sort_values("importance", ascending=False).to_dict(orient="records")]
+        print_wrapped(console, f"Importance–performance map (target {ip.target.iloc[0]})",
+                      ["construct", "importance", "performance", "priority"], ip_rows)
         console.print(priority_summary(ip))
     tr = res.tiers
-    if tr is not None and len(getattr(tr, "groups", ())):
+    if tr is not None and len(getattr(tr, "groups", ())) and shown(show, "tiers"):
         g = tr.groups
         stats = tr.statistics
         for scheme in tr.schemes:
             sub = g[g.scheme == scheme]
             tiers = list(dict.fromkeys(sub.tier))
-            t = Table(title=f"Tiers: {scheme} (share %, 95% Wilson interval)")
-            for col in ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else []):
-                t.add_column(col, justify="left" if col == "segment" else "right")
+            header = ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else [])
+            table_rows = []
             for seg, rows in sub.groupby("segment", sort=False):
                 row = [str(seg), str(int(rows.n.iloc[0]))]
                 for tier in tiers:
@@ -215,31 +281,31 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
                 if scheme.startswith("nps"):
                     st = stats[(stats.scheme == scheme) & (stats.segment == seg)]
                     row.append(f"{_f(st.value.iloc[0], 1)} [{_f(st.ci_lo.iloc[0], 1)}, {_f(st.ci_hi.iloc[0], 1)}]" if len(st) else "–")
-                t.add_row(*row)
-            console.print(t)
+                table_rows.append(row)
+            print_wrapped(console, f"Tiers: {scheme} (share %, 95% Wilson interval)", header, table_rows, keys=2, left=1)
         for note in getattr(tr, "notes", ()):
             console.print(f"[dim]note: {esc(note)}[/dim]")
     gr = getattr(res, "groups", None)
-    for c in getattr(gr, "comparisons", ()):
+    for c in getattr(gr, "comparisons", ()) if shown(show, "groups") else ():
         sizes = ", ".join(f"{r.level} n={r.n}{'' if r.fitted else ' (not fitted)'}" for r in c.sizes.itertuples())
-        console.print(f"[bold]Groups by {c.column}[/bold]: {sizes or 'none'}")
+        console.print(f"[bold]Groups by {esc(c.column)}[/bold]: {esc(sizes or 'none')}")
         d = c.differences
         if len(d):
             sig = d[d.significant]
-            t = Table(title=f"Group differences by {c.column}: {c.settings.get('adjustment', 'Holm').split(':')[0]}-adjusted p < {c.settings['alpha']:g} "
-                            f"({c.settings['permutations']} permutations)")
-            for col in ("groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"):
-                t.add_column(col, justify="left" if col in ("groups", "kind", "name") else "right")
+            adj = c.settings.get('adjustment', 'Holm').split(':')[0]
+            title = (f"Group differences by {esc(c.column)}: {adj}-adjusted p < {c.settings['alpha']:g} "
+                     f"({c.settings['permutations']} permutations)")
+            grows = []
             for r in sig.itertuples():
                 nd = 1 if r.kind == "index" else 3
-                t.add_row(f"{r.group_a} vs {r.group_b}", r.kind, r.name, _f(r.estimate_a, nd), _f(r.estimate_b, nd),
-                          _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga))
+                grows.append([f"{r.group_a} vs {r.group_b}", str(r.kind), str(r.name), _f(r.estimate_a, nd), _f(r.estimate_b, nd),
+                              _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga)])
             if len(sig):
-                console.print(t)
+                print_wrapped(console, title, ["groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"], grows, keys=3)
             elif c.settings.get("min_attainable_p", 0) >= c.settings["alpha"]:
-                console.print(f"Group differences by {c.column}: not testable with {c.settings['permutations']} permutations (see the warning)")
+                console.print(f"Group differences by {esc(c.column)}: not testable with {c.settings['permutations']} permutations (see the warning)")
             else:
-                console.print(f"Group differences by {c.column}: none significant ({c.settings.get('adjustment', 'Holm').split(':')[0]}-adjusted p < {c.settings['alpha']:g})")
+                console.print(f"Group differences by {esc(c.column)}: none significant ({c.settings.get('adjustment', 'Holm').split(':')[0]}-adjusted p < {c.settings['alpha']:g})")
         m = c.micom
         if len(m):
             verdict = {k: sorted(set(m[m.invariance == k].construct)) for k in ("full", "partial", "none")}
@@ -248,9 +314,9 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
             console.print(f"[dim]note: {esc(note)}[/dim]")
 
 
-def render_text(res: FitResults, width: int = 110) -> str:
+def render_text(res: FitResults, width: int = 110, show: Sequence[str] | None = None) -> str:
     buf = io.StringIO()
-    render(res, Console(file=buf, width=width, force_terminal=False, color_system=None))
+    render(res, Console(file=buf, width=width, force_terminal=False, color_system=None), show)
     return buf.getvalue()
 
 

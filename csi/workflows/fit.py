@@ -50,7 +50,8 @@ def fit(
     ``weights``, ``groups``; ``boot`` (default 5,000 PLS resamples; 0 = none), ``seed``, ``ci``,
     ``level``; ``permutations``, ``min_group_size``; ``method`` (``pls``, ``cbsem``, ``both``),
     ``estimator``, ``index`` (index method, default ``acsi``), ``derive``, ``tiers``,
-    ``ipma_target``, ``progress``.  CB-SEM is bootstrapped (``method="cbsem"``) only when ``boot``
+    ``ipma_target``, ``progress``; ``folds``, ``repeats``, ``technique`` (PLSpredict, run when
+    ``derive`` names ``predict``).  CB-SEM is bootstrapped (``method="cbsem"``) only when ``boot``
     is given: each resample is a full ML refit, ~1000× a PLS resample.
     """
     opts = _options(options, kwargs)
@@ -74,6 +75,8 @@ def fit(
     issues += found
     inference = _inference(spec, survey, pls, opts, derived)
     issues += inference.pop("issues")  # type: ignore[arg-type]
+    if inference["bootstrap"] is not None:  # derivations with bootstrap inference take the same draws
+        derived = {k: v.with_bootstrap(inference["bootstrap"]) if hasattr(v, "with_bootstrap") else v for k, v in derived.items()}
     for issue in issues:
         warnings.warn(issue.message, issue.warning_class, stacklevel=2)
     return FitResults(

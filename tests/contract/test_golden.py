@@ -6,7 +6,7 @@ every value of today's output (schema_version 2) with the golden file mapped to 
 :func:`csi.results.contract.upgrade` — the upgrader ``csi report`` uses for old files — so the
 move changed nothing but the documented renaming: numbers to 1e-9 relative (the runs are seeded
 and deterministic; the slack only absorbs BLAS summation order), text and structure exactly.
-Only the package versions are skipped, and two deliberate changes of issue 11 are stated here:
+Only the package versions are skipped, and the deliberate changes of issues 11 and 14 are stated here:
 
 * ``settings.index_method`` and ``settings.derivations`` are new (the ``--index`` and ``--derive``
   seams); they must read ``acsi`` and the four built-in derivations;
@@ -15,6 +15,10 @@ Only the package versions are skipped, and two deliberate changes of issue 11 ar
   ``seed`` and ``settings.seed_rule``) differ from the golden file; every point estimate (indices,
   deltas, n, weights, drift) is still compared strictly, and the new seeds are tested in
   ``tests/workflows/test_waves.py`` (same draws for a glob and a manifest).
+* issue 14: the ``mediation`` derivation (every specific indirect effect) runs by default, so
+  ``settings.derivations`` ends with it, results.json has a ``mediation`` section and the
+  workbook a ``mediation …`` sheet (checked in ``tests/derive/test_mediation.py``); nothing else
+  changes.
 """
 
 from __future__ import annotations
@@ -34,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SKIP = {"versions", "csi_version"}
 # new in issue 11, with the values every v1 run had: the index method and the derivations run
-ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", "model_fit"]}
-# new in issue 14 (additive): the PLS model-fit derivation's results.json key and workbook sheets
-ADDED_KEYS = ("model_fit",)
+# default derivations added after the golden files were made (issue 14), each its own results.json key (additive)
+ADDED_DERIVATIONS = ("model_fit", "mediation")
+ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", *ADDED_DERIVATIONS]}
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 
@@ -90,7 +94,7 @@ def test_results_json_matches_golden(fit_dir: Path) -> None:
     want = upgrade(v1)
     for key, value in ADDED_SETTINGS.items():
         assert got["settings"].pop(key) == value
-    for key in ADDED_KEYS:
+    for key in ADDED_DERIVATIONS:
         assert got.pop(key)
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
@@ -114,7 +118,7 @@ def test_workbook_sheets_match_golden(fit_dir: Path, score_dir: Path) -> None:
     want = json.loads((GOLDEN / "sheets.v1.json").read_text())
     for name, folder in (("results.xlsx", fit_dir), ("scores.xlsx", score_dir)):
         wb = openpyxl.load_workbook(folder / name, read_only=True)
-        assert [s for s in wb.sheetnames if not s.startswith(ADDED_KEYS)] == want[name], name
+        assert [s for s in wb.sheetnames if not s.startswith(ADDED_DERIVATIONS)] == want[name], name
 
 
 def test_compare_catches_differences() -> None:

@@ -85,6 +85,16 @@ def implied_indicator_corr(S: np.ndarray, phi: np.ndarray, loadings: np.ndarray,
     return sigma
 
 
+def _cholesky(A: np.ndarray) -> np.ndarray | None:
+    """The Cholesky factor of ``A``, or None when it is not positive definite (or not finite)."""
+    if not np.isfinite(A).all():
+        return None
+    try:
+        return np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return None
+
+
 def distances(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """(B, 3): SRMR, d_ULS, d_G between ``S`` and ``sigma`` (B, p, p)."""
     p = S.shape[-1]
@@ -99,8 +109,9 @@ def distances(S: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         try:
             idx, C = np.arange(S.shape[0]), np.linalg.cholesky(S)
         except np.linalg.LinAlgError:
-            idx = np.array([b for b in range(S.shape[0]) if np.all(np.linalg.eigvalsh(S[b]) > 0)], dtype=int)
-            C = np.linalg.cholesky(S[idx]) if idx.size else np.empty((0, p, p))
+            found = [(b, c) for b in range(S.shape[0]) if (c := _cholesky(S[b])) is not None]
+            idx = np.array([b for b, _ in found], dtype=int)
+            C = np.stack([c for _, c in found]) if found else np.empty((0, p, p))
         if idx.size:
             A = np.linalg.solve(C, np.swapaxes(np.linalg.solve(C, sigma[idx]), 1, 2))
             ev = np.linalg.eigvalsh((A + np.swapaxes(A, 1, 2)) / 2)
@@ -204,6 +215,8 @@ def _test(ctx: Context, est: BatchEstimate, sigma: np.ndarray, reflective: np.nd
     q = np.full((3, 2), np.nan)
     if why is not None:
         return {"performed": False, "reason": f"not run: {why}"}, q, []
+    if not (np.linalg.eigvalsh(sigma)[0] > 0 and np.linalg.eigvalsh(ctx.pls.item_corr.to_numpy())[0] > 0):
+        return {"performed": False, "reason": "not run: the item or model-implied correlation matrix is not positive definite"}, q, []
     key = "plsc" if ctx.options.method == "plsc" else "pls"
     estimator = ESTIMATORS.get(key).of(ctx.pls)
     X = ctx.survey.items.loc[:, list(estimator.layout.items)].to_numpy(dtype=float)

@@ -347,6 +347,36 @@ def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _read(job: WaveJob) -> SurveyData:
+    """The wave's survey; an fsspec URL (``s3://``, ``https://``, ``file://``…) is read by the worker itself."""
+    if "://" in job.wave.path:
+        return _read_url(job)
+    return _read_local(job)
+
+
+def _read_url(job: WaveJob) -> SurveyData:
+    import tempfile
+
+    url = job.wave.path
+    try:
+        import fsspec
+    except ImportError:
+        raise DataError(f"{url}: reading URLs needs fsspec (pip install 'csi[dask]')") from None
+    name = Path(url.split("?", 1)[0].rstrip("/")).name or "survey"
+    with tempfile.TemporaryDirectory(prefix="csi-url-") as tmp:
+        local = Path(tmp) / name
+        try:
+            with fsspec.open(url, "rb") as src, open(local, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(chunk)
+        except (OSError, ValueError, ImportError) as exc:
+            raise DataError(f"{url}: could not be read ({type(exc).__name__}: {exc})") from None
+        try:
+            return _read_local(replace(job, wave=replace(job.wave, path=str(local))))
+        except DataError as exc:
+            raise DataError(str(exc).replace(str(local), url)) from None
+
+
+def _read_local(job: WaveJob) -> SurveyData:
     opts = dict(job.read)
     if job.wave.sheet is not None:
         opts["sheet"] = job.wave.sheet

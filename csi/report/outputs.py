@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the writers pull in openpyxl and matplotlib: imported when called
     from csi.report.pack import Report
+    from csi.results.programme import ProgrammeResults
     from csi.results.scores import ScoreResults
     from csi.results.types import FitResults
 
@@ -55,3 +56,10 @@ def write_score_outputs(res: ScoreResults, out_dir: str | Path) -> tuple[Path, P
     from csi.report.scores import write_scores
 
     return write_scores(res, out_dir)
+
+
+def write_programme_outputs(res: ProgrammeResults, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
+    """Write ``programme.json``, ``programme.xlsx`` and the programme charts into ``out_dir`` (all or nothing)."""
+    from csi.report.programme import write_programme
+
+    return write_programme(res, out_dir, charts=charts)

@@ -167,14 +167,14 @@ def _unit_record(o: UnitOutcome, construct: str) -> dict[str, Any]:
     return rec
 
 
-def _level_record(r: Mapping[str, Any]) -> dict[str, Any]:
+def _level_record(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {"level": r["level"], "name": r["name"], "parent": r["parent"], "wave": r["wave"], "construct": r["construct"],
             "index": _num(r["index"]), "std_error": _num(r["std_error"]), "ci": [_num(r["ci_lo"]), _num(r["ci_hi"])],
             "members": int(r["members"]), "listed": int(r["listed"]), "coverage": _num(r["coverage"]),
             "n": int(r["n"]), "resamples": int(r["resamples"])}
 
 
-def _change_record(r: Mapping[str, Any]) -> dict[str, Any]:
+def _change_record(r: Mapping[Any, Any]) -> dict[str, Any]:
     return {"level": r["level"], "name": r["name"], "construct": r["construct"], "from": r["from"], "to": r["to"],
             "delta": _num(r["delta"]), "ci": [_num(r["ci_lo"]), _num(r["ci_hi"])], "std_error": _num(r["std_error"]),
             "p_value": _num(r["p_value"]), "significant": bool(r["significant"]), "resamples": int(r["resamples"]),

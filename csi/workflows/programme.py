@@ -64,7 +64,14 @@ import pandas as pd
 
 from csi.errors import CsiError, DataError, Issue
 from csi.model.spec import ModelSpec, load_model
-from csi.options import DEFAULT_SEED, DEFAULT_WAVE_RESAMPLES, DEFAULT_WORKERS, PLSOptions, SurveyOptions, check_level
+from csi.options import (
+    DEFAULT_SEED,
+    DEFAULT_WAVE_RESAMPLES,
+    DEFAULT_WORKERS,
+    PLSOptions,
+    SurveyOptions,
+    check_level,
+)
 from csi.results.contract import ScoringModel, load_scoring_model
 from csi.results.programme import LEVELS, NATIONAL, ProgrammeResults, ProgrammeUnit, UnitOutcome
 from csi.results.scores import UnitResult
@@ -284,7 +291,8 @@ def _settings(data: Mapping[str, Any], p: Path) -> dict[str, Any]:
     survey_raw = data.get("survey") or {}
     if not isinstance(survey_raw, dict) or any(k not in _SURVEY_KEYS for k in survey_raw):
         raise CsiError(f"'survey' should be a mapping of reader options ({', '.join(sorted(_SURVEY_KEYS))}); found {survey_raw!r}")
-    survey = SurveyOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in survey_raw.items()})
+    survey_kw: dict[str, Any] = {str(k): tuple(v) if isinstance(v, list) else v for k, v in survey_raw.items()}
+    survey = SurveyOptions(**survey_kw)
     resamples = data.get("resamples", DEFAULT_WAVE_RESAMPLES)
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 0 or resamples == 1:
         raise CsiError(f"resamples should be 0 or at least 2; got {resamples!r}")
@@ -369,14 +377,14 @@ class UnitCache:
                 "sheet": u.sheet, "warnings": list(u.warnings), "job_warnings": list(r.warnings), "draws": u.draws is not None,
                 "codes": list(u.index.index), "nw_index": [list(map(str, i)) for i in u.normalized_weights.index],
                 "nw_names": list(u.normalized_weights.index.names), "nw_name": u.normalized_weights.name}
-        arrays = {"index": u.index.to_numpy(float), "std_error": u.std_error.to_numpy(float), "ci_lo": u.ci_lo.to_numpy(float),
+        arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta)), "index": u.index.to_numpy(float), "std_error": u.std_error.to_numpy(float), "ci_lo": u.ci_lo.to_numpy(float),
                   "ci_hi": u.ci_hi.to_numpy(float), "nw": u.normalized_weights.to_numpy(float),
                   "draws": u.draws if u.draws is not None else np.empty((0, len(u.index))),
                   "item_mean": u.item_mean, "item_cov": u.item_cov}
 
         def _w(tmp: Path) -> None:
             with open(tmp, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+                np.savez(f, **arrays)
 
         atomic_write(self.path(key), _w)
 
@@ -461,14 +469,22 @@ def _groups(prog: Programme) -> list[tuple[str, str, str, Callable[[ProgrammeUni
     out: list[tuple[str, str, str, Callable[[ProgrammeUnit], bool]]] = []
     companies = dict.fromkeys((u.company, u.industry) for u in prog.units)
     for comp, ind in companies:
-        out.append(("company", comp, ind, lambda u, c=comp: u.company == c))
+        out.append(("company", comp, ind, _member("company", comp)))
     for sector, inds in prog.sectors.items():
         for ind in inds:
-            out.append(("industry", ind, sector, lambda u, i=ind: u.industry == i))
+            out.append(("industry", ind, sector, _member("industry", ind)))
     for sector in prog.sectors:
-        out.append(("sector", sector, NATIONAL, lambda u, s=sector: u.sector == s))
-    out.append(("national", NATIONAL, "", lambda u: True))
+        out.append(("sector", sector, NATIONAL, _member("sector", sector)))
+    out.append(("national", NATIONAL, "", _member(None, None)))
     return out
+
+
+def _member(attr: str | None, value: str | None) -> Callable[[ProgrammeUnit], bool]:
+    """Membership of a unit in a group (every unit when ``attr`` is None: the nation)."""
+    def inside(u: ProgrammeUnit) -> bool:
+        return attr is None or getattr(u, attr) == value
+
+    return inside
 
 
 def weighted_draws(draws: Sequence[np.ndarray | None], weights: np.ndarray) -> np.ndarray | None:
@@ -518,10 +534,11 @@ def roll_up(prog: Programme, outcomes: Sequence[UnitOutcome]) -> tuple[pd.DataFr
                 all_draws[(level, name, wave)] = d
             se, lo, hi, used = _summary(d, prog.level, len(codes))
             n = sum(o.result.n for o in present if o.result is not None)
+            coverage = 1.0 if len(present) == len(listed) else float(w.sum()) / w_all
             for k, code in enumerate(codes):
                 rows.append({"level": level, "name": name, "parent": parent, "wave": wave, "construct": code,
                              "index": float(idx[k]), "std_error": float(se[k]), "ci_lo": float(lo[k]), "ci_hi": float(hi[k]),
-                             "members": len(present), "listed": len(listed), "coverage": float(w.sum()) / w_all,
+                             "members": len(present), "listed": len(listed), "coverage": coverage,
                              "n": n, "resamples": used})
     cols = ["level", "name", "parent", "wave", "construct", "index", "std_error", "ci_lo", "ci_hi", "members", "listed",
             "coverage", "n", "resamples"]

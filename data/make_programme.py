@@ -7,7 +7,12 @@ lognormal.  Every company of industry ``Telecom`` gets a planted latent rise of 
 ``RISE`` SD units in 2026; every other company's population is the same in both waves (so e.g.
 ``Banks`` has no true change).  Seeds: company ``c`` in wave ``t`` uses seed ``1000 · (t + 1) + c``.
 
-    python data/make_programme.py OUT_DIR [N]    # writes OUT_DIR/programme.yaml and OUT_DIR/surveys/*.csv
+    python data/make_programme.py OUT_DIR [N] [--fixed]   # OUT_DIR/programme.yaml, OUT_DIR/surveys/*.csv
+
+``--fixed`` (``make(..., fixed=True)``): every unit is scored with fixed weights from one calibration
+fit (``csi fit`` of the pooled 2025 surveys, written to OUT_DIR/calibration/results.json) instead of
+being refitted — the programme's indices are then comparable across companies and waves by
+construction, and scoring is fast (no PLS per resample).
 """
 
 from __future__ import annotations
@@ -44,7 +49,18 @@ def companies() -> list[tuple[str, str, float]]:
     return out
 
 
-def make(out_dir: str | Path, n: int = 150, model: str = "scsb", resamples: int = 200) -> Path:
+def calibrate(out: Path, files: list[Path], model: str) -> Path:
+    """``csi fit`` of the pooled surveys → ``out/calibration/results.json`` (its scoring_model block)."""
+    import pandas as pd
+
+    from csi.report.outputs import write_fit_outputs
+    from csi.workflows.fit import fit
+
+    pooled = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    return write_fit_outputs(fit(pooled, model), out / "calibration").results_json
+
+
+def make(out_dir: str | Path, n: int = 150, model: str = "scsb", resamples: int = 200, fixed: bool = False) -> Path:
     """Write the surveys and the manifest; returns the manifest's path."""
     out = Path(out_dir)
     (out / "surveys").mkdir(parents=True, exist_ok=True)
@@ -57,9 +73,13 @@ def make(out_dir: str | Path, n: int = 150, model: str = "scsb", resamples: int 
             file = f"surveys/{comp.replace(' ', '_').lower()}_{wave}.csv"
             df.to_csv(out / file, index=False)
             units.append({"company": comp, "wave": wave, "file": file})
+    calibration = {}
+    if fixed:
+        first = [out / u["file"] for u in units if u["wave"] == WAVES[0]]
+        calibration = {"weights_from": str(calibrate(out, first, model).relative_to(out))}
     manifest = {
         "name": "Demo national CSI",
-        "model": model,
+        **({"model": model} if not fixed else calibration),
         "construct": "CUSA",
         "resamples": resamples,
         "seed": 1,
@@ -77,4 +97,5 @@ def make(out_dir: str | Path, n: int = 150, model: str = "scsb", resamples: int 
 
 
 if __name__ == "__main__":
-    print(make(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 150))
+    args = [a for a in sys.argv[1:] if a != "--fixed"]
+    print(make(args[0], int(args[1]) if len(args) > 1 else 150, fixed="--fixed" in sys.argv))

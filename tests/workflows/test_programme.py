@@ -1,5 +1,7 @@
 """csi aggregate on the recorded generator (data/make_programme.py): 60 companies, 12 industries,
-3 sectors, 2 waves, a planted rise of satisfaction (CUSA) in Telecom.
+3 sectors, 2 waves, a planted rise of satisfaction (CUSA) in Telecom.  Units are scored with fixed
+weights from one calibration fit (fast: 120 units in a few seconds); refit units are covered by the
+tiny programmes below and in test_programme_dask.py / test_programme_resume.py.
 
 Oracles written here, independently of csi.workflows.programme: hand-weighted means of the unit
 indices with the manifest's weights (read from the YAML), hand-weighted sums of the unit draws and
@@ -20,13 +22,13 @@ from csi.workflows.programme import aggregate, read_programme
 from csi.workflows.waves import score_waves
 from tests.workflows._programme_data import generator, tiny
 
-N, RESAMPLES = 100, 100
+N, RESAMPLES = 150, 400
 
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory: pytest.TempPathFactory):
     gen = generator()
-    path = gen.make(tmp_path_factory.mktemp("programme"), n=N, resamples=RESAMPLES)
+    path = gen.make(tmp_path_factory.mktemp("programme"), n=N, resamples=RESAMPLES, fixed=True)
     res = aggregate(path, workers=2)
     return gen, path, yaml.safe_load(path.read_text()), res
 
@@ -89,7 +91,7 @@ def test_company_level_is_csi_score_of_its_files(programme) -> None:
     _gen, _path, manifest, res = programme
     comp = "Telecom A"
     files = [str(Path(_path).parent / u["file"]) for u in manifest["units"] if u["company"] == comp]
-    ref = score_waves(files, "scsb", resamples=RESAMPLES, seed=1, workers=1)
+    ref = score_waves(files, resamples=RESAMPLES, seed=1, workers=1, weights_from=Path(_path).parent / manifest["weights_from"])
     mine = {o.unit.wave: o.result for o in res.outcomes if o.unit.company == comp}
     for u in ref.units:
         got = mine[u.label]
@@ -99,6 +101,18 @@ def test_company_level_is_csi_score_of_its_files(programme) -> None:
     ch = ref.changes[ref.changes["construct"] == "CUSA"].iloc[0]
     mine_ch = res.change_of("company", comp, "2025", "2026", "CUSA")
     assert (mine_ch["delta"], mine_ch["ci_lo"], mine_ch["ci_hi"], mine_ch["p_value"]) == (ch["delta"], ch["ci_lo"], ch["ci_hi"], ch["p_value"])
+
+
+def test_refit_company_level_is_csi_score_of_its_files(tmp_path: Path) -> None:
+    path = tiny(tmp_path, companies=1, resamples=30)
+    res = aggregate(path, workers=1)
+    manifest = yaml.safe_load(path.read_text())
+    files = [str(tmp_path / u["file"]) for u in manifest["units"] if u["company"] == "Ind1 A"]
+    ref = score_waves(files, "scsb", resamples=30, seed=3, workers=1)
+    mine = {o.unit.wave: o.result for o in res.outcomes if o.unit.company == "Ind1 A"}
+    assert res.settings["mode"] == "refit"
+    for u in ref.units:
+        assert np.array_equal(mine[u.label].draws, u.draws) and np.array_equal(mine[u.label].index.to_numpy(), u.index.to_numpy())
 
 
 def test_missing_unit_renormalizes_and_reports_coverage_small_unit_excluded(tmp_path: Path) -> None:

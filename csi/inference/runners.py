@@ -133,12 +133,12 @@ def check_scheduler(scheduler: str) -> str:
 
 
 @contextmanager
-def scheduler_executor(scheduler: str, workers: int = 2) -> Iterator[Executor | None]:
+def scheduler_executor(scheduler: str, workers: int = 2, timeout: float = 30.0) -> Iterator[Executor | None]:
     """The executor of ``--scheduler`` (``None`` for ``local``), closed on exit.
 
     ``processes``/``threads`` start a ``dask.distributed.LocalCluster`` of ``workers`` workers with
     one thread each (a unit's bootstrap already uses one BLAS thread; more threads per worker
-    would only contend); an address connects to a running cluster (``dask scheduler`` +
+    would only contend); an address connects to a running cluster (within ``timeout`` seconds) (``dask scheduler`` +
     ``dask worker``, dask-jobqueue or Kubernetes — see docs/programme.md).
     """
     s = check_scheduler(scheduler)
@@ -155,10 +155,10 @@ def scheduler_executor(scheduler: str, workers: int = 2) -> Iterator[Executor | 
     try:
         if s in ("processes", "threads"):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=s == "processes",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
-            client = Client(s, timeout="30s")
+            client = Client(s, timeout=f"{timeout}s")
     except OSError as exc:
         if cluster is not None:
             cluster.close()

@@ -606,8 +606,8 @@ def aggregate(
     """
     from csi.inference.runners import check_scheduler, scheduler_executor
 
-    prog = manifest if isinstance(manifest, Programme) else read_programme(manifest)
     scheduler = check_scheduler(scheduler)
+    prog = manifest if isinstance(manifest, Programme) else read_programme(manifest)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise CsiError(f"--workers should be at least 1; got {workers}")
     jobs = programme_jobs(prog)

@@ -14,7 +14,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-
 from csi.model.simulate import simulate_survey
 from csi.model.spec import load_model
 

@@ -38,6 +38,7 @@ from csi.options import (
 from csi.results.scores import ScoreResults
 from csi.results.types import FitResults
 from csi.workflows.fit import fit
+from csi.workflows.programme import aggregate
 from csi.workflows.waves import score_waves
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "fit",
     "FitResults",
     "score_waves",
+    "aggregate",
     "ScoreResults",
     "load_model",
     "ModelSpec",

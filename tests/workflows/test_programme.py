@@ -160,3 +160,23 @@ def test_manifest_unknown_key_and_bad_weight(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(m))
     with pytest.raises(DataError, match="company 'Ind0 A': weight should be a positive number"):
         read_programme(path)
+
+
+def test_units_read_from_fsspec_urls_equal_local_files(tmp_path: Path) -> None:
+    fsspec = pytest.importorskip("fsspec")
+    path = tiny(tmp_path, companies=1, resamples=0)
+    local = aggregate(path, workers=1)
+    m = yaml.safe_load(path.read_text())
+    mem = fsspec.filesystem("memory")
+    for k, u in enumerate(m["units"]):
+        data = (tmp_path / u["file"]).read_bytes()
+        if k % 2:  # half from an in-memory filesystem, half through file:// URLs
+            mem.pipe(f"/csi-test/{Path(u['file']).name}", data)
+            u["file"] = f"memory:///csi-test/{Path(u['file']).name}"
+        else:
+            u["file"] = (tmp_path / u["file"]).resolve().as_uri()
+    path.write_text(yaml.safe_dump(m))
+    remote = aggregate(path, workers=1, cache_dir=tmp_path / "cache")  # in-process: memory:// is this process's
+    assert remote.levels.equals(local.levels)
+    assert all(o.status == "scored" for o in remote.outcomes)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 4  # content hashes read through fsspec too

@@ -111,3 +111,11 @@ def test_outputs_are_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     res = runner.invoke(app, ["aggregate", str(path), "--out", str(out), "--no-cache", "--workers", "1"])
     assert isinstance(res.exception, RuntimeError)
     assert not out.exists() or not [p for p in out.iterdir()]  # nothing written, no staging folder left
+
+
+def test_score_takes_the_same_scheduler_option(tmp_path: Path) -> None:
+    path = tiny(tmp_path, companies=1, resamples=0)
+    wave = str(next((tmp_path / "s").glob("*.csv")))
+    bad = runner.invoke(app, ["score", wave, "--model", "scsb", "--boot", "0", "--scheduler", "mpi", "--out", str(tmp_path / "o")])
+    assert bad.exit_code == 2 and "--scheduler should be one of local" in bad.output
+    assert path.exists() and not (tmp_path / "o").exists()

@@ -55,7 +55,7 @@ import hashlib
 import json
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -644,11 +644,6 @@ def _settings_record(prog: Programme, scheduler: str, workers: int, cache_dir: s
     if prog.scoring is not None:
         s["scoring_model"] = {"source": prog.scoring.source, "version": prog.scoring.version}
     return s
-
-
-def replace_units(prog: Programme, units: Sequence[ProgrammeUnit]) -> Programme:
-    """The programme with another unit list (e.g. a subset)."""
-    return replace(prog, units=tuple(units))
 
 
 __all__ = ["LEVELS", "Programme", "ProgrammeResults", "UnitCache", "aggregate", "content_hash", "level_changes",

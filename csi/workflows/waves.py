@@ -41,8 +41,11 @@ jobs, or which other waves are in the run.
 Runner.  The work is a plain list of picklable :class:`WaveJob` objects and one pure function
 :func:`run_job` (job → :class:`JobResult`; user errors become a failed result, not an
 exception), mapped over a ``concurrent.futures`` executor: a local process pool by default,
-or any compatible executor (e.g. ``dask.distributed.Client.get_executor()``); see
-``docs/waves.md``.
+or any compatible executor (e.g. ``dask.distributed.Client.get_executor()``, ``--scheduler``); see
+``docs/waves.md``.  A wave that kills its worker process is retried alone in a fresh process and,
+if it crashes again, reported by name while the other waves complete (``run_jobs``; validated in
+``tests/workflows/test_waves_isolation.py`` with a reader that calls ``os.abort()``).  Wave files
+may be fsspec URLs, read by the worker itself.
 
 Validated by simulation (planted rise found with its true size inside the interval and
 p < 0.05; size of the test under no change) and, for fixed weights, by reproducing the

@@ -92,8 +92,12 @@ def run() -> None:
         print("   dask.distributed not installed (pip install 'csi[dask]'): LocalCluster column skipped")
         wall_dask, mem_dask, cpu_dask, same = float("nan"), float("nan"), float("nan"), None
     else:
-        with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0",
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        import dask
+
+        with dask.config.set({"distributed.worker.profile.enabled": False}):  # as csi's --scheduler processes
+            cluster = LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.ERROR)
+        with cluster, Client(cluster) as client:
             c0 = sum(client.run(_cpu_s).values())
             t0 = time.perf_counter()
             dask = aggregate(path, executor=client.get_executor())

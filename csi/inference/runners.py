@@ -154,8 +154,12 @@ def scheduler_executor(scheduler: str, workers: int = 2, timeout: float = 30.0) 
     cluster = None
     try:
         if s in ("processes", "threads"):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=s == "processes",
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+            import dask
+
+            # the workers' statistical profiler samples every 10 ms: diagnostics only, and measurable CPU
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=s == "processes",
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
             client = Client(s, timeout=f"{timeout}s")

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from csi.results.scores import ScoreResults
     from csi.results.types import FitResults
     from csi.workflows.fit import fit
+    from csi.workflows.programme import aggregate
     from csi.workflows.waves import score_waves
 
 # public name → the module that defines it
@@ -58,7 +59,7 @@ _LAZY = {
     "BootOptions": "csi.options", "FitOptions": "csi.options", "GroupOptions": "csi.options",
     "PLSOptions": "csi.options", "ScoreOptions": "csi.options", "SurveyOptions": "csi.options",
     "ScoreResults": "csi.results.scores", "FitResults": "csi.results.types",
-    "fit": "csi.workflows.fit", "score_waves": "csi.workflows.waves",
+    "fit": "csi.workflows.fit", "score_waves": "csi.workflows.waves", "aggregate": "csi.workflows.programme",
 }
 
 
@@ -82,6 +83,7 @@ __all__ = [
     "fit",
     "FitResults",
     "score_waves",
+    "aggregate",
     "ScoreResults",
     "load_model",
     "ModelSpec",

@@ -121,7 +121,7 @@ def score(
     weights_from: o.WeightsFrom = None, boot: o.WaveBoot = 1000, seed: o.Seed = 1, level: o.Level = 0.95,
     segments: o.Segments = None, workers: o.Workers = 2, scheme: o.Scheme = "path", sheet: o.Sheet = None,
     map_file: o.ColumnMap = None, missing: o.Missing = "casewise", missing_codes: o.MissingCodes = None,
-    reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None,
+    reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, scheduler: o.Scheduler = "local",
 ) -> None:
     """Score many survey waves (refit or fixed weights), with trends and tested changes.
 
@@ -138,8 +138,11 @@ def score(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights),
             scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers,
         )
+        from csi.inference.runners import scheduler_executor
+
         with OutputRun(out_dir) as run:  # --out checked and locked before any work; all files or none
-            res = score_waves(files, model, opts, weights_from=weights_from)
+            with scheduler_executor(scheduler, workers) as executor:
+                res = score_waves(files, model, opts, weights_from=weights_from, executor=executor)
             json_path, xlsx_path = commit_scores(run, res)
     render_scores(res, out)
     out.print(esc(f"wrote {json_path} and {xlsx_path}"), highlight=False)
@@ -192,6 +195,11 @@ def models_show(name: Annotated[str, typer.Argument(help="scsb, acsi, ecsi or a 
     with user_errors():
         spec = load_model(name)
     out.print(spec.to_yaml(), highlight=False, markup=False)
+
+
+from csi.cli import aggregate as _aggregate  # noqa: E402  (csi aggregate lives in its own module)
+
+_aggregate.register(app)
 
 
 def main() -> None:

@@ -187,3 +187,4 @@ def survey_kwargs(s: SurveyOptions) -> dict[str, Any]:
     """The reader keywords of ``csi.fit`` and ``validate_survey`` (``sheet`` included)."""
     return {"sheet": s.sheet, **s.reader_kwargs()}
 
+Scheduler = Annotated[str, typer.Option(help="Where units run: local (csi's process pool), processes or threads (a Dask LocalCluster of --workers workers) or tcp://HOST:PORT (a Dask scheduler); needs csi[dask] except local")]

@@ -21,6 +21,7 @@ from csi.errors import CsiError
 
 if TYPE_CHECKING:  # the writers pull in openpyxl and matplotlib: imported when called
     from csi.report.pack import Report
+    from csi.results.programme import ProgrammeResults
     from csi.results.scores import ScoreResults
     from csi.results.types import FitResults
 
@@ -238,3 +239,8 @@ def commit_report(run: OutputRun, build: Callable[[Path], Report]) -> Report:
     rep = build(run.tmp)
     run.commit()
     return replace(rep, out_dir=run.out, files=tuple(run.final(f) for f in rep.files))
+def write_programme_outputs(res: ProgrammeResults, out_dir: str | Path, *, charts: bool = True) -> list[Path]:
+    """Write ``programme.json``, ``programme.xlsx`` and the programme charts into ``out_dir`` (all or nothing)."""
+    from csi.report.programme import write_programme
+
+    return write_programme(res, out_dir, charts=charts)

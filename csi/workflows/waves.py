@@ -41,8 +41,11 @@ jobs, or which other waves are in the run.
 Runner.  The work is a plain list of picklable :class:`WaveJob` objects and one pure function
 :func:`run_job` (job → :class:`JobResult`; user errors become a failed result, not an
 exception), mapped over a ``concurrent.futures`` executor: a local process pool by default,
-or any compatible executor (e.g. ``dask.distributed.Client.get_executor()``); see
-``docs/waves.md``.
+or any compatible executor (e.g. ``dask.distributed.Client.get_executor()``, ``--scheduler``); see
+``docs/waves.md``.  A wave that kills its worker process is retried alone in a fresh process and,
+if it crashes again, reported by name while the other waves complete (``run_jobs``; validated in
+``tests/workflows/test_waves_isolation.py`` with a reader that calls ``os.abort()``).  Wave files
+may be fsspec URLs, read by the worker itself.
 
 Validated by simulation (planted rise found with its true size inside the interval and
 p < 0.05; size of the test under no change) and, for fixed weights, by reproducing the
@@ -56,7 +59,7 @@ import glob
 import hashlib
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -347,6 +350,36 @@ def _interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _read(job: WaveJob) -> SurveyData:
+    """The wave's survey; an fsspec URL (``s3://``, ``https://``, ``file://``…) is read by the worker itself."""
+    if "://" in job.wave.path:
+        return _read_url(job)
+    return _read_local(job)
+
+
+def _read_url(job: WaveJob) -> SurveyData:
+    import tempfile
+
+    url = job.wave.path
+    try:
+        import fsspec
+    except ImportError:
+        raise DataError(f"{url}: reading URLs needs fsspec (pip install 'csi[dask]')") from None
+    name = Path(url.split("?", 1)[0].rstrip("/")).name or "survey"
+    with tempfile.TemporaryDirectory(prefix="csi-url-") as tmp:
+        local = Path(tmp) / name
+        try:
+            with fsspec.open(url, "rb") as src, open(local, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(chunk)
+        except (OSError, ValueError, ImportError) as exc:
+            raise DataError(f"{url}: could not be read ({type(exc).__name__}: {exc})") from None
+        try:
+            return _read_local(replace(job, wave=replace(job.wave, path=str(local))))
+        except DataError as exc:
+            raise DataError(str(exc).replace(str(local), url)) from None
+
+
+def _read_local(job: WaveJob) -> SurveyData:
     opts = dict(job.read)
     if job.wave.sheet is not None:
         opts["sheet"] = job.wave.sheet
@@ -467,6 +500,7 @@ def run_jobs(
     workers: int = DEFAULT_WORKERS,
     executor: cf.Executor | None = None,
     progress: bool = False,
+    on_result: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
     """Map :func:`run_job` over the jobs; results in job order.
 
@@ -477,46 +511,102 @@ def run_jobs(
     multithreaded BLAS sums in an order that depends on its thread count (differences of
     ~1e-14), so this is what makes results bitwise identical for any number of workers.
     Parallel jobs run their bootstrap in one thread each (no oversubscription).
+
+    Worker isolation: a job whose worker process dies (a native crash such as SIGABRT in a file
+    reader, the kernel's out-of-memory killer) breaks the whole local pool; the jobs it left
+    unfinished are retried, each alone in a fresh one-process pool, so only the job that crashes
+    again is reported as failed, by name, and the others complete.  On Dask a dying worker's task
+    is retried by the scheduler on other workers (``distributed.scheduler.allowed-failures``);
+    when it keeps killing workers (``KilledWorker``) that job alone is reported as failed.
+    ``on_result`` is called in this process with each result as it arrives (the programme cache).
     """
     from threadpoolctl import threadpool_limits
 
     results: dict[int, JobResult] = {}
     bar = _progress_bar(len(jobs)) if progress else None
+
+    def done(r: JobResult) -> None:
+        results[r.position] = r
+        if on_result is not None:
+            on_result(r)
+        if bar is not None:
+            bar[0].advance(bar[1])
+
     try:
         with threadpool_limits(limits=1):
             if executor is None and (workers <= 1 or len(jobs) <= 1):
                 for job in jobs:
-                    results[job.position] = run_job(job)
-                    if bar is not None:
-                        bar[0].advance(bar[1])
+                    done(run_job(job))
             else:
-                own = executor is None
-                if executor is None:
-                    import multiprocessing
-
-                    executor = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_single_thread_blas,
-                                                      mp_context=multiprocessing.get_context("spawn"))
-                try:
-                    futures = [executor.submit(run_job, replace(job, boot_workers=1)) for job in jobs]
-                    for fut in cf.as_completed(futures):
-                        try:
-                            r = fut.result()
-                        except cf.process.BrokenProcessPool as exc:
-                            raise RuntimeError(
-                                "a worker process of the wave pool stopped abruptly; when csi.score_waves is called "
-                                "from a script, put the call under `if __name__ == '__main__':` (workers are spawned "
-                                "and re-import the script), or pass workers=1"
-                            ) from exc
-                        results[r.position] = r
-                        if bar is not None:
-                            bar[0].advance(bar[1])
-                finally:
-                    if own:
-                        executor.shutdown(wait=True, cancel_futures=True)
+                broken = _run_pooled(jobs, workers, executor, done)
+                if broken:
+                    with cf.ThreadPoolExecutor(max_workers=max(1, min(workers, len(broken)))) as retry:
+                        for r in retry.map(_run_isolated, broken):
+                            done(r)
     finally:
         if bar is not None:
             bar[0].stop()
     return [results[j.position] for j in jobs]
+
+
+def _run_pooled(jobs: Sequence[WaveJob], workers: int, executor: cf.Executor | None,
+                done: Callable[[JobResult], None]) -> list[WaveJob]:
+    """Run the jobs on ``executor`` (or a local spawned pool); return the jobs a broken pool left undone."""
+    own = executor is None
+    if executor is None:
+        executor = _spawn_pool(min(workers, len(jobs)))
+    broken: list[WaveJob] = []
+    try:
+        futures = {executor.submit(run_job_one_blas, replace(job, boot_workers=1)): job for job in jobs}
+        for fut in cf.as_completed(futures):
+            job = futures[fut]
+            try:
+                r = fut.result()
+            except cf.process.BrokenProcessPool:
+                broken.append(job)  # every job still pending fails with the pool: retried alone below
+                continue
+            except Exception as exc:
+                if type(exc).__name__ != "KilledWorker":  # Dask gave up after retrying on other workers
+                    raise
+                r = _crashed(job, f"it stopped every Dask worker that ran it ({exc})")
+            done(r)
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return sorted(broken, key=lambda j: j.position)
+
+
+def _spawn_pool(workers: int) -> cf.ProcessPoolExecutor:
+    import multiprocessing
+
+    return cf.ProcessPoolExecutor(max_workers=workers, initializer=_single_thread_blas,
+                                  mp_context=multiprocessing.get_context("spawn"))
+
+
+def _run_isolated(job: WaveJob) -> JobResult:
+    """Retry one job alone in a fresh one-process pool: a crash there is this job's own."""
+    pool = _spawn_pool(1)
+    try:
+        return pool.submit(run_job_one_blas, replace(job, boot_workers=1)).result()
+    except cf.process.BrokenProcessPool:
+        return _crashed(job, "its worker process stopped abruptly, and again when retried alone")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _crashed(job: WaveJob, what: str) -> JobResult:
+    return JobResult(job.position, job.wave, error=(
+        f"wave {job.wave.name} ({job.wave.path}): not scored: {what} (a crash in a native library reading or "
+        "fitting it, or out of memory); the other waves were scored. When csi.score_waves is called from a "
+        "script, put the call under `if __name__ == '__main__':` (workers are spawned and re-import the script)"))
+
+
+def run_job_one_blas(job: WaveJob) -> JobResult:
+    """:func:`run_job` with one BLAS thread (in any worker: pool process, Dask worker or thread)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return run_job(job)
 
 
 def _single_thread_blas() -> None:

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SKIP = {"versions", "csi_version"}
 # new in issue 11, with the values every v1 run had: the index method and the derivations run
-ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers"]}
+ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers"],
+                  "header_row": 1, "missing_text_codes": []}  # issue 12: the header row used, text missing codes
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 
@@ -88,6 +89,8 @@ def test_results_json_matches_golden(fit_dir: Path) -> None:
     want = upgrade(v1)
     for key, value in ADDED_SETTINGS.items():
         assert got["settings"].pop(key) == value
+    # issue 12: the built-in "don't know" tokens are recorded (case-folded), several languages
+    assert {"n/a", "don't know", "weiss nicht", "ne sais pas", "不知道"} <= set(got["settings"].pop("na_tokens"))
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 

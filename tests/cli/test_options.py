@@ -34,8 +34,12 @@ def test_survey_options_parse_the_strings():
     assert o.survey_kwargs(s) == {"sheet": "0", **s.reader_kwargs()}
 
 
+def test_missing_codes_may_be_text():
+    # issue 12: "don't know" written in words is a missing code too (checked by the data layer)
+    assert o.parse_codes("99, weiß nicht", "--missing-codes") == (99.0, "weiß nicht")
+
+
 @pytest.mark.parametrize(("args", "message"), [
-    (("x", None), "--missing-codes should be numbers"),
     ((None, "10-1"), "--scale should be MIN-MAX"),
 ])
 def test_survey_option_errors_name_the_flag(args, message):

@@ -40,7 +40,8 @@ SKIP = {"versions", "csi_version"}
 # new in issue 11, with the values every v1 run had: the index method and the derivations run
 # default derivations added after the golden files were made (issue 14), each its own results.json key (additive)
 ADDED_DERIVATIONS = ("model_fit", "mediation")
-ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", *ADDED_DERIVATIONS]}
+ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", *ADDED_DERIVATIONS],
+                  "header_row": 1, "missing_text_codes": []}  # issue 12: the header row used, text missing codes
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]
 
@@ -96,6 +97,8 @@ def test_results_json_matches_golden(fit_dir: Path) -> None:
         assert got["settings"].pop(key) == value
     for key in ADDED_DERIVATIONS:
         assert got.pop(key)
+    # issue 12: the built-in "don't know" tokens are recorded (case-folded), several languages
+    assert {"n/a", "don't know", "weiss nicht", "ne sais pas", "不知道"} <= set(got["settings"].pop("na_tokens"))
     diffs = compare(got, want)
     assert not diffs, "\n".join(diffs[:30])
 

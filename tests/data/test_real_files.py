@@ -178,3 +178,19 @@ def test_text_missing_codes_with_numbers(tmp_path, clean, reference):
     s = read_survey(p, load_model("ecsi"), missing_codes=(99.0, "Keine Lust"))
     assert s.settings["missing_text_codes"] == ["keine lust"] and s.settings["missing_codes"] == [99.0]
     assert_same(estimates(p, missing_codes=(99.0, "keine lust")), reference)
+
+
+@pytest.mark.parametrize("w", [1e-200, 5e-324, 1e300, 1e308])
+def test_extreme_equal_weights_change_nothing(tmp_path, clean, w):
+    """Equal weights of any size give the estimates of weights 1 (rescaled to mean 1 first)."""
+    df = clean.copy()
+    df["weight"] = "1"
+    p1 = tmp_path / "one.csv"
+    p1.write_text(_csv_text(df), encoding="utf-8")
+    df["weight"] = repr(w)
+    p2 = tmp_path / "extreme.csv"
+    p2.write_text(_csv_text(df), encoding="utf-8")
+    s = read_survey(p2, load_model("ecsi"), weights="weight")
+    assert s.n_effective == pytest.approx(s.n_used, rel=1e-12)
+    assert any("rescaled to mean 1" in n for n in s.notes)
+    assert_same(estimates(p2, weights="weight"), estimates(p1, weights="weight"))

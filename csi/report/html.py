@@ -123,21 +123,23 @@ def write_html(results: Sequence[Results], names: Sequence[str], charts: Sequenc
             if df is None or df.empty:
                 continue
             anchor = f"{name}-{key}"
+            heading = tr(f"html.{key}")
             nav.append(f'<a href="#{html.escape(anchor)}">{html.escape(heading)}</a>')
             head = f"{heading} ({name})" if len(results) > 1 else heading
             parts.append(f'<h2 id="{html.escape(anchor)}">{html.escape(head)}</h2>{table_html(df, anchor + "-table")}')
-    parts.append('<h2 id="charts">Charts</h2>')
+    parts.append(f'<h2 id="charts">{html.escape(tr("html.charts"))}</h2>')
     for key, c, svg in charts:
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         parts.append(f'<figure id="chart-{html.escape(key)}"><img src="{uri}" alt="{html.escape(c.description)}">'
                      f"<figcaption>{html.escape(c.description)}</figcaption></figure>")
     issues = [(name, i) for name, r in zip(names, results, strict=True) for i in r.data.get("issues") or []]
     if issues:
-        parts.append('<h2 id="warnings">Warnings</h2><ul>' + "".join(
+        parts.append(f'<h2 id="warnings">{html.escape(tr("html.warnings"))}</h2><ul>' + "".join(
             f"<li>{html.escape(str(i.get('category')))}: {html.escape(str(i.get('message')))}</li>" for _, i in issues) + "</ul>")
+    charts_link = f'<a href="#charts">{html.escape(tr("html.charts"))}</a>'
     page = (f'<!DOCTYPE html><html lang="{html.escape(_html_lang())}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
-            f"<style>{_CSS}</style></head><body><nav>{''.join(nav)}<a href=\"#charts\">Charts</a></nav>{''.join(parts)}"
+            f"<style>{_CSS}</style></head><body><nav>{''.join(nav)}{charts_link}</nav>{''.join(parts)}"
             f"<script>{_JS}</script></body></html>")
 
     def _w(tmp: Path) -> None:
@@ -150,4 +152,3 @@ def _html_lang() -> str:
     return {"zh": "zh-Hans", "de": "de"}.get(current(), "en")
 
 
-__all__ = ["write_html", "table_html", "FIT_SECTIONS", "tr"]

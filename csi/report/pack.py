@@ -330,7 +330,9 @@ def _deck_title(results: Sequence[Results]) -> str:
 
 
 def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | None, client: str | None = None) -> list[str]:
-    lines = [f"Client: {client}"] if client else []
+    from csi.report.i18n import tr
+
+    lines = [tr("title.client", c=client)] if client else []
     for name, r in zip(names, results, strict=True):
         d = r.data
         s = d.get("settings") or {}
@@ -352,7 +354,7 @@ def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | N
             ns = [int(w["n"]) for w in waves if w.get("n") is not None]
             span = f"{labels[0]}–{labels[-1]}" if len(labels) > 1 else (labels[0] if labels else "")
             lines.append(f"{head}Waves: {len(labels)} ({span}), n = {sum(ns):,} respondents · Model: {model.get('name', '')} · {d.get('mode', 'refit')} mode")
-    lines.append(f"Date: {date or _dt.date.today().isoformat()}")
+    lines.append(tr("title.date", d=date or _dt.date.today().isoformat()))
     return lines
 
 

@@ -57,10 +57,10 @@ def built(boot_folder, tmp_path_factory) -> Path:
 
 def _template(path: Path) -> Path:
     """A client template: 4:3 page, a marker text box on the slide master, one sample slide."""
+    import copy
+
     from pptx import Presentation
     from pptx.util import Inches
-
-    import copy
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(10), Inches(7.5)

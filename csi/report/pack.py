@@ -237,7 +237,8 @@ def _build(results: list[Results], out: Path, fmts: tuple[str, ...], dpi: int, o
         if "html" in fmts:
             from csi.report.html import write_html
 
-            written.append(write_html(results, names, [(k, c, svgs[k]) for c, k in pack], out / "report.html", title=title, lines=lines))
+            blocks = [(n, html_tables(r), list(r.data.get("issues") or [])) for n, r in zip(names, results, strict=True)]
+            written.append(write_html(blocks, [(k, c, svgs[k]) for c, k in pack], out / "report.html", title=title, lines=lines))
     msgs = _render_warnings(caught)
     return Report(out_dir=out, files=tuple(written), charts=tuple(keys), warnings=tuple(msgs))
 
@@ -391,6 +392,14 @@ def score_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     tables["waves_changes"] = pd.DataFrame(ch_rows)
     tables["waves_warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
     return tables
+
+
+def html_tables(r: Results) -> dict[str, pd.DataFrame]:
+    """The tables of one results file for the HTML page (those of the workbook, plus the model)."""
+    from csi.report.excel import tables_from_dict
+
+    tables = tables_from_dict(r.data) if r.kind == "fit" else score_tables(r.data)
+    return {"model": model_table(r.data), **tables}
 
 
 def model_table(d: Mapping[str, Any]) -> pd.DataFrame:

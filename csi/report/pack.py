@@ -410,6 +410,8 @@ def model_table(d: Mapping[str, Any]) -> pd.DataFrame:
         items = c.get("items")
         rows.append({"kind": "construct", "code": c.get("code"), "label": c.get("label"),
                      "items": ", ".join(map(str, items)) if items else None, "mode": c.get("mode")})
+    for item, text in (model.get("item_texts") or {}).items():
+        rows.append({"kind": "item", "code": item, "label": text, "items": None, "mode": None})
     for p in model.get("paths") or []:
         rows.append({"kind": "path", "code": f"{p.get('from')} -> {p.get('to')}", "label": None, "items": None, "mode": None})
     return pd.DataFrame(rows)

@@ -340,8 +340,15 @@ def test_chinese_model_gives_chinese_charts_with_bold_headlines(tmp_path):
     # the report, language taken from the model
     folder = tmp_path / "zh"
     write_json(d, folder / "results.json")
-    rep = pack.build_report([folder], tmp_path / "out", formats="png", dpi=20)
+    rep = pack.build_report([folder], tmp_path / "out", formats="png,xlsx", dpi=20)
     assert not [w for w in rep.warnings if "font" in w]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "out" / "report.xlsx")
+    ind = wb["indicators"]
+    codes_row = [c.value for c in ind[2]]
+    rows = {r[codes_row.index("name")]: r for r in ind.iter_rows(min_row=3, values_only=True)}
+    assert rows["PERQ1"][codes_row.index("question")] == "总体质量" and rows["PERQ3"][codes_row.index("question")] is None
 
 
 def _ink(text: str, weight: str) -> float:

@@ -152,7 +152,7 @@ HEADERS = {
     "share": "Share", "count": "Count", "n": "n", "n_effective": "Effective n", "tier": "Tier", "scheme": "Scheme",
     "segment": "Segment", "setting": "Setting", "value": "Value", "category": "Category", "message": "Message", "gate": "Fails --strict",
     "kind": "Kind", "code": "Code", "mode": "Mode", "results": "Results", "target": "Target", "cfi": "CFI", "tli": "TLI",
-    "rmsea": "RMSEA", "srmr": "SRMR", "chi2": "χ²", "df": "df", "aic": "AIC", "bic": "BIC", "wave": "Wave", "delta": "Change",
+    "question": "Question", "rmsea": "RMSEA", "srmr": "SRMR", "chi2": "χ²", "df": "df", "aic": "AIC", "bic": "BIC", "wave": "Wave", "delta": "Change",
 }
 
 
@@ -345,7 +345,7 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
         cons = cons.drop(columns=[key])
     tables["constructs"] = cons.dropna(axis=1, how="all")
     tables["paths"] = _split_ci(pd.DataFrame(d["paths"])).dropna(axis=1, how="all")
-    tables["indicators"] = _split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all")
+    tables["indicators"] = _with_texts(_split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all"), d)
     tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
     tables["htmt"] = _matrix(_pair_matrix(d.get("htmt")), codes, "construct")
     tables["fornell_larcker"] = _matrix(_pair_matrix(d.get("fornell_larcker")), codes, "construct")
@@ -358,6 +358,16 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
             tables[f"boot_{kind}"] = pd.DataFrame(_records(recs, ("ci", "ci_lo", "ci_hi")))
     tables["warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
     return tables
+
+
+def _with_texts(df: pd.DataFrame, d: Mapping[str, Any]) -> pd.DataFrame:
+    """The item question texts of the model (``items:`` in its YAML) as a ``question`` column after the item code."""
+    texts = (d.get("model") or {}).get("item_texts") or {}
+    if not texts or "name" not in df.columns:
+        return df
+    df = df.copy()
+    df.insert(list(df.columns).index("name") + 1, "question", [texts.get(str(n)) for n in df["name"]])
+    return df
 
 
 def _derived_tables(d: Mapping[str, Any], res: FitResults | None) -> dict[str, pd.DataFrame]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,6 @@ from csi.report.i18n import current, tr
 
 if TYPE_CHECKING:
     from csi.report.charts.base import Chart
-    from csi.report.pack import Results
 
 # (sheet of csi.report.excel.tables_from_dict / pack.score_tables, section heading)
 FIT_SECTIONS = (
@@ -103,41 +102,38 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _tables(r: Results) -> dict[str, pd.DataFrame]:
-    from csi.report.excel import tables_from_dict
-    from csi.report.pack import model_table, score_tables
+def write_html(blocks: Sequence[tuple[str, Mapping[str, pd.DataFrame], Sequence[Mapping[str, Any]]]],
+               charts: Sequence[tuple[str, Chart, bytes]], path: str | Path, title: str, lines: Sequence[str] = ()) -> Path:
+    """Write report.html atomically.
 
-    tables = tables_from_dict(r.data) if r.kind == "fit" else score_tables(r.data)
-    return {"model": model_table(r.data), **tables}
-
-
-def write_html(results: Sequence[Results], names: Sequence[str], charts: Sequence[tuple[str, Chart, bytes]], path: str | Path,
-               title: str, lines: Sequence[str] = ()) -> Path:
-    """Write report.html atomically: ``charts`` are (file key, chart, SVG bytes)."""
+    ``blocks``: per results file (name, its tables as csi.report.pack.report_tables gives them,
+    its issues); ``charts``: (file key, chart, SVG bytes).
+    """
     parts = [f"<h1>{html.escape(title)}</h1>", *[f'<p class="sub">{html.escape(x)}</p>' for x in lines]]
     nav = []
-    for name, r in zip(names, results, strict=True):
-        tables = _tables(r)
+    for name, tables, _ in blocks:
         for key, heading in FIT_SECTIONS:
             df = tables.get(key)
             if df is None or df.empty:
                 continue
             anchor = f"{name}-{key}"
+            heading = tr(f"html.{key}")
             nav.append(f'<a href="#{html.escape(anchor)}">{html.escape(heading)}</a>')
-            head = f"{heading} ({name})" if len(results) > 1 else heading
+            head = f"{heading} ({name})" if len(blocks) > 1 else heading
             parts.append(f'<h2 id="{html.escape(anchor)}">{html.escape(head)}</h2>{table_html(df, anchor + "-table")}')
-    parts.append('<h2 id="charts">Charts</h2>')
+    parts.append(f'<h2 id="charts">{html.escape(tr("html.charts"))}</h2>')
     for key, c, svg in charts:
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         parts.append(f'<figure id="chart-{html.escape(key)}"><img src="{uri}" alt="{html.escape(c.description)}">'
                      f"<figcaption>{html.escape(c.description)}</figcaption></figure>")
-    issues = [(name, i) for name, r in zip(names, results, strict=True) for i in r.data.get("issues") or []]
+    issues = [(name, i) for name, _, iss in blocks for i in iss]
     if issues:
-        parts.append('<h2 id="warnings">Warnings</h2><ul>' + "".join(
+        parts.append(f'<h2 id="warnings">{html.escape(tr("html.warnings"))}</h2><ul>' + "".join(
             f"<li>{html.escape(str(i.get('category')))}: {html.escape(str(i.get('message')))}</li>" for _, i in issues) + "</ul>")
+    charts_link = f'<a href="#charts">{html.escape(tr("html.charts"))}</a>'
     page = (f'<!DOCTYPE html><html lang="{html.escape(_html_lang())}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
-            f"<style>{_CSS}</style></head><body><nav>{''.join(nav)}<a href=\"#charts\">Charts</a></nav>{''.join(parts)}"
+            f"<style>{_CSS}</style></head><body><nav>{''.join(nav)}{charts_link}</nav>{''.join(parts)}"
             f"<script>{_JS}</script></body></html>")
 
     def _w(tmp: Path) -> None:
@@ -150,4 +146,3 @@ def _html_lang() -> str:
     return {"zh": "zh-Hans", "de": "de"}.get(current(), "en")
 
 
-__all__ = ["write_html", "table_html", "FIT_SECTIONS", "tr"]

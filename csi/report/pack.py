@@ -237,7 +237,8 @@ def _build(results: list[Results], out: Path, fmts: tuple[str, ...], dpi: int, o
         if "html" in fmts:
             from csi.report.html import write_html
 
-            written.append(write_html(results, names, [(k, c, svgs[k]) for c, k in pack], out / "report.html", title=title, lines=lines))
+            blocks = [(n, html_tables(r), list(r.data.get("issues") or [])) for n, r in zip(names, results, strict=True)]
+            written.append(write_html(blocks, [(k, c, svgs[k]) for c, k in pack], out / "report.html", title=title, lines=lines))
     msgs = _render_warnings(caught)
     return Report(out_dir=out, files=tuple(written), charts=tuple(keys), warnings=tuple(msgs))
 
@@ -330,7 +331,9 @@ def _deck_title(results: Sequence[Results]) -> str:
 
 
 def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | None, client: str | None = None) -> list[str]:
-    lines = [f"Client: {client}"] if client else []
+    from csi.report.i18n import tr
+
+    lines = [tr("title.client", c=client)] if client else []
     for name, r in zip(names, results, strict=True):
         d = r.data
         s = d.get("settings") or {}
@@ -352,7 +355,7 @@ def _title_lines(results: Sequence[Results], names: Sequence[str], date: str | N
             ns = [int(w["n"]) for w in waves if w.get("n") is not None]
             span = f"{labels[0]}–{labels[-1]}" if len(labels) > 1 else (labels[0] if labels else "")
             lines.append(f"{head}Waves: {len(labels)} ({span}), n = {sum(ns):,} respondents · Model: {model.get('name', '')} · {d.get('mode', 'refit')} mode")
-    lines.append(f"Date: {date or _dt.date.today().isoformat()}")
+    lines.append(tr("title.date", d=date or _dt.date.today().isoformat()))
     return lines
 
 
@@ -391,6 +394,14 @@ def score_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def html_tables(r: Results) -> dict[str, pd.DataFrame]:
+    """The tables of one results file for the HTML page (those of the workbook, plus the model)."""
+    from csi.report.excel import tables_from_dict
+
+    tables = tables_from_dict(r.data) if r.kind == "fit" else score_tables(r.data)
+    return {"model": model_table(r.data), **tables}
+
+
 def model_table(d: Mapping[str, Any]) -> pd.DataFrame:
     """The model as a table: its name and label, each construct (label, items, mode), each path."""
     model = d.get("model") or {}
@@ -399,6 +410,8 @@ def model_table(d: Mapping[str, Any]) -> pd.DataFrame:
         items = c.get("items")
         rows.append({"kind": "construct", "code": c.get("code"), "label": c.get("label"),
                      "items": ", ".join(map(str, items)) if items else None, "mode": c.get("mode")})
+    for item, text in (model.get("item_texts") or {}).items():
+        rows.append({"kind": "item", "code": item, "label": text, "items": None, "mode": None})
     for p in model.get("paths") or []:
         rows.append({"kind": "path", "code": f"{p.get('from')} -> {p.get('to')}", "label": None, "items": None, "mode": None})
     return pd.DataFrame(rows)

@@ -57,10 +57,10 @@ def built(boot_folder, tmp_path_factory) -> Path:
 
 def _template(path: Path) -> Path:
     """A client template: 4:3 page, a marker text box on the slide master, one sample slide."""
+    import copy
+
     from pptx import Presentation
     from pptx.util import Inches
-
-    import copy
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(10), Inches(7.5)
@@ -340,8 +340,15 @@ def test_chinese_model_gives_chinese_charts_with_bold_headlines(tmp_path):
     # the report, language taken from the model
     folder = tmp_path / "zh"
     write_json(d, folder / "results.json")
-    rep = pack.build_report([folder], tmp_path / "out", formats="png", dpi=20)
+    rep = pack.build_report([folder], tmp_path / "out", formats="png,xlsx", dpi=20)
     assert not [w for w in rep.warnings if "font" in w]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "out" / "report.xlsx")
+    ind = wb["indicators"]
+    codes_row = [c.value for c in ind[2]]
+    rows = {r[codes_row.index("name")]: r for r in ind.iter_rows(min_row=3, values_only=True)}
+    assert rows["PERQ1"][codes_row.index("question")] == "总体质量" and rows["PERQ3"][codes_row.index("question")] is None
 
 
 def _ink(text: str, weight: str) -> float:
@@ -373,3 +380,43 @@ def test_german_wording(boot_folder):
         c = ch.index_bars(d)
     assert c.title.startswith("Kundenzufriedenheit") or "Index" in c.title
     assert "Index je Konstrukt" in c.subtitle and "Stichproben" in c.footnote
+
+
+# --------------------------------------------------------------------------------------
+# headlines respect the intervals
+# --------------------------------------------------------------------------------------
+def _ipma_dict(perf_ci: tuple[float, float]) -> dict:
+    """Two drivers of CUSL; CUSA important and 0.1 below the mean performance, with the interval given."""
+    return {
+        "model": {"name": "m", "constructs": [{"code": c, "label": c} for c in ("IMAG", "CUSA", "CUSL")], "paths": [], "roles": {}},
+        "constructs": [{"name": "IMAG", "index": 72.5, "ci": [71.3, 73.6]}, {"name": "CUSA", "index": 71.5, "ci": list(perf_ci)},
+                       {"name": "CUSL", "index": 71.6, "ci": [70.4, 72.8]}],
+        "ipma": [{"target": "CUSL", "construct": "IMAG", "importance": 0.2, "performance": 72.5},
+                 {"target": "CUSL", "construct": "CUSA", "importance": 0.4, "performance": 71.5}],
+        "settings": {}, "n_obs": 100, "method": "pls",
+    }
+
+
+def test_ipma_headline_names_a_priority_only_beyond_its_interval():
+    mean_perf = (72.5 + 71.5) / 2  # 72.0: CUSA is 0.5 below
+    wide = ch.ipma_map(_ipma_dict((70.3, 72.6)))  # the interval reaches above the mean: no clear priority
+    assert wide is not None and wide.title.startswith("No clear priority for CUSL")
+    narrow = ch.ipma_map(_ipma_dict((71.2, 71.8)))  # the whole interval below 72.0: a priority
+    assert narrow is not None and narrow.title == "To raise CUSL, improve CUSA" and 71.8 < mean_perf
+
+
+def test_index_headline_highest_respects_intervals():
+    d = {"model": {"name": "m", "constructs": [{"code": "A", "label": "A"}, {"code": "B", "label": "B"}], "roles": {}},
+         "constructs": [{"name": "A", "index": 75.0, "ci": [73.0, 77.0]}, {"name": "B", "index": 74.0, "ci": [72.0, 76.0]}],
+         "settings": {}, "n_obs": 10}
+    assert ch.index_bars(d).title == "Highest indices: A and B (intervals overlap)"
+    d["constructs"][1].update(index=60.0, ci=[58.0, 62.0])
+    assert ch.index_bars(d).title == "Highest index: A at 75.0 out of 100"
+
+
+def test_group_charts_of_non_latin_columns_get_distinct_files():
+    a, b = ch._slug("地区"), ch._slug("年龄")
+    assert a != b and a and b
+    assert ch._slug("§§") != ch._slug("¶¶")  # nothing left of either: distinct hashes
+    charts = ch.unique_keys([ch.Chart("groups-x", "t", "", "", None), ch.Chart("groups-x", "t", "", "", None)])  # type: ignore[arg-type]
+    assert [c.key for c in charts] == ["groups-x", "groups-x-2"]

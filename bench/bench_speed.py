@@ -98,7 +98,15 @@ def single_fit_vs_seminr() -> None:
     spec = load_model("ecsi")
     t_pls = best_of(lambda: PLS(spec).fit(data), repeat=7)
     try:
-        from seminr import composite, constructs, estimate_pls, multi_items, paths, relationships, single_item
+        from seminr import (
+            composite,
+            constructs,
+            estimate_pls,
+            multi_items,
+            paths,
+            relationships,
+            single_item,
+        )
         from seminr.estimate.data import Dataset
     except ImportError as exc:
         print(f"   csi.fit(boot=0) on mobi {t_csi * 1e3:.1f} ms (PLS.fit alone {t_pls * 1e3:.1f} ms); seminr not importable ({exc})")

@@ -194,24 +194,25 @@ def blocks_100k() -> None:
 
 
 LAVAAN_R = r"""
+# the model of tests/reference_lavaan/ecsi_synthetic.R (the one csi's CB-SEM is checked against)
 suppressMessages(library(lavaan))
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1]); if (names(d)[1] %in% c("X", "")) d <- d[, -1]
 model <- '
-IMAG =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-CUEX =~ CUEX1 + CUEX2 + CUEX3
-PERQ =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
-PERV =~ PERV1 + PERV2
-CUSA =~ CUSA1 + CUSA2 + CUSA3
-CUSCO =~ 1*CUSCO
+IMAG =~ 1*IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+CUEX =~ 1*CUEX1 + CUEX2 + CUEX3
+PERQ =~ 1*PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+PERV =~ 1*PERV1 + PERV2
+CUSA =~ 1*CUSA1 + CUSA2 + CUSA3
+CUSCO_lv =~ 1*CUSCO
 CUSCO ~~ 0*CUSCO
-CUSL =~ CUSL1 + CUSL2 + CUSL3
+CUSL =~ 1*CUSL1 + CUSL2 + CUSL3
 CUEX ~ IMAG
 PERQ ~ CUEX
 PERV ~ CUEX + PERQ
 CUSA ~ IMAG + CUEX + PERQ + PERV
-CUSCO ~ CUSA
-CUSL ~ IMAG + CUSA + CUSCO
+CUSCO_lv ~ CUSA
+CUSL ~ IMAG + CUSA + CUSCO_lv
 '
 fit <- sem(model, data = d)
 t <- system.time(for (i in 1:10) sem(model, data = d))[["elapsed"]] / 10

@@ -2,7 +2,7 @@
 
 One comparison = both group fits, the pooled fit, 1,000 label permutations each refitting both
 groups through the batched core (2,000 PLS fits), MICOM steps 2 and 3 on the same permutations,
-Holm adjustment and the result tables.
+maxT (Westfall–Young) adjustment and the result tables.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def run() -> None:
     print(f"   two-group comparison, ECSI, 2 x 250 respondents, 1,000 permutations (+ MICOM): {t:.2f} s "
           f"({1e3 * t / 2000:.3f} ms per group fit)")
     print(f"   planted CUSA -> CUSL difference {r.difference:.3f}: permutation p = {r.p_permutation:.4f}, "
-          f"Holm-adjusted {r.p_permutation_adj:.4f}")
+          f"maxT-adjusted {r.p_permutation_adj:.4f}")
     t0 = time.perf_counter()
     gb = compare_groups(spec, sv, "g", permutations=1000, seed=1, boot=1000)
     tb = time.perf_counter() - t0

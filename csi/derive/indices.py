@@ -139,11 +139,15 @@ def score(
     codes: tuple[str, ...] | None = None,
 ) -> Indices:
     """Score respondents with given normalized weights (also the fixed-weight scoring path)."""
-    codes = codes or tuple(dict.fromkeys(nw.index.get_level_values("construct")))
-    blocks = {code: nw.loc[code] for code in codes}
+    owner = nw.index.get_level_values("construct").to_numpy()
+    names = nw.index.get_level_values("item").to_numpy()
+    values = nw.to_numpy(dtype=float)
+    codes = codes or tuple(dict.fromkeys(owner))
+    # each construct's items and weights as plain arrays (no label lookup per construct)
+    blocks = {code: (list(names[at]), values[at]) for code in codes for at in [np.flatnonzero(owner == code)]}
     warns = []
-    for code, wk in blocks.items():
-        neg = [str(i) for i, v in wk.items() if v < 0]
+    for code, (its, wv) in blocks.items():
+        neg = [str(i) for i, v in zip(its, wv, strict=True) if v < 0]
         if neg:
             warns.append(
                 f"construct {code}: negative normalized weight for {', '.join(neg)}; its 0–100 index is not a "
@@ -154,16 +158,16 @@ def score(
     # straight into one respondent × construct matrix (no frame-from-dict copy).
     n = len(items)
     R = np.empty((n, len(codes)), order="F")
-    scratch = np.empty(n * max((len(wk) for wk in blocks.values()), default=0))
+    scratch = np.empty(n * max((len(its) for its, _ in blocks.values()), default=0))
     with one_blas_thread(n):
-        for j, wk in enumerate(blocks.values()):
-            x = items.loc[:, list(wk.index)].to_numpy(dtype=float)  # a view when the items are adjacent
+        for j, (its, wv) in enumerate(blocks.values()):
+            x = items.loc[:, its].to_numpy(dtype=float)  # a view when the items are adjacent
             # laid out as numpy lays out x − lo (the order of x's strides), so the product is unchanged
             t = scratch[: x.size].reshape(x.shape, order="F" if x.strides[0] < x.strides[1] else "C")
             np.subtract(x, lo, out=t)
             np.divide(t, hi - lo, out=t)
             np.multiply(t, 100.0, out=t)
-            R[:, j] = t @ wk.to_numpy()
+            R[:, j] = t @ wv
     respondent = pd.DataFrame(R, index=items.index, columns=list(codes), copy=False)
     if case_weights is None:
         index = respondent.mean()

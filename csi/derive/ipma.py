@@ -74,16 +74,22 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
 def ipma_items(res: PLSResults, idx: Indices, construct_level: pd.DataFrame) -> pd.DataFrame:
     """Item-level IPMA: importance w̃ᵢ · I_k; performance (x̄ᵢ − min)/(max − min) · 100."""
     lo, hi = idx.scale_min, idx.scale_max
+    nw = idx.normalized_weights
+    owner = nw.index.get_level_values("construct").to_numpy()
+    names = nw.index.get_level_values("item").to_numpy()
+    weights = nw.to_numpy(dtype=float)
+    means = res.item_means.to_dict()
     rows = []
-    for _, r in construct_level.iterrows():
-        for item, w in idx.normalized_weights.loc[r.construct].items():
+    for r in construct_level.itertuples(index=False):  # plain arrays: no label lookup per item
+        for at in np.flatnonzero(owner == r.construct):
+            w, item = weights[at], names[at]
             rows.append({
                 "target": r.target,
                 "construct": r.construct,
                 "item": item,
                 "normalized_weight": float(w),
                 "importance": float(w * r.importance),
-                "performance": float((res.item_means[item] - lo) / (hi - lo) * 100),
+                "performance": float((means[item] - lo) / (hi - lo) * 100),
             })
     return pd.DataFrame(rows, columns=ITEM_COLUMNS)
 

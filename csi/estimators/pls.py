@@ -31,6 +31,7 @@ see ``tests/reference/test_pls_reference.py``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -303,7 +304,7 @@ class PLS:
         spec, L = self.spec, self.layout
         n = X.shape[0]
         codes = list(L.codes)
-        idx = pd.MultiIndex.from_arrays([[L.codes[b] for b in L.block], list(L.items)], names=["construct", "item"])
+        idx, pidx, src, tgt = _labels(spec)
         w = est.weights[0]
         # scores: the items as the algorithm saw them times the weights
         # standardized: items scaled by their SD (n − 1), so scores have unit sample variance.
@@ -316,10 +317,6 @@ class PLS:
         sc -= m.mean @ Ws
         scores = pd.DataFrame(sc, columns=codes, copy=False)
         pm = pd.DataFrame(est.paths[0], index=codes, columns=codes)
-        pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
-        kpos = {c: k for k, c in enumerate(codes)}
-        src = [kpos[p.source] for p in spec.paths]
-        tgt = [kpos[p.target] for p in spec.paths]
         paths = pd.Series(est.paths[0][src, tgt], index=pidx, name="estimate")  # one gather, not a lookup per path
         r2 = pd.Series(est.r2[0], index=codes, name="r2")
         ne = n if weights is None else float(weights.sum() ** 2 / np.sum(weights**2))
@@ -352,6 +349,19 @@ class PLS:
             case_weights=weights,
             raw=est,
         )
+
+
+@functools.cache
+def _labels(spec: ModelSpec) -> tuple[pd.MultiIndex, pd.MultiIndex, np.ndarray, np.ndarray]:
+    """The (construct, item) and (source, target) indexes of a model's results, and the paths'
+    construct positions; built once per model (pandas indexes are immutable, so they are shared)."""
+    L = Layout.from_spec(spec)
+    idx = pd.MultiIndex.from_arrays([[L.codes[b] for b in L.block], list(L.items)], names=["construct", "item"])
+    pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
+    kpos = {c: k for k, c in enumerate(L.codes)}
+    src = np.array([kpos[p.source] for p in spec.paths], dtype=int)
+    tgt = np.array([kpos[p.target] for p in spec.paths], dtype=int)
+    return idx, pidx, src, tgt
 
 
 def batch_fit(

@@ -13,7 +13,6 @@ from rich.table import Table
 from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
-from csi.report.text import terminal as esc  # the one escape of user text for the console
 from csi.report.screen import (
     HIDDEN_BY_DEFAULT,
     SECTIONS,
@@ -23,6 +22,7 @@ from csi.report.screen import (
     render_mediation,
     shown,
 )
+from csi.report.text import terminal as esc  # the one escape of user text for the console
 
 if TYPE_CHECKING:
     from csi.data.survey import ValidationReport

@@ -34,8 +34,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from csi._io import atomic_write
-from csi.report.text import PLAIN_TEXT_RC, cap, chart_label
 from csi.report.i18n import term, tr
+from csi.report.text import PLAIN_TEXT_RC, cap, chart_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable under all common colour-vision deficiencies.
 OKABE_ITO = {

@@ -227,6 +227,11 @@ def c_scale_not_numbers(tmp):
     return fit(csv(tmp, clean()), "--scale", "1-1e400"), "--scale should be MIN-MAX"
 
 
+@case()
+def c_scale_huge(tmp):
+    return fit(csv(tmp, clean()), "--scale", "1-100000000000000000000"), "--scale bounds should be at most 1e+09 in size"
+
+
 @case(code=0)
 def c_formula_text_in_segment(tmp):
     df = clean()

@@ -34,7 +34,7 @@ def render(res: FitResults, console: Console) -> None:
     spec, pls, q, idx = res.spec, res.pls, res.quality, res.indices
     s = res.settings
     console.print(
-        f"[bold]{spec.label}[/bold] ({spec.name}) · {res.method.upper()} · {s['scheme']} scheme · "
+        f"[bold]{esc(spec.label)}[/bold] ({esc(spec.name)}) · {res.method.upper()} · {s['scheme']} scheme · "
         f"n = {pls.n_obs} of {s['n_read']} read ({s['missing']})"
         + (f" · effective n {s['n_effective']:.1f}" if s.get("weighted") else "")
     )
@@ -51,7 +51,7 @@ def render(res: FitResults, console: Console) -> None:
     for c in spec.constructs:
         keys = ("alpha", "rho_a", "rho_c", "ave")
         r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
-        row = [c.code, c.label, _f(idx.index[c.code], 1)]
+        row = [esc(c.code), esc(c.label), _f(idx.index[c.code], 1)]
         if bi is not None:
             row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
         row += [_f(pls.r2[c.code]), _f(pls.r2_adj[c.code])]
@@ -207,7 +207,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
             for col in ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else []):
                 t.add_column(col, justify="left" if col == "segment" else "right")
             for seg, rows in sub.groupby("segment", sort=False):
-                row = [str(seg), str(int(rows.n.iloc[0]))]
+                row = [esc(seg), str(int(rows.n.iloc[0]))]
                 for tier in tiers:
                     r = rows[rows.tier == tier].iloc[0]
                     row.append(f"{_f(100 * r.share, 1)} [{_f(100 * r.ci_lo, 1)}, {_f(100 * r.ci_hi, 1)}]")
@@ -221,22 +221,22 @@ def _render_maps_tiers_groups(res: FitResults, console: Console) -> None:
     gr = getattr(res, "groups", None)
     for c in getattr(gr, "comparisons", ()):
         sizes = ", ".join(f"{r.level} n={r.n}{'' if r.fitted else ' (not fitted)'}" for r in c.sizes.itertuples())
-        console.print(f"[bold]Groups by {c.column}[/bold]: {sizes or 'none'}")
+        console.print(f"[bold]Groups by {esc(c.column)}[/bold]: {esc(sizes or 'none')}")
         d = c.differences
         if len(d):
             sig = d[d.significant]
-            t = Table(title=f"Group differences by {c.column}: Holm-adjusted p < {c.settings['alpha']:g} "
+            t = Table(title=f"Group differences by {esc(c.column)}: Holm-adjusted p < {c.settings['alpha']:g} "
                             f"({c.settings['permutations']} permutations)")
             for col in ("groups", "kind", "name", "a", "b", "a − b", "p", "p adj", "p MGA"):
                 t.add_column(col, justify="left" if col in ("groups", "kind", "name") else "right")
             for r in sig.itertuples():
                 nd = 1 if r.kind == "index" else 3
-                t.add_row(f"{r.group_a} vs {r.group_b}", r.kind, r.name, _f(r.estimate_a, nd), _f(r.estimate_b, nd),
+                t.add_row(esc(f"{r.group_a} vs {r.group_b}"), r.kind, esc(r.name), _f(r.estimate_a, nd), _f(r.estimate_b, nd),
                           _f(r.difference, nd), _f(r.p_permutation), _f(r.p_permutation_adj), _f(r.p_mga))
             if len(sig):
                 console.print(t)
             else:
-                console.print(f"Group differences by {c.column}: none significant (Holm-adjusted p < {c.settings['alpha']:g})")
+                console.print(f"Group differences by {esc(c.column)}: none significant (Holm-adjusted p < {c.settings['alpha']:g})")
         m = c.micom
         if len(m):
             verdict = {k: sorted(set(m[m.invariance == k].construct)) for k in ("full", "partial", "none")}
@@ -260,7 +260,7 @@ def render_scores(res: ScoreResults, console: Console) -> None:
     alpha = 1 - res.level
     boot = f"{s['resamples']} resamples per wave, {res.level:.0%} percentile intervals" if s["resamples"] else "no bootstrap"
     console.print(
-        f"[bold]{res.spec.label}[/bold] ({res.spec.name}) · {res.mode} mode · {len(res.labels)} wave(s)"
+        f"[bold]{esc(res.spec.label)}[/bold] ({esc(res.spec.name)}) · {res.mode} mode · {len(res.labels)} wave(s)"
         + (f" · segments by {s['segments']}" if s.get("segments") else "") + f" · {boot} · seed {s['seed']}"
     )
     ch = res.changes
@@ -269,10 +269,10 @@ def render_scores(res: ScoreResults, console: Console) -> None:
         group = whole[-MAX_WAVES:]  # the latest waves fit a terminal; scores.xlsx has them all
         name = ", ".join(f"{k}={v}" for k, v in series) or "all respondents"
         more = f" (last {len(group)} of {len(whole)} waves)" if len(group) < len(whole) else ""
-        t = Table(title=f"Index trend: {name}{more}")
+        t = Table(title=f"Index trend: {esc(name)}{more}")
         t.add_column("construct")
         for u in group:
-            t.add_column(u.label, justify="right")
+            t.add_column(esc(u.label), justify="right")
         sub = ch[ch["series"].map(lambda x, key=series: x == key)] if len(ch) else ch
         for code in res.spec.codes:
             row = [code]

@@ -88,7 +88,15 @@ def check_scale(scale: Any, spec: ModelSpec, problems: list[str]) -> tuple[float
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         problems.append(f"--scale should be MIN-MAX with MIN below MAX, e.g. 1-10; got {num(lo)}-{num(hi)}")
         return float(spec.scale_min), float(spec.scale_max)
+    if max(abs(lo), abs(hi)) > MAX_SCALE:
+        # a bound like 1e20 makes every 0-100 index round to 0 or 100 without a word
+        problems.append(f"--scale bounds should be at most {MAX_SCALE:g} in size (a response scale such as 1-10); got {lo:g}-{hi:g}")
+        return float(spec.scale_min), float(spec.scale_max)
     return lo, hi
+
+
+#: the largest response-scale bound accepted (a scale is 1-5, 0-10, 1-100, …)
+MAX_SCALE = 1e9
 
 
 def check_codes(codes: Sequence[Any], source: str, scale: tuple[float, float], problems: list[str]) -> np.ndarray:

@@ -109,7 +109,8 @@ class OutputRun:
     SIGINT are blocked, so a signal cannot split the move: ``--out`` then holds the complete
     previous run or the complete new one.  On leaving the block the temporary folder is removed
     whatever happened; a SIGTERM/SIGINT during the run ends it through the same clean-up
-    (exit status 128 + signal).  A full disk, a read-only or forbidden folder while writing
+    (exit status 128 + signal); a temporary folder left by a run killed with SIGKILL is removed by
+    the next run (which holds the lock).  A full disk, a read-only or forbidden folder while writing
     become one :class:`CsiError` saying the previous run's files are unchanged.
     """
 
@@ -127,6 +128,8 @@ class OutputRun:
             self.out.mkdir(parents=True, exist_ok=True)
             self._created = missing[-1] if missing else None
             self._lock()
+            for stale in self.out.glob(TMP_PREFIX + "*"):  # left by a run killed with SIGKILL; we hold the lock
+                shutil.rmtree(stale, ignore_errors=True)
             self._install_handlers()
             self.tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.out))
         except OSError as exc:

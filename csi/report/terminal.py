@@ -274,7 +274,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
             header = ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else [])
             table_rows = []
             for seg, rows in sub.groupby("segment", sort=False):
-                row = [str(seg), str(int(rows.n.iloc[0]))]
+                row = [esc(seg), str(int(rows.n.iloc[0]))]
                 for tier in tiers:
                     r = rows[rows.tier == tier].iloc[0]
                     row.append(f"{_f(100 * r.share, 1)} [{_f(100 * r.ci_lo, 1)}, {_f(100 * r.ci_hi, 1)}]")
@@ -329,7 +329,7 @@ def render_scores(res: ScoreResults, console: Console) -> None:
     alpha = 1 - res.level
     boot = f"{s['resamples']} resamples per wave, {res.level:.0%} percentile intervals" if s["resamples"] else "no bootstrap"
     console.print(
-        f"[bold]{res.spec.label}[/bold] ({res.spec.name}) · {res.mode} mode · {len(res.labels)} wave(s)"
+        f"[bold]{esc(res.spec.label)}[/bold] ({esc(res.spec.name)}) · {res.mode} mode · {len(res.labels)} wave(s)"
         + (f" · segments by {s['segments']}" if s.get("segments") else "") + f" · {boot} · seed {s['seed']}"
     )
     ch = res.changes
@@ -338,10 +338,10 @@ def render_scores(res: ScoreResults, console: Console) -> None:
         group = whole[-MAX_WAVES:]  # the latest waves fit a terminal; scores.xlsx has them all
         name = ", ".join(f"{k}={v}" for k, v in series) or "all respondents"
         more = f" (last {len(group)} of {len(whole)} waves)" if len(group) < len(whole) else ""
-        t = Table(title=f"Index trend: {name}{more}")
+        t = Table(title=f"Index trend: {esc(name)}{more}")
         t.add_column("construct")
         for u in group:
-            t.add_column(u.label, justify="right")
+            t.add_column(esc(u.label), justify="right")
         sub = ch[ch["series"].map(lambda x, key=series: x == key)] if len(ch) else ch
         for code in res.spec.codes:
             row = [code]

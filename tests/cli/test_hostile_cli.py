@@ -109,3 +109,15 @@ def test_labels_with_dollars_and_a_huge_label_are_drawn_as_plain_text(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert (out / "report.xlsx").exists() and any(p.suffix == ".png" for p in out.iterdir())
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_temporary_folder_left_by_a_killed_run_is_removed(tmp_path):
+    from tests.hostile.corpus import clean, csv
+
+    survey = csv(tmp_path, clean(200))
+    out = tmp_path / "out"
+    (out / ".csi-run-killed").mkdir(parents=True)
+    (out / ".csi-run-killed" / "results.json").write_text("{half", encoding="utf-8")
+    result = runner.invoke(app, ["fit", str(survey), "--boot", "0", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["results.json", "results.xlsx"]

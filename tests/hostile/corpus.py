@@ -121,6 +121,19 @@ def c_markup_in_file_name(tmp):
     return fit(csv(tmp, df, "[red]survey.csv")), "[red]survey.csv"
 
 
+@case(code=0)
+def c_markup_in_model_label(tmp):
+    m = model(tmp, ECSI_YAML.replace("label: Image", 'label: "[/i] [red]Image [link=http://x]y[/link]"'))
+    return ["fit", str(csv(tmp, clean())), "--model", str(m), "--boot", "0"], "[/i] [red]Image [link=http://x]y[/link]"
+
+
+@case(code=0)
+def c_markup_in_segment_values(tmp):
+    df = clean(300)
+    df["region"] = df["region"].map(lambda r: "[/i]" + r if r == "West" else "[link=http://x]" + r)
+    return fit(csv(tmp, df), "--group", "region", "--permutations", "20"), "[/i]West n="
+
+
 @case()
 def c_duplicate_item_columns(tmp):
     df = clean()
@@ -225,6 +238,11 @@ def c_missing_code_not_finite(tmp):
 @case()
 def c_scale_not_numbers(tmp):
     return fit(csv(tmp, clean()), "--scale", "1-1e400"), "--scale should be MIN-MAX"
+
+
+@case()
+def c_scale_huge(tmp):
+    return fit(csv(tmp, clean()), "--scale", "1-100000000000000000000"), "--scale bounds should be at most 1e+09 in size"
 
 
 @case(code=0)

@@ -116,3 +116,5 @@ def run(ctx: Context, keys: Sequence[str] | None) -> tuple[dict[str, object], tu
 for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ipma_map"), ("tiers", "tiers")):
     DERIVATIONS.register_lazy(_key, f"csi.derive.builtin:{_attr}")
 BUILTIN = ("quality", "indices", "ipma", "tiers")
+# Plug-ins of the richer models (issue 15): None (not reported) unless the model has the transforms.
+DERIVATIONS.register_lazy("moderation", "csi.derive.moderation:derivation")

@@ -60,6 +60,11 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
+    if spec.transforms:  # higher-order constructs, interactions: a flat model + derived columns
+        from csi.workflows.staged import prepare
+
+        prepared = prepare(spec, survey, opts.pls)
+        spec, survey = prepared.spec, prepared.survey
     pls = ESTIMATORS.get("pls").from_options(spec, opts.pls).fit(survey.items, weights=survey.weights)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
     if not pls.converged:

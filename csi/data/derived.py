@@ -1,0 +1,51 @@
+"""Derived item columns of a flattened model (:class:`csi.model.expand.Column` rules).
+
+* ``copy``: the source item unchanged (repeated indicators);
+* ``product``: ``z(x)·z(m)`` with ``z(v) = (v − v̄)/s_v`` (sample SD, ``n − 1``), SEMinR's
+  ``product_indicator`` (Henseler & Chin 2010);
+* ``orthogonal``: that product minus its OLS fit on an intercept and the *unscaled* main-effect
+  items (SEMinR's ``orthogonal``; least squares by ``lstsq`` so that a quadratic term's repeated
+  basis is not singular — the residuals are unique either way);
+* ``score``: a stage-1 construct score; ``score_product``: the product of two stage-1 scores
+  (SEMinR's ``two_stage``; the scores are standardized, as SEMinR's).
+
+Unweighted, as SEMinR: survey weights enter the PLS moments later, not the column rules.
+Validated against SEMinR 0.2.1 (``tests/model/test_transforms_seminr.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from csi.model.expand import Column
+
+
+def _z(v: np.ndarray) -> np.ndarray:
+    return (v - v.mean()) / v.std(ddof=1)
+
+
+def add_columns(items: pd.DataFrame, rules: Sequence[Column], scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``items`` plus one column per rule (in order); ``scores`` are the stage-1 construct scores."""
+    new: dict[str, np.ndarray] = {}
+    for r in rules:
+        if r.kind == "copy":
+            new[r.name] = items[r.sources[0]].to_numpy(dtype=float)
+        elif r.kind in ("product", "orthogonal"):
+            a, b = (items[s].to_numpy(dtype=float) for s in r.sources)
+            y = _z(a) * _z(b)
+            if r.kind == "orthogonal":
+                X = np.column_stack([np.ones(len(y)), items.loc[:, list(r.basis)].to_numpy(dtype=float)])
+                beta = np.linalg.lstsq(X, y, rcond=None)[0]
+                y = y - X @ beta
+            new[r.name] = y
+        elif r.kind in ("score", "score_product"):
+            if scores is None:
+                raise ValueError(f"column {r.name} needs stage-1 scores")
+            new[r.name] = np.prod([scores[s].to_numpy(dtype=float) for s in r.sources], axis=0)
+        else:  # pragma: no cover - the rules come from csi.model.expand only
+            raise ValueError(f"unknown derived-column kind {r.kind!r}")
+    keep = items.drop(columns=[c for c in new if c in items.columns])
+    return pd.concat([keep, pd.DataFrame(new, index=items.index)], axis=1)

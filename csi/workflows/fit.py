@@ -66,6 +66,10 @@ def fit(
         prepared = prepare(spec, survey, opts.pls)
         spec, survey = prepared.spec, prepared.survey
     pls = ESTIMATORS.get("pls").from_options(spec, opts.pls).fit(survey.items, weights=survey.weights)
+    if survey.missing_mask is not None:  # --missing em: PLS on the EM moments
+        from csi.workflows.em_fit import refit_em
+
+        pls = refit_em(pls, survey)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "

@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from csi.derive.base import JSON, Context, Outcome
-from csi.estimators.base import moments
 from csi.estimators.pls import PLS, PLSResults
 
 LEVELS = (-1.0, 0.0, 1.0)
@@ -76,18 +75,10 @@ def coefficients(pls: PLSResults, code: str, iv: str, dv: str, quadratic: bool =
 def _boot(pls: PLSResults, X: np.ndarray, weights: np.ndarray | None, targets: list[tuple[str, str, str]],
           resamples: int, seed: int) -> np.ndarray:
     """(resamples, len(targets), 2) draws of ``(b₁, b₃)`` from the batched core."""
-    rng = np.random.default_rng(seed)
-    n = X.shape[0]
     est = PLS.of(pls)
     L = est.layout
-    Ss, sds = [], []
-    for _ in range(resamples):
-        idx = rng.integers(0, n, n)
-        m = moments(X[idx], pls.standardized, None if weights is None else weights[idx])
-        Ss.append(m.S)
-        sds.append(m.sd)
-    B = est.fit_moments(np.stack(Ss))
-    sd = np.stack(sds)
+    S, sd = _resample_moments(X, weights, resamples, seed, pls.standardized)
+    B = est.fit_moments(S)
     codes = list(L.codes)
     out = np.full((resamples, len(targets), 2), np.nan)
     for t, (code, iv, dv) in enumerate(targets):
@@ -97,6 +88,28 @@ def _boot(pls: PLSResults, X: np.ndarray, weights: np.ndarray | None, targets: l
         out[:, t, 0] = B.paths[:, codes.index(iv), codes.index(dv)]
         out[:, t, 1] = B.paths[:, k, codes.index(dv)] / a
     return out
+
+
+def _resample_moments(X: np.ndarray, weights: np.ndarray | None, resamples: int, seed: int,
+                      standardized: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(S, sd) of ``resamples`` row resamples at once, equal to :func:`csi.estimators.base.moments`
+    of ``X[idx]`` (and ``weights[idx]``): each resample as case weights ``cᵢwᵢ`` (counts × weights)."""
+    n = X.shape[0]
+    idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    C = np.zeros((resamples, n))
+    np.add.at(C, (np.repeat(np.arange(resamples), n), idx.ravel()), 1.0)
+    cw = C if weights is None else C * weights
+    v = cw / cw.sum(axis=1, keepdims=True)
+    mean = v @ X
+    cov = np.einsum("bn,ni,nj->bij", v, X, X) - mean[:, :, None] * mean[:, None, :]
+    ne = float(n) if weights is None else cw.sum(axis=1) ** 2 / (C * weights**2).sum(axis=1)
+    var = np.diagonal(cov, axis1=1, axis2=2)
+    sd = np.sqrt(var * (np.asarray(ne) / (np.asarray(ne) - 1)).reshape(-1, 1))
+    if not standardized:
+        return cov, sd
+    d = np.sqrt(var)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / (d[:, :, None] * d[:, None, :]), sd
 
 
 def jn_bounds(b1: float, b3: float, cov: np.ndarray, z: float) -> tuple[float, float, str]:

@@ -6,7 +6,8 @@
 * ``orthogonal``: that product minus its OLS fit on an intercept and the *unscaled* main-effect
   items (SEMinR's ``orthogonal``; least squares by ``lstsq`` so that a quadratic term's repeated
   basis is not singular — the residuals are unique either way);
-* ``score``: a stage-1 construct score; ``score_product``: the product of two stage-1 scores
+* ``score``: a stage-1 construct score (on the item scale, see
+  :func:`csi.workflows.staged.item_scale_scores`); ``score_product``: the product of two stage-1 scores
   (SEMinR's ``two_stage``; the scores are standardized, as SEMinR's).
 
 Unweighted, as SEMinR: survey weights enter the PLS moments later, not the column rules.
@@ -27,8 +28,10 @@ def _z(v: np.ndarray) -> np.ndarray:
     return (v - v.mean()) / v.std(ddof=1)
 
 
-def add_columns(items: pd.DataFrame, rules: Sequence[Column], scores: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``items`` plus one column per rule (in order); ``scores`` are the stage-1 construct scores."""
+def add_columns(items: pd.DataFrame, rules: Sequence[Column], scores: pd.DataFrame | None = None,
+                level: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``items`` plus one column per rule (in order); ``scores`` are the stage-1 standardized construct
+    scores (for products), ``level`` the stage-1 scores on the item scale (for ``score`` columns)."""
     new: dict[str, np.ndarray] = {}
     for r in rules:
         if r.kind == "copy":
@@ -42,9 +45,10 @@ def add_columns(items: pd.DataFrame, rules: Sequence[Column], scores: pd.DataFra
                 y = y - X @ beta
             new[r.name] = y
         elif r.kind in ("score", "score_product"):
-            if scores is None:
+            src = level if r.kind == "score" and level is not None else scores
+            if src is None:
                 raise ValueError(f"column {r.name} needs stage-1 scores")
-            new[r.name] = np.prod([scores[s].to_numpy(dtype=float) for s in r.sources], axis=0)
+            new[r.name] = np.prod([src[s].to_numpy(dtype=float) for s in r.sources], axis=0)
         else:  # pragma: no cover - the rules come from csi.model.expand only
             raise ValueError(f"unknown derived-column kind {r.kind!r}")
     keep = items.drop(columns=[c for c in new if c in items.columns])

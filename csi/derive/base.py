@@ -118,3 +118,4 @@ for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ip
 BUILTIN = ("quality", "indices", "ipma", "tiers")
 # Plug-ins of the richer models (issue 15): None (not reported) unless the model has the transforms.
 DERIVATIONS.register_lazy("moderation", "csi.derive.moderation:derivation")
+DERIVATIONS.register_lazy("higher_order", "csi.derive.higher_order:derivation")

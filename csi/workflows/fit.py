@@ -60,10 +60,11 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
+    staged: dict[str, object] = {}
     if spec.transforms:  # higher-order constructs, interactions: a flat model + derived columns
         from csi.workflows.staged import prepare
 
-        prepared = prepare(spec, survey, opts.pls)
+        staged["prepared"] = prepared = prepare(spec, survey, opts.pls)
         spec, survey = prepared.spec, prepared.survey
     pls = ESTIMATORS.get("pls").from_options(spec, opts.pls).fit(survey.items, weights=survey.weights)
     if survey.missing_mask is not None:  # --missing em: PLS on the EM moments
@@ -74,7 +75,7 @@ def fit(
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "
                                               f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
-    derived, found = derive.run(derive.Context(spec, survey, pls, opts), _derivations(opts))
+    derived, found = derive.run(derive.Context(spec, survey, pls, opts, staged), _derivations(opts))
     issues += found
     inference = _inference(spec, survey, pls, opts, derived)
     issues += inference.pop("issues")  # type: ignore[arg-type]

@@ -42,10 +42,9 @@ class HigherOrderReport:
 
 
 def _row(hoc: str, level: str, code: str, index: float, rel: pd.DataFrame, weight: float, loading: float) -> dict[str, object]:
-    r = rel.loc[code] if code in rel.index else pd.Series(dtype=float)
+    r: dict[str, float] = {k: float(v) for k, v in rel.loc[code].items()} if code in rel.index else {}
     return {"hoc": hoc, "level": level, "construct": code, "index": index,
-            "alpha": float(r.get("alpha", np.nan)), "rho_a": float(r.get("rho_a", np.nan)),
-            "rho_c": float(r.get("rho_c", np.nan)), "ave": float(r.get("ave", np.nan)),
+            **{k: r.get(k, np.nan) for k in ("alpha", "rho_a", "rho_c", "ave")},
             "hoc_weight": weight, "hoc_loading": loading}
 
 
@@ -65,7 +64,8 @@ class HigherOrderDerivation:
         q1 = assess(stage1).reliability if stage1 is not None else None
         idx1 = None
         if stage1 is not None:
-            idx1 = INDEXERS.get(ctx.options.index).fit(stage1, prepared.stage1_items, ctx.spec.scale_min, ctx.spec.scale_max).index  # type: ignore[union-attr]
+            items1 = getattr(prepared, "stage1_items", None)
+            idx1 = INDEXERS.get(ctx.options.index).fit(stage1, items1, ctx.spec.scale_min, ctx.spec.scale_max).index
         rows = []
         for t in hocs:
             h = t["code"]

@@ -61,8 +61,13 @@ def fit(
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
     staged: dict[str, object] = {}
+    cb_spec = spec  # CB-SEM fits the model as written (a HOC is a second-order factor)
     if spec.transforms:  # higher-order constructs, interactions: a flat model + derived columns
+        from csi.model.lavaan import cbsem_transforms
         from csi.workflows.staged import prepare
+
+        if opts.method in ("cbsem", "both"):
+            cbsem_transforms(spec)  # what lavaan syntax cannot express is an error before any fit
 
         staged["prepared"] = prepared = prepare(spec, survey, opts.pls)
         spec, survey = prepared.spec, prepared.survey
@@ -77,7 +82,7 @@ def fit(
                                               f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
     derived, found = derive.run(derive.Context(spec, survey, pls, opts, staged), _derivations(opts))
     issues += found
-    inference = _inference(spec, survey, pls, opts, derived)
+    inference = _inference(spec, survey, pls, opts, derived, cb_spec)
     issues += inference.pop("issues")  # type: ignore[arg-type]
     for issue in issues:
         warnings.warn(issue.message, issue.warning_class, stacklevel=2)
@@ -113,7 +118,8 @@ def _survey(data: pd.DataFrame | str | Path | SurveyData, spec: ModelSpec, opts:
     return read_survey(data, spec, sheet=opts.sheet, **kw)
 
 
-def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, derived: dict[str, object]) -> dict[str, object]:
+def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, derived: dict[str, object],
+               cb_spec: ModelSpec | None = None) -> dict[str, object]:
     """Bootstrap, CB-SEM and group comparisons, with the issues they raise (in that order)."""
     boot, seed, ci, level = opts.boot.pls_resamples, opts.boot.seed, opts.boot.ci, opts.boot.level
     indexer = INDEXERS.get(opts.index)
@@ -128,7 +134,7 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
     if opts.method in ("cbsem", "both"):
         from csi.estimators.cbsem import fit_cbsem
 
-        cb_res = fit_cbsem(spec, survey, estimator=opts.estimator, boot=opts.boot.cbsem_resamples if opts.method == "cbsem" else 0,
+        cb_res = fit_cbsem(cb_spec or spec, survey, estimator=opts.estimator, boot=opts.boot.cbsem_resamples if opts.method == "cbsem" else 0,
                            seed=seed, level=level, progress=opts.progress)
         issues += [Issue.of(_CBSEM_CATEGORY.get(cat, "cbsem"), w) for cat, w in cb_res.warning_items]
     group_res = None

@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from csi.data.derived import add_columns
-from csi.derive.indices import normalized_weights
 from csi.data.survey import SurveyData
+from csi.derive.indices import normalized_weights
 from csi.estimators.pls import PLS, PLSResults
 from csi.model.expand import first_stage, flat, needs_first_stage
 from csi.model.spec import ModelSpec

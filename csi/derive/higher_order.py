@@ -33,7 +33,7 @@ class HigherOrderReport:
     def to_contract(self) -> JSON:
         out: list[JSON] = []
         for r in self.table.to_dict("records"):
-            out.append({k: (None if isinstance(v, float) and not np.isfinite(v) else (float(v) if isinstance(v, (float, np.floating)) else str(v)))
+            out.append({str(k): (None if isinstance(v, float) and not np.isfinite(v) else (float(v) if isinstance(v, (float, np.floating)) else str(v)))
                         for k, v in r.items()})
         return out
 
@@ -42,7 +42,7 @@ class HigherOrderReport:
 
 
 def _row(hoc: str, level: str, code: str, index: float, rel: pd.DataFrame, weight: float, loading: float) -> dict[str, object]:
-    r: dict[str, float] = {k: float(v) for k, v in rel.loc[code].items()} if code in rel.index else {}
+    r: dict[str, float] = {str(k): float(v) for k, v in rel.loc[code].to_dict().items()} if code in rel.index else {}
     return {"hoc": hoc, "level": level, "construct": code, "index": index,
             **{k: r.get(k, np.nan) for k in ("alpha", "rho_a", "rho_c", "ave")},
             "hoc_weight": weight, "hoc_loading": loading}
@@ -64,7 +64,8 @@ class HigherOrderDerivation:
         q1 = assess(stage1).reliability if stage1 is not None else None
         idx1 = None
         if stage1 is not None:
-            items1 = getattr(prepared, "stage1_items", None)
+            got = getattr(prepared, "stage1_items", None)
+            items1: pd.DataFrame = ctx.survey.items if got is None else got
             idx1 = INDEXERS.get(ctx.options.index).fit(stage1, items1, ctx.spec.scale_min, ctx.spec.scale_max).index
         rows = []
         for t in hocs:

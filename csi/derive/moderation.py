@@ -156,7 +156,9 @@ class ModerationDerivation:
                     lo, hi = np.quantile(sd_, [(1 - level) / 2, (1 + level) / 2])
                 rows.append({"interaction": code, "from": iv, "to": dv, "moderator_sd": m, "slope": s, "ci_lo": lo, "ci_hi": hi})
             lo_b, hi_b, where = (np.nan, np.nan, "no bootstrap") if d is None else jn_bounds(b1, b3, np.cov(d[np.isfinite(d).all(axis=1)].T), z)
-            jn.append({"interaction": code, "from": iv, "to": dv, "b_iv": b1, "b_interaction": b3, "jn_lower": lo_b, "jn_upper": hi_b, "significant": where})
+            mod_code = next((t["moderator"] for t in ints if t["code"] == code and "moderator" in t), None)
+            b2 = float(ctx.pls.paths.get((mod_code, dv), np.nan)) if mod_code else np.nan
+            jn.append({"interaction": code, "from": iv, "to": dv, "b_iv": b1, "b_moderator": b2, "b_interaction": b3, "jn_lower": lo_b, "jn_upper": hi_b, "significant": where})
         settings = {"resamples": B, "seed": opts.seed, "level": level, "interval": "percentile bootstrap",
                     "johnson_neyman": "normal approximation with bootstrap covariance of (b_iv, b_interaction)"}
         return Outcome(Slopes(pd.DataFrame(rows), pd.DataFrame(jn), settings))

@@ -13,7 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from csi.report.charts.base import INK, MUTED, SERIES, Chart, _chart, _level, _slide, footnote, labels_of
+from csi.report.charts.base import (
+    INK,
+    MUTED,
+    SERIES,
+    Chart,
+    _chart,
+    _level,
+    _slide,
+    footnote,
+    labels_of,
+)
 
 
 def _plain(text: str) -> str:

@@ -24,24 +24,30 @@ import pandas as pd
 from csi.model.expand import Column
 
 
-def _z(v: np.ndarray) -> np.ndarray:
-    return (v - v.mean()) / v.std(ddof=1)
+def _z(v: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    if w is None:
+        return (v - v.mean()) / v.std(ddof=1)
+    m = w @ v  # weighted: the column's scale does not matter (PLS standardizes), its centre does
+    return (v - m) / np.sqrt(w @ (v - m) ** 2)
 
 
 def add_columns(items: pd.DataFrame, rules: Sequence[Column], scores: pd.DataFrame | None = None,
-                level: pd.DataFrame | None = None) -> pd.DataFrame:
+                level: pd.DataFrame | None = None, weights: np.ndarray | None = None) -> pd.DataFrame:
     """``items`` plus one column per rule (in order); ``scores`` are the stage-1 standardized construct
-    scores (for products), ``level`` the stage-1 scores on the item scale (for ``score`` columns)."""
+    scores (for products), ``level`` the stage-1 scores on the item scale (for ``score`` columns).
+    ``weights`` (summing to 1): case weights of a bootstrap resample (its counts), so that centring
+    and the orthogonalizing regression equal those on the repeated rows."""
     new: dict[str, np.ndarray] = {}
     for r in rules:
         if r.kind == "copy":
             new[r.name] = items[r.sources[0]].to_numpy(dtype=float)
         elif r.kind in ("product", "orthogonal"):
             a, b = (items[s].to_numpy(dtype=float) for s in r.sources)
-            y = _z(a) * _z(b)
+            y = _z(a, weights) * _z(b, weights)
             if r.kind == "orthogonal":
                 X = np.column_stack([np.ones(len(y)), items.loc[:, list(r.basis)].to_numpy(dtype=float)])
-                beta = np.linalg.lstsq(X, y, rcond=None)[0]
+                sw = np.ones(len(y)) if weights is None else np.sqrt(weights)
+                beta = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)[0]
                 y = y - X @ beta
             new[r.name] = y
         elif r.kind in ("score", "score_product"):

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -205,6 +205,8 @@ class _Context:
     scale: tuple[float, float]
     seed: int
     indexer: Indexer
+    #: per-resample data preparation (EM, two-stage transforms: csi.inference.rebuild), or None
+    rebuild: Callable[[np.ndarray], BatchMoments] | None = None
 
     @property
     def n(self) -> int:
@@ -212,7 +214,7 @@ class _Context:
 
 
 def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: int, indexer: Indexer | None = None,
-                  estimator: BatchEstimator | None = None) -> _Context:
+                  estimator: BatchEstimator | None = None, rebuild: Callable[[np.ndarray], BatchMoments] | None = None) -> _Context:
     spec = res.spec
     L = Layout.from_spec(spec)
     n = X.shape[0]
@@ -227,6 +229,7 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
         rows=max(1, min(RNG_BLOCK, COUNTS_BUDGET // n)), v=v, w0=res.weights.to_numpy(dtype=float),
         src=src, tgt=tgt, endo=endo, tot_pairs=tot_pairs, ind_pairs=ind_pairs, htmt_pairs=lower_pairs(L.k),
         scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=INDEXERS.get("acsi") if indexer is None else indexer,
+        rebuild=rebuild,
     )
 
 
@@ -240,16 +243,22 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
     n = ctx.n
     rng = None if indices is not None else block_generator(ctx.seed, block)
     s1, s2, tot = [], [], []
+    built: list[BatchMoments] = []
     for r0 in range(0, RNG_BLOCK, ctx.rows):
         r1 = min(RNG_BLOCK, r0 + ctx.rows)
         idx = indices[r0:r1] if indices is not None else rng.integers(0, n, size=(r1 - r0, n))  # type: ignore[union-attr]
         V = counts(idx, n)
         if ctx.v is not None:
             V *= ctx.v
+        if ctx.rebuild is not None:
+            built.append(ctx.rebuild(V))
+            continue
         a, b = ctx.items.sums(V)
         s1.append(a)
         s2.append(b)
         tot.append(V.sum(axis=1))
+    if built:
+        return BatchMoments(*(np.concatenate([getattr(m, f) for m in built]) for f in ("mean", "var", "S", "fail")), ctx.standardized)
     return ctx.items.from_sums(np.concatenate(tot), np.concatenate(s1), np.concatenate(s2))
 
 
@@ -601,6 +610,7 @@ def bootstrap_fit(
     indexer: Indexer | None = None,
     runner: str | Runner | Executor | None = None,
     estimator: BatchEstimator | None = None,
+    rebuild: Callable[[np.ndarray], BatchMoments] | None = None,
 ) -> BootstrapResults:
     """Bootstrap the PLS fit ``res`` of ``survey.items``: ``resamples`` resamples of respondents.
 
@@ -613,11 +623,14 @@ def bootstrap_fit(
     draws by explicit 0-based row numbers (e.g. another program's resamples, for a draw-by-draw
     comparison); ``resamples`` and ``seed`` are then ignored.  ``estimator`` fits the resamples
     (its ``fit_moments``; default: PLS with the settings of ``res``, the estimator that made it).
+    ``rebuild`` maps a block's case weights (B, n) to its moments, re-running the data preparation
+    per resample (EM, two-stage transforms: :mod:`csi.inference.rebuild`); default: the moments
+    of the resampled items.
     """
     items = survey.items.loc[:, list(res.spec.items)].to_numpy(dtype=float)
     plan = _plan(items.shape[0], resamples, seed, ci, level, workers, chunk_size, indices)
     v = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
-    ctx = _make_context(res, items, v, plan.seed, indexer, estimator)
+    ctx = _make_context(res, items, v, plan.seed, indexer, estimator, rebuild)
     labels = _labels(ctx, res)
     single = runner is None and (plan.workers == 1 or plan.n_blocks <= plan.chunk_blocks)
     run_on = SerialRunner() if single else get_runner(runner, plan.workers)

@@ -128,7 +128,8 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
     if boot:
         from csi.inference.bootstrap import bootstrap_fit
 
-        boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer)
+        boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer,
+                                 rebuild=_rebuild(spec, survey, pls, opts, cb_spec))
         issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
     cb_res = None
     if opts.method in ("cbsem", "both"):
@@ -147,6 +148,19 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
         )
         issues += [Issue.of("groups", w) for w in group_res.warnings]
     return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}
+
+
+def _rebuild(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, written: ModelSpec | None) -> Any:
+    """Per-resample EM / two-stage preparation for the bootstrap (None: resample the prepared items)."""
+    staged = written is not None and bool(written.transforms)
+    if survey.missing_mask is None and not staged:
+        return None
+    from csi.inference.rebuild import rebuild_for
+
+    mask = survey.missing_mask
+    columns = tuple(survey.items.columns[: mask.shape[1]]) if mask is not None else tuple(
+        c for c in survey.items.columns if written is not None and c in written.items)
+    return rebuild_for(survey.items, columns, mask, written, tuple(pls.spec.items), opts.pls, survey.weights)
 
 
 def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, inference: dict[str, object]) -> dict[str, Any]:

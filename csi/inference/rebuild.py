@@ -1,0 +1,131 @@
+"""Bootstrap resamples that re-run the data preparation: EM and two-stage transforms per resample.
+
+SEMinR's ``bootstrap_model`` re-estimates the whole model on every resample — higher-order
+first stage, interaction columns, core — and csi's ``--missing em`` should re-run EM inside every
+resample.  A :class:`Rebuild` is handed to :func:`csi.inference.bootstrap.bootstrap_fit`
+(``rebuild=``); for each resample, given its case weights ``V_b`` (counts × survey weights), it
+
+1. re-runs EM on the resample's answers (cells imputed in the full sample are missing again);
+2. re-fits the stage-1 model (the batched PLS core on the resample's moments), rebuilds the
+   stage-1 scores, the product/orthogonal/score columns (:func:`csi.data.derived.add_columns`,
+   z-scores, regressions and scores all weighted by ``V_b``: the same as on the repeated rows);
+3. returns the flat items' moments (:class:`~csi.inference.moments.BatchMoments`).
+
+Without transforms, EM's moments are used directly (PLS on the EM covariance); with transforms
+the flat items' moments of the completed resample.  Cost: one EM and one stage-1 fit per
+resample (a loop over resamples; the stage-2 fits stay batched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csi.data.derived import add_columns
+from csi.estimators.base import moments
+from csi.estimators.pls import PLS
+from csi.inference.moments import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT, BatchMoments
+from csi.model.expand import first_stage, flat, needs_first_stage
+from csi.model.spec import ModelSpec
+from csi.options import PLSOptions
+from csi.stats.em import em_normal
+from csi.stats.index import normalized_weights as acsi_weights
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """The per-resample preparation of one fit: raw items, EM mask, transforms, options."""
+
+    raw: np.ndarray  # (n, p0) the survey's items (filled cells as filled)
+    columns: tuple[str, ...]  # their names
+    mask: np.ndarray | None  # (n, p0) cells imputed by EM, re-imputed per resample
+    spec: ModelSpec | None  # the model as written (with transforms), None: no transforms
+    flat_items: tuple[str, ...]  # the items of the flat model, in the fit's order
+    options: PLSOptions
+    weights: np.ndarray | None
+    var_full: np.ndarray  # full-sample divisor-n variances of the flat items (constant-item check)
+
+    def __call__(self, V: np.ndarray) -> BatchMoments:
+        B, p = V.shape[0], len(self.flat_items)
+        mean, var = np.zeros((B, p)), np.zeros((B, p))
+        S = np.repeat(np.eye(p)[None], B, axis=0)
+        fail = np.zeros(B, dtype=int)
+        for b in range(B):
+            if b and np.array_equal(V[b], V[b - 1]):  # a padded block repeats its first resample
+                mean[b], var[b], S[b], fail[b] = mean[b - 1], var[b - 1], S[b - 1], fail[b - 1]
+                continue
+            rows = np.flatnonzero(V[b] > 0)
+            if rows.size == 0:
+                fail[b] = FAIL_NO_WEIGHT
+                continue
+            counts = V[b, rows] if self.weights is None else V[b, rows] / self.weights[rows]
+            try:
+                mean[b], var[b], S[b] = self._one(rows, V[b, rows], counts / counts.sum())
+            except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+                fail[b] = FAIL_CONSTANT
+                S[b] = np.eye(p)
+                continue
+            if not (var[b] > CONST_REL_VAR * self.var_full).all() or not np.isfinite(S[b]).all():
+                fail[b] = FAIL_CONSTANT
+                S[b] = np.eye(p)
+        return BatchMoments(mean, var, S, fail, self.options.standardize)
+
+    def _one(self, rows: np.ndarray, c: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Moments of one resample: ``c`` its case weights (counts × survey weights), ``k`` its counts (both sum 1)."""
+        X = self.raw[rows].copy()
+        v = c / c.sum()
+        if self.mask is not None:
+            X[self.mask[rows]] = np.nan
+            em = em_normal(X, v)
+            X = em.X
+            if self.spec is None:  # PLS on the EM moments
+                d = np.sqrt(np.diag(em.cov))
+                S = em.cov / np.outer(d, d) if self.options.standardize else em.cov
+                return em.mean, np.diag(em.cov).copy(), S
+        items = pd.DataFrame(X, columns=list(self.columns))
+        if self.spec is not None:
+            items = self._transform(items, v, k)
+        Xf = items.loc[:, list(self.flat_items)].to_numpy(dtype=float)
+        mu = v @ Xf
+        D = Xf - mu
+        cov = (D * v[:, None]).T @ D
+        var = np.diag(cov).copy()
+        d = np.sqrt(var)
+        return mu, var, (cov / np.outer(d, d) if self.options.standardize else cov)
+
+    def _transform(self, items: pd.DataFrame, v: np.ndarray, k: np.ndarray) -> pd.DataFrame:
+        """Stage 1 (if any) on the weighted resample, then every derived column."""
+        assert self.spec is not None
+        scores = level = None
+        if needs_first_stage(self.spec):
+            spec1, cols1 = first_stage(self.spec)
+            items1 = add_columns(items, cols1)
+            est = PLS(spec1, *_pls_args(self.options))
+            X1 = items1.loc[:, list(est.layout.items)].to_numpy(dtype=float)
+            m = moments(X1, self.options.standardize, v)
+            fit = est.fit_moments(m.S)
+            w = fit.weights[0]
+            L = est.layout
+            Wm = w[:, None] * L.member
+            Ws = Wm / m.sd[:, None] if m.standardized else Wm
+            scores = pd.DataFrame(X1 @ Ws - m.mean @ Ws, columns=list(L.codes))
+            nw = acsi_weights(w[None], m.sd[None], L.member, L.block, m.standardized)[0]
+            level = pd.DataFrame(X1 @ (nw[:, None] * L.member), columns=list(L.codes))
+        _, cols2 = flat(self.spec)
+        return add_columns(items, cols2, scores, level, weights=k)
+
+
+def _pls_args(o: PLSOptions) -> tuple[str, bool, float, int, str]:
+    return (o.scheme, o.standardize, o.tol, o.max_iter, o.criterion)
+
+
+def rebuild_for(survey_items: pd.DataFrame, columns: tuple[str, ...], mask: np.ndarray | None, spec: ModelSpec | None,
+                flat_items: tuple[str, ...], options: PLSOptions, weights: np.ndarray | None) -> Rebuild:
+    """A :class:`Rebuild` for a fit of ``flat_items`` on ``survey_items``."""
+    raw = survey_items.loc[:, list(columns)].to_numpy(dtype=float, copy=True)
+    Xf = survey_items.loc[:, list(flat_items)].to_numpy(dtype=float)
+    v = np.full(len(Xf), 1.0 / len(Xf)) if weights is None else weights / weights.sum()
+    var_full = v @ (Xf - v @ Xf) ** 2
+    return Rebuild(raw, columns, mask, spec if spec is not None and spec.transforms else None, flat_items, options, weights, var_full)

@@ -258,7 +258,8 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
         s2.append(b)
         tot.append(V.sum(axis=1))
     if built:
-        return BatchMoments(*(np.concatenate([getattr(m, f) for m in built]) for f in ("mean", "var", "S", "fail")), ctx.standardized)
+        mean, var, S, fail = (np.concatenate([getattr(m, f) for m in built]) for f in ("mean", "var", "S", "fail"))
+        return BatchMoments(mean, var, S, fail, ctx.standardized)
     return ctx.items.from_sums(np.concatenate(tot), np.concatenate(s1), np.concatenate(s2))
 
 

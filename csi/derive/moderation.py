@@ -10,7 +10,8 @@ interaction path to 1e-6 (``tests/workflows/test_transforms_seminr.py``).
 Simple slopes of ``X`` on ``Y`` at ``M = m`` SD: ``b₁ + b₃ m`` for ``m = −1, 0, +1`` (seminr
 ``slope_analysis``); checked against a hand OLS of the scores (``tests/derive/test_moderation.py``).
 Intervals: percentile bootstrap of the same formula, every resample refitted by the batched PLS
-core (``--boot`` resamples, ``--seed``, ``--level``; resampled rows of the prepared columns).
+core (up to 1,000 of the ``--boot`` resamples, ``--seed``, ``--level``), with the stage-1 fit, the
+derived columns and EM re-run in every resample (:class:`csi.estimators.staged.Rebuild`).
 Johnson–Neyman: the moderator values where the slope's ``level`` interval excludes 0, from the
 normal approximation with the bootstrap (co)variances of ``(b₁, b₃)``:
 ``(b₁ + b₃ m)² ≥ z² (v₁₁ + 2 m v₁₃ + m² v₃₃)``, a quadratic inequality in ``m``.
@@ -29,6 +30,7 @@ import pandas as pd
 
 from csi.derive.base import JSON, Context, Outcome
 from csi.estimators.pls import PLS, PLSResults
+from csi.estimators.staged import Rebuild, rebuild_for
 
 LEVELS = (-1.0, 0.0, 1.0)
 
@@ -73,11 +75,12 @@ def coefficients(pls: PLSResults, code: str, iv: str, dv: str, quadratic: bool =
 
 
 def _boot(pls: PLSResults, X: np.ndarray, weights: np.ndarray | None, targets: list[tuple[str, str, str]],
-          resamples: int, seed: int) -> np.ndarray:
-    """(resamples, len(targets), 2) draws of ``(b₁, b₃)`` from the batched core."""
+          resamples: int, seed: int, rebuild: Rebuild | None = None) -> np.ndarray:
+    """(resamples, len(targets), 2) draws of ``(b₁, b₃)`` from the batched core (``rebuild``: the
+    derived columns and EM re-run per resample, as the bootstrap of the path table does)."""
     est = PLS.of(pls)
     L = est.layout
-    S, sd = _resample_moments(X, weights, resamples, seed, pls.standardized)
+    S, sd = _resample_moments(X, weights, resamples, seed, pls.standardized, rebuild)
     B = est.fit_moments(S)
     codes = list(L.codes)
     out = np.full((resamples, len(targets), 2), np.nan)
@@ -91,7 +94,7 @@ def _boot(pls: PLSResults, X: np.ndarray, weights: np.ndarray | None, targets: l
 
 
 def _resample_moments(X: np.ndarray, weights: np.ndarray | None, resamples: int, seed: int,
-                      standardized: bool) -> tuple[np.ndarray, np.ndarray]:
+                      standardized: bool, rebuild: Rebuild | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(S, sd) of ``resamples`` row resamples at once, equal to :func:`csi.estimators.base.moments`
     of ``X[idx]`` (and ``weights[idx]``): each resample as case weights ``cᵢwᵢ`` (counts × weights)."""
     n = X.shape[0]
@@ -99,10 +102,13 @@ def _resample_moments(X: np.ndarray, weights: np.ndarray | None, resamples: int,
     C = np.zeros((resamples, n))
     np.add.at(C, (np.repeat(np.arange(resamples), n), idx.ravel()), 1.0)
     cw = C if weights is None else C * weights
+    ne = float(n) if weights is None else cw.sum(axis=1) ** 2 / (C * weights**2).sum(axis=1)
+    if rebuild is not None:
+        r = rebuild(cw)
+        return r.S, np.sqrt(r.var * (np.asarray(ne) / (np.asarray(ne) - 1)).reshape(-1, 1))
     v = cw / cw.sum(axis=1, keepdims=True)
     mean = v @ X
     cov = np.einsum("bn,ni,nj->bij", v, X, X) - mean[:, :, None] * mean[:, None, :]
-    ne = float(n) if weights is None else cw.sum(axis=1) ** 2 / (C * weights**2).sum(axis=1)
     var = np.diagonal(cov, axis1=1, axis2=2)
     sd = np.sqrt(var * (np.asarray(ne) / (np.asarray(ne) - 1)).reshape(-1, 1))
     if not standardized:
@@ -124,6 +130,17 @@ def jn_bounds(b1: float, b3: float, cov: np.ndarray, z: float) -> tuple[float, f
     return r[0], r[1], "outside the bounds" if a > 0 else "between the bounds"
 
 
+def _rebuild(ctx: Context) -> Rebuild | None:
+    """The per-resample preparation of this fit (its transforms, EM), as the bootstrap uses."""
+    written = getattr(ctx.results.get("prepared"), "written", None)
+    if written is None:
+        return None
+    mask = ctx.survey.missing_mask
+    cols = tuple(ctx.survey.items.columns[: mask.shape[1]]) if mask is not None else tuple(
+        c for c in ctx.survey.items.columns if c in written.items)
+    return rebuild_for(ctx.survey.items, cols, mask, written, tuple(ctx.spec.items), ctx.options.pls, ctx.survey.weights)
+
+
 class ModerationDerivation:
     key = "moderation"
     requires: tuple[str, ...] = ()
@@ -139,7 +156,7 @@ class ModerationDerivation:
         B = min(opts.pls_resamples, 1000)
         level = opts.level
         X = ctx.survey.items.loc[:, list(ctx.spec.items)].to_numpy(dtype=float)
-        draws = _boot(ctx.pls, X, ctx.survey.weights, [t[:3] for t in targets], B, opts.seed) if B else None
+        draws = _boot(ctx.pls, X, ctx.survey.weights, [t[:3] for t in targets], B, opts.seed, _rebuild(ctx)) if B else None
         from statistics import NormalDist
 
         z = NormalDist().inv_cdf(0.5 + level / 2)

@@ -205,8 +205,8 @@ class _Context:
     scale: tuple[float, float]
     seed: int
     indexer: Indexer
-    #: per-resample data preparation (EM, two-stage transforms: csi.inference.rebuild), or None
-    rebuild: Callable[[np.ndarray], BatchMoments] | None = None
+    #: per-resample data preparation (EM, two-stage transforms: csi.estimators.staged.Rebuild), or None
+    rebuild: Callable[[np.ndarray], Any] | None = None
 
     @property
     def n(self) -> int:
@@ -214,7 +214,7 @@ class _Context:
 
 
 def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: int, indexer: Indexer | None = None,
-                  estimator: BatchEstimator | None = None, rebuild: Callable[[np.ndarray], BatchMoments] | None = None) -> _Context:
+                  estimator: BatchEstimator | None = None, rebuild: Callable[[np.ndarray], Any] | None = None) -> _Context:
     spec = res.spec
     L = Layout.from_spec(spec)
     n = X.shape[0]
@@ -243,7 +243,7 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
     n = ctx.n
     rng = None if indices is not None else block_generator(ctx.seed, block)
     s1, s2, tot = [], [], []
-    built: list[BatchMoments] = []
+    built: list[Any] = []
     for r0 in range(0, RNG_BLOCK, ctx.rows):
         r1 = min(RNG_BLOCK, r0 + ctx.rows)
         idx = indices[r0:r1] if indices is not None else rng.integers(0, n, size=(r1 - r0, n))  # type: ignore[union-attr]
@@ -611,7 +611,7 @@ def bootstrap_fit(
     indexer: Indexer | None = None,
     runner: str | Runner | Executor | None = None,
     estimator: BatchEstimator | None = None,
-    rebuild: Callable[[np.ndarray], BatchMoments] | None = None,
+    rebuild: Callable[[np.ndarray], Any] | None = None,
 ) -> BootstrapResults:
     """Bootstrap the PLS fit ``res`` of ``survey.items``: ``resamples`` resamples of respondents.
 
@@ -625,7 +625,8 @@ def bootstrap_fit(
     comparison); ``resamples`` and ``seed`` are then ignored.  ``estimator`` fits the resamples
     (its ``fit_moments``; default: PLS with the settings of ``res``, the estimator that made it).
     ``rebuild`` maps a block's case weights (B, n) to its moments, re-running the data preparation
-    per resample (EM, two-stage transforms: :mod:`csi.inference.rebuild`); default: the moments
+    per resample (EM, two-stage transforms: :class:`csi.estimators.staged.Rebuild`, returning
+    mean, var, S and fail arrays); default: the moments
     of the resampled items.
     """
     items = survey.items.loc[:, list(res.spec.items)].to_numpy(dtype=float)

@@ -155,7 +155,7 @@ def _rebuild(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOpti
     staged = written is not None and bool(written.transforms)
     if survey.missing_mask is None and not staged:
         return None
-    from csi.inference.rebuild import rebuild_for
+    from csi.estimators.staged import rebuild_for
 
     mask = survey.missing_mask
     columns = tuple(survey.items.columns[: mask.shape[1]]) if mask is not None else tuple(

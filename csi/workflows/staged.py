@@ -39,6 +39,8 @@ class Prepared:
     settings: dict[str, Any] = field(default_factory=dict)
     #: the stage-1 item columns (with repeated-indicator copies), when there is a stage 1
     stage1_items: pd.DataFrame | None = None
+    #: the model as written (with its transforms)
+    written: ModelSpec | None = None
 
 
 def prepare(spec: ModelSpec, survey: SurveyData, options: PLSOptions | None = None) -> Prepared:
@@ -62,7 +64,7 @@ def prepare(spec: ModelSpec, survey: SurveyData, options: PLSOptions | None = No
                                                     "converged": stage1.converged},
     }
     new_survey = replace(survey, items=items, settings={**survey.settings, **settings})
-    return Prepared(spec2, new_survey, stage1, settings, items1)
+    return Prepared(spec2, new_survey, stage1, settings, items1, spec)
 
 
 def item_scale_scores(fit: PLSResults, items: pd.DataFrame) -> pd.DataFrame:

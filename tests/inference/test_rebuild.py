@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import csi
+from csi.estimators.staged import rebuild_for
 from csi.inference.bootstrap import bootstrap_fit
-from csi.inference.rebuild import rebuild_for
 from csi.model.simulate import simulate_moderation
 from csi.model.spec import parse_yaml
 

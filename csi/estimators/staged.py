@@ -3,13 +3,14 @@
 SEMinR's ``bootstrap_model`` re-estimates the whole model on every resample — higher-order
 first stage, interaction columns, core — and csi's ``--missing em`` should re-run EM inside every
 resample.  A :class:`Rebuild` is handed to :func:`csi.inference.bootstrap.bootstrap_fit`
-(``rebuild=``); for each resample, given its case weights ``V_b`` (counts × survey weights), it
+(``rebuild=``) and used by the simple-slope intervals (:mod:`csi.derive.moderation`); for each resample, given its case weights ``V_b`` (counts × survey weights), it
 
 1. re-runs EM on the resample's answers (cells imputed in the full sample are missing again);
 2. re-fits the stage-1 model (the batched PLS core on the resample's moments), rebuilds the
    stage-1 scores, the product/orthogonal/score columns (:func:`csi.data.derived.add_columns`,
    z-scores, regressions and scores all weighted by ``V_b``: the same as on the repeated rows);
-3. returns the flat items' moments (:class:`~csi.inference.moments.BatchMoments`).
+3. returns the flat items' moments (:class:`Resampled`; the bootstrap wraps them as
+   :class:`~csi.inference.moments.BatchMoments`, with the same failure codes).
 
 Without transforms, EM's moments are used directly (PLS on the EM covariance); with transforms
 the flat items' moments of the completed resample.  Cost: one EM and one stage-1 fit per
@@ -19,6 +20,7 @@ resample (a loop over resamples; the stage-2 fits stay batched).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,12 +28,25 @@ import pandas as pd
 from csi.data.derived import add_columns
 from csi.estimators.base import moments
 from csi.estimators.pls import PLS
-from csi.inference.moments import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT, BatchMoments
-from csi.model.expand import first_stage, flat, needs_first_stage
+from csi.model.expand import Column, first_stage, flat, needs_first_stage
 from csi.model.spec import ModelSpec
 from csi.options import PLSOptions
 from csi.stats.em import em_normal
 from csi.stats.index import normalized_weights as acsi_weights
+
+CONST_REL_VAR = 1e-10  # as csi.inference.moments: a resample's item is constant below this share of its variance
+FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
+
+
+@dataclass(frozen=True)
+class Resampled:
+    """Moments of B resamples: means and divisor-n variances (B, p), ``S`` (B, p, p), failure codes (B,)."""
+
+    mean: np.ndarray
+    var: np.ndarray
+    S: np.ndarray
+    fail: np.ndarray
+    standardized: bool
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class Rebuild:
     weights: np.ndarray | None
     var_full: np.ndarray  # full-sample divisor-n variances of the flat items (constant-item check)
 
-    def __call__(self, V: np.ndarray) -> BatchMoments:
+    def __call__(self, V: np.ndarray) -> Resampled:
         B, p = V.shape[0], len(self.flat_items)
         mean, var = np.zeros((B, p)), np.zeros((B, p))
         S = np.repeat(np.eye(p)[None], B, axis=0)
@@ -70,7 +85,7 @@ class Rebuild:
             if not (var[b] > CONST_REL_VAR * self.var_full).all() or not np.isfinite(S[b]).all():
                 fail[b] = FAIL_CONSTANT
                 S[b] = np.eye(p)
-        return BatchMoments(mean, var, S, fail, self.options.standardize)
+        return Resampled(mean, var, S, fail, self.options.standardize)
 
     def _one(self, rows: np.ndarray, c: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Moments of one resample: ``c`` its case weights (counts × survey weights), ``k`` its counts (both sum 1)."""
@@ -95,14 +110,22 @@ class Rebuild:
         d = np.sqrt(var)
         return mu, var, (cov / np.outer(d, d) if self.options.standardize else cov)
 
+    @cached_property
+    def _plan(self) -> tuple[PLS | None, list[Column], list[Column]]:
+        """The stage-1 estimator and column rules, and the stage-2 column rules (built once)."""
+        assert self.spec is not None
+        _, cols2 = flat(self.spec)
+        if not needs_first_stage(self.spec):
+            return None, [], cols2
+        spec1, cols1 = first_stage(self.spec)
+        return PLS(spec1, *_pls_args(self.options)), cols1, cols2
+
     def _transform(self, items: pd.DataFrame, v: np.ndarray, k: np.ndarray) -> pd.DataFrame:
         """Stage 1 (if any) on the weighted resample, then every derived column."""
-        assert self.spec is not None
+        est, cols1, cols2 = self._plan
         scores = level = None
-        if needs_first_stage(self.spec):
-            spec1, cols1 = first_stage(self.spec)
+        if est is not None:
             items1 = add_columns(items, cols1)
-            est = PLS(spec1, *_pls_args(self.options))
             X1 = items1.loc[:, list(est.layout.items)].to_numpy(dtype=float)
             m = moments(X1, self.options.standardize, v)
             fit = est.fit_moments(m.S)
@@ -113,7 +136,6 @@ class Rebuild:
             scores = pd.DataFrame(X1 @ Ws - m.mean @ Ws, columns=list(L.codes))
             nw = acsi_weights(w[None], m.sd[None], L.member, L.block, m.standardized)[0]
             level = pd.DataFrame(X1 @ (nw[:, None] * L.member), columns=list(L.codes))
-        _, cols2 = flat(self.spec)
         return add_columns(items, cols2, scores, level, weights=k)
 
 

@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from csi.data.derived import add_columns
+from csi.data.derived import derived_arrays
 from csi.estimators.base import moments
 from csi.estimators.pls import PLS
 from csi.model.expand import Column, first_stage, flat, needs_first_stage
@@ -99,10 +99,10 @@ class Rebuild:
                 d = np.sqrt(np.diag(em.cov))
                 S = em.cov / np.outer(d, d) if self.options.standardize else em.cov
                 return em.mean, np.diag(em.cov).copy(), S
-        items = pd.DataFrame(X, columns=list(self.columns))
+        items = dict(zip(self.columns, X.T, strict=True))
         if self.spec is not None:
-            items = self._transform(items, v, k)
-        Xf = items.loc[:, list(self.flat_items)].to_numpy(dtype=float)
+            items.update(self._transform(items, v, k))
+        Xf = np.column_stack([items[c] for c in self.flat_items])
         mu = v @ Xf
         D = Xf - mu
         cov = (D * v[:, None]).T @ D
@@ -120,23 +120,24 @@ class Rebuild:
         spec1, cols1 = first_stage(self.spec)
         return PLS(spec1, *_pls_args(self.options)), cols1, cols2
 
-    def _transform(self, items: pd.DataFrame, v: np.ndarray, k: np.ndarray) -> pd.DataFrame:
+    def _transform(self, items: dict[str, np.ndarray], v: np.ndarray, k: np.ndarray) -> dict[str, np.ndarray]:
         """Stage 1 (if any) on the weighted resample, then every derived column."""
         est, cols1, cols2 = self._plan
         scores = level = None
         if est is not None:
-            items1 = add_columns(items, cols1)
-            X1 = items1.loc[:, list(est.layout.items)].to_numpy(dtype=float)
-            m = moments(X1, self.options.standardize, v)
-            fit = est.fit_moments(m.S)
-            w = fit.weights[0]
+            items1 = {**items, **derived_arrays(items, cols1)}
             L = est.layout
+            X1 = np.column_stack([items1[c] for c in L.items])
+            m = moments(X1, self.options.standardize, v)
+            w = est.fit_moments(m.S).weights[0]
             Wm = w[:, None] * L.member
             Ws = Wm / m.sd[:, None] if m.standardized else Wm
-            scores = pd.DataFrame(X1 @ Ws - m.mean @ Ws, columns=list(L.codes))
+            sc = X1 @ Ws - m.mean @ Ws
             nw = acsi_weights(w[None], m.sd[None], L.member, L.block, m.standardized)[0]
-            level = pd.DataFrame(X1 @ (nw[:, None] * L.member), columns=list(L.codes))
-        return add_columns(items, cols2, scores, level, weights=k)
+            lv = X1 @ (nw[:, None] * L.member)
+            scores = {c: sc[:, j] for j, c in enumerate(L.codes)}
+            level = {c: lv[:, j] for j, c in enumerate(L.codes)}
+        return derived_arrays(items, cols2, scores, level, weights=k)
 
 
 def _pls_args(o: PLSOptions) -> tuple[str, bool, float, int, str]:

@@ -1,6 +1,6 @@
 """Higher-order constructs and interaction terms against SEMinR 0.2.1 (PyPI ``seminr``) on mobi.
 
-Every estimate equal to 1e-6 (observed ~1e-12): paths, outer weights, and for two-stage HOCs the
+Every estimate equal to 1e-6 (observed ≤ 3e-15): paths, outer weights, and for two-stage HOCs the
 first-stage weights.  The embedded two-stage approach, which SEMinR does not offer, is checked
 against a hand two-step written with SEMinR (repeated-indicators stage 1, scores as items).
 """

@@ -93,7 +93,7 @@ class Rebuild:
         v = c / c.sum()
         if self.mask is not None:
             X[self.mask[rows]] = np.nan
-            em = em_normal(X, v)
+            em = em_normal(X, v, start=self._em_start)
             X = em.X
             if self.spec is None:  # PLS on the EM moments
                 d = np.sqrt(np.diag(em.cov))
@@ -109,6 +109,16 @@ class Rebuild:
         var = np.diag(cov).copy()
         d = np.sqrt(var)
         return mu, var, (cov / np.outer(d, d) if self.options.standardize else cov)
+
+    @cached_property
+    def _em_start(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The full-sample EM estimates: every resample's EM starts there."""
+        if self.mask is None:
+            return None
+        X = self.raw.copy()
+        X[self.mask] = np.nan
+        r = em_normal(X, self.weights)
+        return r.mean, r.cov
 
     @cached_property
     def _plan(self) -> tuple[PLS | None, list[Column], list[Column]]:

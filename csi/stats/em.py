@@ -45,8 +45,12 @@ def _patterns(miss: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
     return out
 
 
-def em_normal(X: np.ndarray, weights: np.ndarray | None = None, tol: float = EM_TOL, max_iter: int = EM_MAX_ITER) -> EMResult:
-    """EM mean and covariance of ``X`` (n × p, ``NaN`` = missing; every row has an answer)."""
+def em_normal(X: np.ndarray, weights: np.ndarray | None = None, tol: float = EM_TOL, max_iter: int = EM_MAX_ITER,
+              start: tuple[np.ndarray, np.ndarray] | None = None) -> EMResult:
+    """EM mean and covariance of ``X`` (n × p, ``NaN`` = missing; every row has an answer).
+
+    ``start``: initial ``(μ, Σ)`` (a bootstrap resample starts from the full-sample estimates:
+    fewer iterations, the same fixed point to ``tol``)."""
     X = np.asarray(X, dtype=float)
     n, p = X.shape
     miss = np.isnan(X)
@@ -56,29 +60,41 @@ def em_normal(X: np.ndarray, weights: np.ndarray | None = None, tol: float = EM_
     mu = (obs_w * Xz).sum(axis=0) / obs_w.sum(axis=0)
     var = (obs_w * np.where(miss, 0.0, (X - mu) ** 2)).sum(axis=0) / obs_w.sum(axis=0)
     sigma = np.diag(var)
-    pats = [(rows, o, m, np.ix_(rows, m), np.ix_(m, m), np.ix_(m, o), X[np.ix_(rows, o)], v[rows].sum())
-            for rows, o, m in _patterns(miss)]
-    Xh = Xz.copy()
+    if start is not None:
+        mu, sigma = np.array(start[0], dtype=float), np.array(start[1], dtype=float)
+    # complete rows enter every M step the same way: their sums (about the start mean c, for
+    # accuracy) are formed once; each iteration updates only the incomplete rows
+    inc = miss.any(axis=1)
+    c = mu.copy()
+    Xc = X[~inc] - c
+    vc = v[~inc]
+    T1c, T2c = vc @ Xc, (Xc * vc[:, None]).T @ Xc
+    Xi = np.where(miss[inc], 0.0, X[inc]) - c  # incomplete rows, centred; missing cells filled below
+    vi = v[inc]
+    pats = [(o, m, np.ix_(rows, m), np.ix_(m, m), np.ix_(m, o), Xi[np.ix_(rows, o)], vi[rows].sum())
+            for rows, o, m in _patterns(miss[inc])]
     it, converged = 0, not pats
+    mu = mu - c
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         # conditional moments from the precision Q = Σ⁻¹: E[xₘ|xₒ] = μₘ − Qₘₘ⁻¹Qₘₒ(xₒ − μₒ),
         # cov = Qₘₘ⁻¹ (the same as Σₘₒ Σₒₒ⁻¹ … with one p × p inverse per iteration)
         Q = np.linalg.inv(sigma)
         C = np.zeros((p, p))
-        for _rows, o, m, rm, mm, mo, Xo, vs in pats:
+        for o, m, rm, mm, mo, Xo, vs in pats:
             Qmm_inv = np.linalg.inv(Q[mm])
-            Xh[rm] = mu[m] - (Xo - mu[o]) @ (Qmm_inv @ Q[mo]).T
+            Xi[rm] = mu[m] - (Xo - mu[o]) @ (Qmm_inv @ Q[mo]).T
             C[mm] += vs * Qmm_inv
-        mu_new = v @ Xh
-        D = Xh - mu_new
-        sigma_new = (D * v[:, None]).T @ D + C
+        mu_new = T1c + vi @ Xi
+        sigma_new = T2c + (Xi * vi[:, None]).T @ Xi + C - np.outer(mu_new, mu_new)
         delta = max(np.abs(mu_new - mu).max(), np.abs(sigma_new - sigma).max())
         mu, sigma = mu_new, sigma_new
         if delta < tol:
             converged = True
             break
     if not pats:
-        D = X - mu
-        sigma = (D * v[:, None]).T @ D
+        sigma = T2c - np.outer(T1c, T1c)
         it = 0
-    return EMResult(mu, sigma, Xh if pats else X.copy(), it, converged)
+    mu = mu + c
+    Xh = X.copy()
+    Xh[inc] = Xi + c
+    return EMResult(mu, sigma, Xh, it, converged)

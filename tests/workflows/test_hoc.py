@@ -52,3 +52,12 @@ def test_builtin_round_trips_through_yaml() -> None:
     again = parse_yaml(spec.to_yaml(), "again.yaml")
     assert again.transforms == spec.transforms
     assert again.paths == spec.paths and [c.items for c in again.constructs] == [c.items for c in spec.constructs]
+
+
+def test_score_waves_refuses_transform_models_clearly(tmp_path) -> None:
+    from csi.errors import SpecError
+    from csi.options import SurveyOptions
+    from csi.workflows.waves import _refit_model
+
+    with pytest.raises(SpecError, match="csi score does not handle higher_order or interactions yet \\(PERQ\\)"):
+        _refit_model("ecsi-hoc", SurveyOptions())

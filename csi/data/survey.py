@@ -96,6 +96,8 @@ class SurveyData:
     warnings: tuple[str, ...] = ()
     #: the response scale used (``--scale`` or the model's); ``None`` means the model's
     scale: tuple[float, float] | None = None
+    #: cells imputed by a policy whose moments are re-estimated (``--missing em``), else None
+    missing_mask: np.ndarray | None = None
 
     @property
     def n_used(self) -> int:
@@ -353,6 +355,7 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
         notes=tuple(notes),
         warnings=tuple(warns),
         scale=(lo, hi),
+        missing_mask=applied.imputed_mask,
     )
 
 

@@ -119,3 +119,6 @@ BUILTIN = ("quality", "indices", "ipma", "tiers")
 DERIVATIONS.register_lazy("model_fit", "csi.derive.modelfit:model_fit")  # PLS model fit (SRMR, d_ULS, d_G, HTMT2)
 DERIVATIONS.register_lazy("mediation", "csi.derive.mediation:mediation")  # specific indirect effects
 DERIVATIONS.register_lazy("predict", "csi.derive.predict:predict")  # PLSpredict and CVPAT (--predict)
+# Plug-ins of the richer models (issue 15): None (not reported) unless the model has the transforms.
+DERIVATIONS.register_lazy("moderation", "csi.derive.moderation:derivation")
+DERIVATIONS.register_lazy("higher_order", "csi.derive.higher_order:derivation")

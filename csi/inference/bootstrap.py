@@ -69,7 +69,8 @@ within Monte Carlo error; BCa against ``scipy.stats.bootstrap`` on the same draw
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -223,6 +224,8 @@ class _Context:
     scale: tuple[float, float]
     seed: int
     indexer: Indexer
+    #: per-resample data preparation (EM, two-stage transforms: csi.estimators.staged.Rebuild), or None
+    rebuild: Callable[[np.ndarray], Any] | None = None
 
     @property
     def n(self) -> int:
@@ -230,7 +233,8 @@ class _Context:
 
 
 def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: int, indexer: Indexer | None = None,
-                  estimator: BatchEstimator | None = None, blocks: int = 0) -> _Context:
+                  estimator: BatchEstimator | None = None, blocks: int = 0,
+                  rebuild: Callable[[np.ndarray], Any] | None = None) -> _Context:
     """The engine's inputs; ``blocks`` > 0 resamples that many blocks of sufficient statistics, not rows."""
     spec = res.spec
     L = Layout.from_spec(spec)
@@ -250,6 +254,7 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
         rows=max(1, min(RNG_BLOCK, COUNTS_BUDGET // n)), v=v, w0=res.weights.to_numpy(dtype=float),
         src=src, tgt=tgt, endo=endo, tot_pairs=tot_pairs, ind_pairs=ind_pairs, htmt_pairs=lower_pairs(L.k),
         scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=INDEXERS.get("acsi") if indexer is None else indexer,
+        rebuild=rebuild,
     )
 
 
@@ -263,16 +268,23 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
     n = ctx.n
     rng = None if indices is not None else block_generator(ctx.seed, block)
     s1, s2, tot = [], [], []
+    built: list[Any] = []
     for r0 in range(0, RNG_BLOCK, ctx.rows):
         r1 = min(RNG_BLOCK, r0 + ctx.rows)
         idx = indices[r0:r1] if indices is not None else rng.integers(0, n, size=(r1 - r0, n))  # type: ignore[union-attr]
         V = counts(idx, n)
         if ctx.v is not None:
             V *= ctx.v
+        if ctx.rebuild is not None:
+            built.append(ctx.rebuild(V))
+            continue
         a, b = ctx.items.sums(V)
         s1.append(a)
         s2.append(b)
         tot.append(V.sum(axis=1))
+    if built:
+        mean, var, S, fail = (np.concatenate([getattr(m, f) for m in built]) for f in ("mean", "var", "S", "fail"))
+        return BatchMoments(mean, var, S, fail, ctx.standardized)
     return ctx.items.from_sums(np.concatenate(tot), np.concatenate(s1), np.concatenate(s2))
 
 
@@ -615,6 +627,7 @@ def bootstrap_fit(
     runner: str | Runner | Executor | None = None,
     estimator: BatchEstimator | None = None,
     blocks: int | None = None,
+    rebuild: Callable[[np.ndarray], Any] | None = None,
 ) -> BootstrapResults:
     """Bootstrap the PLS fit ``res`` of ``survey.items``: ``resamples`` resamples of respondents.
 
@@ -628,14 +641,18 @@ def bootstrap_fit(
     comparison); ``resamples`` and ``seed`` are then ignored.  ``estimator`` fits the resamples
     (its ``fit_moments``; default: PLS with the settings of ``res``, the estimator that made it).
     ``blocks``: resample G blocks of sufficient statistics instead of respondents (see the
-    module notes); default automatic (``DEFAULT_BLOCKS`` above ``BLOCK_ROWS`` respondents), 0 rows.
+    module notes); default automatic (``DEFAULT_BLOCKS`` above ``BLOCK_ROWS`` respondents), 0 rows;
+    always rows when ``rebuild`` is given.
+    ``rebuild`` maps a block's case weights (B, n) to its moments, re-running the data preparation
+    per resample (EM, two-stage transforms: :class:`csi.estimators.staged.Rebuild`, returning
+    mean, var, S and fail arrays); default: the moments of the resampled items.
     """
     items = survey.items.loc[:, list(res.spec.items)].to_numpy(dtype=float)
     plan = _plan(items.shape[0], resamples, seed, ci, level, workers, chunk_size, indices)
     v = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
     n_rows = items.shape[0]
-    g = _blocks(n_rows, blocks, plan.indices)
-    ctx = _make_context(res, items, v, plan.seed, indexer, estimator, g)
+    g = 0 if rebuild is not None else _blocks(n_rows, blocks, plan.indices)  # a rebuild needs rows
+    ctx = _make_context(res, items, v, plan.seed, indexer, estimator, g, rebuild)
     labels = _labels(ctx, res)
     single = runner is None and (plan.workers == 1 or plan.n_blocks <= plan.chunk_blocks)
     run_on = SerialRunner() if single else get_runner(runner, plan.workers)

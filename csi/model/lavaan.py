@@ -17,6 +17,11 @@ Two namings of the same text:
   constructs, the text ``csi.estimators.cbsem`` hands to semopy, so that any item column name
   (spaces, dots, a clash with a construct) survives semopy's parser.
 
+Higher-order constructs (``spec.transforms``, reflective–reflective) are written as second-order
+factors, ``PERQ =~ 1*PQP + PQS`` after their dimensions' lines, whatever their PLS method
+(repeated indicators and two-stage are PLS devices for the same model); interactions and
+reflective–formative HOCs raise a SpecError naming them (:func:`cbsem_transforms`).
+
 Validated against the lavaan references in ``tests/reference_lavaan/``: the model block of
 ``ecsi_synthetic.R`` (fitted by R lavaan 0.6.14, results in ``output/``) is exactly
 :func:`lavaan_syntax` of the ECSI model (``tests/reference/test_cbsem_lavaan.py``), and the semopy fits of
@@ -28,6 +33,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+from csi.errors import SpecError
+from csi.model.transforms import HigherOrder, Interaction
 
 
 class _Block(Protocol):
@@ -97,7 +105,12 @@ def describe(
     lv = lat or (lambda s: s)
     marker = "1*" if identify else ""
     lines = []
+    made = {t.code: t for t in cbsem_transforms(spec)}
     for c in spec.constructs:
+        if c.code in made:  # a second-order factor over its dimensions (after them: topological order)
+            dims = made[c.code].dimensions  # type: ignore[union-attr]
+            lines.append(f"{lv(c.code)} =~ {marker}{lv(dims[0])}" + "".join(f" + {lv(d)}" for d in dims[1:]))
+            continue
         lines.append(f"{lv(c.code)} =~ {marker}{obs(c.items[0])}" + "".join(f" + {obs(i)}" for i in c.items[1:]))
         if identify and len(c.items) == 1:
             lines.append(f"{obs(c.items[0])} ~~ 0*{obs(c.items[0])}")
@@ -106,6 +119,24 @@ def describe(
         if preds:
             lines.append(f"{lv(code)} ~ {' + '.join(lv(s) for s in preds)}")
     return "\n".join(lines)
+
+
+def cbsem_transforms(spec: object) -> tuple[HigherOrder, ...]:
+    """The model's transforms CB-SEM can express (reflective–reflective HOCs: second-order factors).
+
+    Interaction and quadratic terms (latent products need product-indicator or moment constraints
+    lavaan's syntax does not carry) and reflective–formative HOCs (composites) are a SpecError.
+    """
+    out = []
+    for t in getattr(spec, "transforms", ()):
+        if isinstance(t, Interaction):
+            raise SpecError(f"CB-SEM cannot express the interaction term {t.code} ({t.iv} × {t.moderator}) in lavaan "
+                            "syntax; fit it with --method pls")
+        if t.mode != "A":
+            raise SpecError(f"CB-SEM cannot express the reflective–formative higher-order construct {t.code} (mode B, a "
+                            "composite); use mode A (a second-order factor) or --method pls")
+        out.append(t)
+    return tuple(out)
 
 
 def latent_names(spec: ModelLike) -> dict[str, str]:

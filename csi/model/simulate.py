@@ -77,3 +77,26 @@ def simulate_survey(
                 x = np.clip(np.round(centre + spread * x), spec.scale_min, spec.scale_max)
             cols[item] = x
     return pd.DataFrame(cols)
+
+
+def simulate_moderation(n: int, seed: int = 1, interaction: float = 0.25, loading: float = 0.8,
+                        centre: float = 5.5, spread: float = 1.5, discrete: bool = True) -> pd.DataFrame:
+    """A survey with a planted moderation: ``Y = 0.4 X + 0.2 M + interaction · X·M + ζ``.
+
+    ``X`` (items ``X1–X3``) and ``M`` (``M1–M3``) are independent standard normal latent
+    constructs, ``ζ`` normal with ``var(ζ) = 1 − 0.4² − 0.2² − interaction²`` (so ``var(Y) = 1``);
+    items ``Y1–Y3`` and the rest as :func:`simulate_survey`: ``centre + spread · x`` on the 1–10
+    scale, rounded unless ``discrete`` is false (``spread = 0``: the standardized ``x``).  The generator of the moderation power/size tests
+    (``tests/derive/test_moderation.py``).
+    """
+    rng = np.random.default_rng(seed)
+    x, m = rng.standard_normal(n), rng.standard_normal(n)
+    resid = 1 - 0.16 - 0.04 - interaction**2
+    y = 0.4 * x + 0.2 * m + interaction * x * m + np.sqrt(resid) * rng.standard_normal(n)
+    cols = {}
+    for code, eta in (("X", x), ("M", m), ("Y", y)):
+        for k in (1, 2, 3):
+            v = loading * eta + np.sqrt(1 - loading**2) * rng.standard_normal(n)
+            x = centre + spread * v
+            cols[f"{code}{k}"] = v if spread <= 0 else np.clip(np.round(x) if discrete else x, 1, 10)
+    return pd.DataFrame(cols)

@@ -36,6 +36,7 @@ import yaml
 from csi.errors import SpecError
 from csi.model.lavaan import describe
 from csi.model.texts import TEXT_KEYS, parse_item_texts, parse_lang, texts_to_dict
+from csi.model.transforms import Transform, transform_sections
 
 MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
 BUILTIN_DIR = FsPath(__file__).parent / "models"
@@ -84,6 +85,9 @@ class ModelSpec:
     tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.model.tiers syntax)
     item_texts: tuple[tuple[str, str], ...] = ()  # question text per item (csi.model.texts)
     lang: str = ""  # default report language (csi.model.texts)
+    #: higher-order constructs and interaction terms (csi.model.transforms); their codes are
+    #: constructs with no items until csi.model.expand flattens the model
+    transforms: tuple[Transform, ...] = ()
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -141,10 +145,12 @@ class ModelSpec:
         if self.reference:
             out["reference"] = self.reference
         out["scale"] = {"min": _num(self.scale_min), "max": _num(self.scale_max)}
+        made = {t.code for t in self.transforms}
         out["constructs"] = {
             c.code: {"label": c.label, "items": list(c.items), "mode": c.mode, **({"composite": True} if c.composite else {})}
-            for c in self.constructs
+            for c in self.constructs if c.code not in made
         }
+        out.update(transform_sections(self.transforms))
         out["paths"] = [f"{p.source} -> {p.target}" for p in self.paths]
         if self.roles:
             out["roles"] = dict(self.roles)
@@ -230,7 +236,8 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
     return SpecError(f"{where}{at}: {msg}")
 
 
-_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"}) | TEXT_KEYS
+_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers",
+                       "higher_order", "interactions"}) | TEXT_KEYS
 _CONSTRUCT_KEYS = ("label", "items", "mode", "composite")
 _SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
 
@@ -246,6 +253,7 @@ def _build(root: _Located, where: str) -> ModelSpec:
     _check_top_keys(top, where)
     name = str(top["name"].value) if "name" in top else FsPath(where).stem
     constructs = _parse_constructs(top.get("constructs"), root, where)
+    transforms, constructs = _with_transforms(top, constructs, where)
     paths, path_lines = _parse_paths(top.get("paths"), constructs, root, where)
     order = _topological(constructs, paths, where, path_lines)
     scale_min, scale_max = _parse_scale(top["scale"], where) if "scale" in top else (1.0, 10.0)
@@ -267,7 +275,26 @@ def _build(root: _Located, where: str) -> ModelSpec:
         tiers=tiers,
         item_texts=parse_item_texts(top["items"], [i for c in constructs for i in c.items], where) if "items" in top else (),
         lang=parse_lang(top["lang"], where) if "lang" in top else "",
+        transforms=transforms,
     )
+
+
+def _with_transforms(top: dict[str, _Located], constructs: list[Construct], where: str) -> tuple[tuple[Transform, ...], list[Construct]]:
+    """``higher_order:`` and ``interactions:`` (csi.model.transforms); their codes join the constructs, with no items."""
+    from csi.model.transforms import check_transforms, parse_higher_order, parse_interactions
+
+    found: list[Transform] = []
+    lines: dict[str, int] = {}
+    for key, parse in (("higher_order", parse_higher_order), ("interactions", parse_interactions)):
+        if key in top:
+            for t in parse(top[key], where):  # type: ignore[operator]
+                if t.code in lines:
+                    raise _err(where, top[key], f"{t.code} is defined twice (first on line {lines[t.code]})")
+                lines[t.code] = top[key].value[t.code].line
+                found.append(t)
+    check_transforms(found, {c.code: c.mode for c in constructs}, lines, where)
+    extra = [Construct(t.code, t.label or t.code, (), getattr(t, "mode", "A")) for t in found]
+    return tuple(found), constructs + extra
 
 
 def _check_top_keys(top: dict[str, _Located], where: str) -> None:

@@ -61,8 +61,23 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
+    staged: dict[str, object] = {}
+    cb_spec = spec  # CB-SEM fits the model as written (a HOC is a second-order factor)
+    if spec.transforms:  # higher-order constructs, interactions: a flat model + derived columns
+        from csi.model.lavaan import cbsem_transforms
+        from csi.workflows.staged import prepare
+
+        if opts.method in ("cbsem", "both"):
+            cbsem_transforms(spec)  # what lavaan syntax cannot express is an error before any fit
+
+        staged["prepared"] = prepared = prepare(spec, survey, opts.pls)
+        spec, survey = prepared.spec, prepared.survey
     estimator = ESTIMATORS.get("plsc" if opts.method == "plsc" else "pls").from_options(spec, opts.pls)
     pls = estimator.fit(survey.items, weights=survey.weights)
+    if survey.missing_mask is not None:  # --missing em: PLS on the EM moments
+        from csi.workflows.em_fit import refit_em
+
+        pls = refit_em(pls, survey)
     issues: list[Issue] = [Issue.of("data", w) for w in survey.warnings]
     if opts.method == "plsc":
         from csi.estimators.plsc import plsc_issues
@@ -71,9 +86,9 @@ def fit(
     if not pls.converged:
         issues.append(Issue.of("convergence", f"PLS did not converge in {opts.pls.max_iter} iterations "
                                               f"(tolerance {opts.pls.tol:g}); results are from the last iteration"))
-    derived, found = derive.run(derive.Context(spec, survey, pls, opts), _derivations(opts))
+    derived, found = derive.run(derive.Context(spec, survey, pls, opts, staged), _derivations(opts))
     issues += found
-    inference = _inference(spec, survey, pls, opts, derived)
+    inference = _inference(spec, survey, pls, opts, derived, cb_spec)
     issues += inference.pop("issues")  # type: ignore[arg-type]
     if inference["bootstrap"] is not None:  # derivations with bootstrap inference take the same draws
         derived = {k: v.with_bootstrap(inference["bootstrap"]) if hasattr(v, "with_bootstrap") else v for k, v in derived.items()}
@@ -111,7 +126,8 @@ def _survey(data: pd.DataFrame | str | Path | SurveyData, spec: ModelSpec, opts:
     return read_survey(data, spec, sheet=opts.sheet, **kw)
 
 
-def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, derived: dict[str, object]) -> dict[str, object]:
+def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, derived: dict[str, object],
+               cb_spec: ModelSpec | None = None) -> dict[str, object]:
     """Bootstrap, CB-SEM and group comparisons, with the issues they raise (in that order)."""
     boot, seed, ci, level = opts.boot.pls_resamples, opts.boot.seed, opts.boot.ci, opts.boot.level
     indexer = INDEXERS.get(opts.index)
@@ -121,13 +137,14 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
         from csi.inference.bootstrap import bootstrap_fit
 
         boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer,
-                                 estimator=ESTIMATORS.get("plsc").of(pls) if opts.method == "plsc" else None)
+                                 estimator=ESTIMATORS.get("plsc").of(pls) if opts.method == "plsc" else None,
+                                 rebuild=_rebuild(spec, survey, pls, opts, cb_spec))
         issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
     cb_res = None
     if opts.method in ("cbsem", "both"):
         from csi.estimators.cbsem import fit_cbsem
 
-        cb_res = fit_cbsem(spec, survey, estimator=opts.estimator, boot=opts.boot.cbsem_resamples if opts.method == "cbsem" else 0,
+        cb_res = fit_cbsem(cb_spec or spec, survey, estimator=opts.estimator, boot=opts.boot.cbsem_resamples if opts.method == "cbsem" else 0,
                            seed=seed, level=level, progress=opts.progress)
         issues += [Issue.of(_CBSEM_CATEGORY.get(cat, "cbsem"), w) for cat, w in cb_res.warning_items]
     group_res = None
@@ -142,6 +159,19 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
         if opts.method == "plsc":
             issues.append(Issue.of("groups", "group comparisons (--group) are made with PLS, not PLSc"))
     return {"bootstrap": boot_res, "cbsem": cb_res, "groups": group_res, "issues": issues}
+
+
+def _rebuild(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, written: ModelSpec | None) -> Any:
+    """Per-resample EM / two-stage preparation for the bootstrap (None: resample the prepared items)."""
+    staged = written is not None and bool(written.transforms)
+    if survey.missing_mask is None and not staged:
+        return None
+    from csi.estimators.staged import rebuild_for
+
+    mask = survey.missing_mask
+    columns = tuple(survey.items.columns[: mask.shape[1]]) if mask is not None else tuple(
+        c for c in survey.items.columns if written is not None and c in written.items)
+    return rebuild_for(survey.items, columns, mask, written, tuple(pls.spec.items), opts.pls, survey.weights)
 
 
 def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, inference: dict[str, object]) -> dict[str, Any]:

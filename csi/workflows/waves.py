@@ -787,6 +787,9 @@ def score_waves(
 
 def _refit_model(model: str | Path | ModelSpec | None, survey: SurveyOptions) -> tuple[ModelSpec, SurveyOptions]:
     spec = load_model("ecsi" if model is None else model)
+    if spec.transforms:  # higher-order constructs and interactions: csi fit only (docs/models.md)
+        raise SpecError(f"model {spec.name}: csi score does not handle higher_order or interactions yet "
+                        f"({', '.join(t.code for t in spec.transforms)}); fit each wave with csi fit")
     if survey.scale is not None:
         # --scale overrides the model's scale everywhere downstream, as in csi fit
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))

@@ -164,7 +164,7 @@ def test_bad_model_is_a_clear_error(tmp_path):
     out = tmp_path / "o"
     result = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--model", "nope", "--out", str(out)])
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
-    assert result.output == "error: --model should be one of acsi, ecsi, scsb or a path to a YAML file; got 'nope'\n"
+    assert result.output == "error: --model should be one of acsi, ecsi-hoc, ecsi, scsb or a path to a YAML file; got 'nope'\n"
     assert not out.exists() or not any(out.iterdir())
 
 

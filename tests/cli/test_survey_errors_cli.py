@@ -245,7 +245,7 @@ def case_folder(tmp):
 # --- options: negative, absurd or unknown values -----------------------------------------
 def case_missing_policy(tmp):
     p = write_csv(tmp, clean())
-    return p, ["--missing", "magic"], f"{p}: --missing should be one of casewise, mean; got 'magic'"
+    return p, ["--missing", "magic"], f"{p}: --missing should be one of casewise, mean, em; got 'magic'"
 
 
 def case_missing_codes_not_finite(tmp):

@@ -9,7 +9,7 @@ from csi.model.spec import builtin_models, load_model, parse_yaml
 
 
 def test_builtins_listed():
-    assert set(builtin_models()) == {"scsb", "acsi", "ecsi"}
+    assert set(builtin_models()) == {"scsb", "acsi", "ecsi", "ecsi-hoc"}
 
 
 def test_ecsi_structure():

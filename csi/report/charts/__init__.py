@@ -86,6 +86,7 @@ from csi.report.charts.quality import (  # noqa: F401
     htmt_heatmap,
     outer_model,
 )
+from csi.report.charts.slopes import slope_charts  # noqa: F401
 from csi.report.charts.tiers import (  # noqa: F401
     _TIER_COLOURS,
     _TIER_ORDER,
@@ -133,6 +134,7 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
         charts.append(ipma_items_map(d))
         charts.extend(group_indices(d))
         charts.extend(tier_bars(d))
+        charts.extend(slope_charts(d))
         charts.append(outer_model(d))
         charts.append(htmt_heatmap(d))
     return unique_keys([c for c in charts if c is not None])

@@ -60,7 +60,7 @@ import os
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.survey import SurveyData
-from csi.derive.indices import INDEXERS, Indexer
+from csi.derive.indices import INDEXERS, Indexer, batch_index, index_features
 from csi.derive.quality import htmt as htmt_matrix
 from csi.errors import CsiError, check_choice
 from csi.estimators.base import BatchEstimator, Layout
@@ -205,6 +205,7 @@ class _Context:
     scale: tuple[float, float]
     seed: int
     indexer: Indexer
+    features: np.ndarray | None = None  # (n, q) per-respondent columns a moment-based index method needs
 
     @property
     def n(self) -> int:
@@ -221,12 +222,14 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
     tgt = np.array([kidx[q.target] for q in spec.paths], dtype=int)
     endo = np.array([kidx[c] for c in spec.endogenous], dtype=int)
     tot_pairs, ind_pairs = effect_pairs(L.adj)
+    indexer = INDEXERS.get("acsi") if indexer is None else indexer
     return _Context(
         layout=L, estimator=PLS.of(res) if estimator is None else estimator,
         standardized=res.standardized, items=CentredItems.of(X, v, res.standardized),
         rows=max(1, min(RNG_BLOCK, COUNTS_BUDGET // n)), v=v, w0=res.weights.to_numpy(dtype=float),
         src=src, tgt=tgt, endo=endo, tot_pairs=tot_pairs, ind_pairs=ind_pairs, htmt_pairs=lower_pairs(L.k),
-        scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=INDEXERS.get("acsi") if indexer is None else indexer,
+        scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=indexer,
+        features=index_features(indexer, X, L, spec.scale_min, spec.scale_max),
     )
 
 
@@ -239,7 +242,7 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
     """
     n = ctx.n
     rng = None if indices is not None else block_generator(ctx.seed, block)
-    s1, s2, tot = [], [], []
+    s1, s2, tot, sf = [], [], [], []
     for r0 in range(0, RNG_BLOCK, ctx.rows):
         r1 = min(RNG_BLOCK, r0 + ctx.rows)
         idx = indices[r0:r1] if indices is not None else rng.integers(0, n, size=(r1 - r0, n))  # type: ignore[union-attr]
@@ -250,11 +253,18 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
         s1.append(a)
         s2.append(b)
         tot.append(V.sum(axis=1))
-    return ctx.items.from_sums(np.concatenate(tot), np.concatenate(s1), np.concatenate(s2))
+        if ctx.features is not None:
+            sf.append(V @ ctx.features)
+    total = np.concatenate(tot)
+    m = ctx.items.from_sums(total, np.concatenate(s1), np.concatenate(s2))
+    if ctx.features is None:
+        return m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return replace(m, extra=np.concatenate(sf) / total[:, None])
 
 
 def _statistics(ctx: _Context, w: np.ndarray, loadings: np.ndarray, P: np.ndarray, r2: np.ndarray,
-                mean: np.ndarray, var: np.ndarray, corr: np.ndarray) -> dict[str, np.ndarray]:
+                mean: np.ndarray, var: np.ndarray, corr: np.ndarray, fmean: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """All statistics (B, m) of a batch of fits, after construct-level sign correction.
 
     Effects, HTMT and the index are the kernels the full sample uses (:mod:`csi.stats`, the
@@ -275,7 +285,7 @@ def _statistics(ctx: _Context, w: np.ndarray, loadings: np.ndarray, P: np.ndarra
         "total_effects": T[:, ctx.tot_pairs[0], ctx.tot_pairs[1]],
         "indirect_effects": indirect_effects(T, P)[:, ctx.ind_pairs[0], ctx.ind_pairs[1]],
         "htmt": htmt(corr, L.member, *ctx.htmt_pairs),
-        "index": ctx.indexer.batch(w, np.sqrt(var), mean, L, lo, hi, ctx.standardized),
+        "index": batch_index(ctx.indexer, w, np.sqrt(var), mean, corr, fmean, L, lo, hi, ctx.standardized),
     }
 
 
@@ -286,7 +296,7 @@ def _fit_batch(ctx: _Context, m: BatchMoments) -> tuple[dict[str, np.ndarray], n
     fail[(fail == 0) & ~est.converged] = 3
     fail[(fail == 0) & ~est.ok] = 4
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        stats = _statistics(ctx, est.weights, est.loadings, est.paths, est.r2, m.mean, m.var, m.corr())
+        stats = _statistics(ctx, est.weights, est.loadings, est.paths, est.r2, m.mean, m.var, m.corr(), m.extra)
     finite = np.ones(fail.shape[0], dtype=bool)
     for a in stats.values():
         finite &= np.isfinite(a).all(axis=1)
@@ -347,7 +357,12 @@ def _jackknife(ctx: _Context) -> tuple[dict[str, np.ndarray], np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             m0 = (s1 - vi * items.X0[rows]) / total[:, None]
             m2 = (s2 - vi * items.products(a, b)[rows - a]) / total[:, None]
-        st, f = _fit_batch(ctx, items.finish(total, m0, m2))
+        bm = items.finish(total, m0, m2)
+        if ctx.features is not None:  # the features' means downdated the same way
+            F = ctx.features
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bm = replace(bm, extra=(v @ F - vi * F[rows]) / total[:, None])
+        st, f = _fit_batch(ctx, bm)
         parts.append({k: x[: b - a] for k, x in st.items()})
         fails.append(f[: b - a])
     stats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

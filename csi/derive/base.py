@@ -116,3 +116,7 @@ def run(ctx: Context, keys: Sequence[str] | None) -> tuple[dict[str, object], tu
 for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ipma_map"), ("tiers", "tiers")):
     DERIVATIONS.register_lazy(_key, f"csi.derive.builtin:{_attr}")
 BUILTIN = ("quality", "indices", "ipma", "tiers")
+# the service-quality toolkit (issue 16): run when named in --derive
+for _key, _attr in (("drivers", "csi.derive.drivers:DRIVERS"), ("penalty_reward", "csi.derive.penalty_reward:PENALTY_REWARD"),
+                    ("fuzzy", "csi.derive.index_methods:FUZZY_EVALUATION"), ("servqual", "csi.derive.servqual:SERVQUAL")):
+    DERIVATIONS.register_lazy(_key, _attr)

@@ -49,7 +49,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from csi.derive.indices import INDEXERS, Indices, score
+from csi.derive.base import JSON, Context, Outcome
+from csi.derive.indices import Indices, score
 from csi.errors import CsiError
 from csi.estimators.base import Layout
 from csi.estimators.pls import PLSResults
@@ -314,8 +315,44 @@ class PCAIndexer(MomentIndexer):
         return score(nw, frame, lo, hi, None, layout.codes).respondent.to_numpy(), nw
 
 
+@dataclass(frozen=True)
+class FuzzyEvaluation:
+    """Both operators' membership vectors, graded verdicts and crisp scores per construct."""
+
+    weighted: pd.DataFrame  # construct × (grades…, verdict, score)
+    maxmin: pd.DataFrame
+    description: str
+
+    def to_contract(self) -> JSON:
+        out: list[JSON] = []
+        for op, t in (("weighted", self.weighted), ("maxmin", self.maxmin)):
+            grades = [c for c in t.columns if c not in ("verdict", "score")]
+            for code, r in t.iterrows():
+                out.append({"construct": str(code), "operator": op, "membership": {str(g): float(r[g]) for g in grades},
+                            "verdict": str(r["verdict"]), "score": float(r["score"])})
+        return {"evaluation": out, "method": self.description}
+
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        return {"fuzzy evaluation M(.,+)": self.weighted, "fuzzy evaluation M(min,max)": self.maxmin}
+
+
+class FuzzyEvaluationDerivation:
+    """``--derive fuzzy``: the fuzzy comprehensive evaluation by both operators (entropy weights, scale grades)."""
+
+    key = "fuzzy"
+    requires: tuple[str, ...] = ()
+    default = False
+
+    def __call__(self, ctx: Context) -> Outcome:
+        lo, hi = ctx.spec.scale_min, ctx.spec.scale_max
+        w = FUZZY.evaluation(ctx.pls, ctx.survey.items, lo, hi)
+        m = FUZZY_MAXMIN.evaluation(ctx.pls, ctx.survey.items, lo, hi)
+        return Outcome(FuzzyEvaluation(w, m, FUZZY.description + " | " + FUZZY_MAXMIN.description))
+
+
 MEAN = MeanIndexer()
 FUZZY = FuzzyIndexer("weighted")
 FUZZY_MAXMIN = FuzzyIndexer("maxmin")
 PCA = PCAIndexer("kaiser")
 PCA85 = PCAIndexer("cum85")
+FUZZY_EVALUATION = FuzzyEvaluationDerivation()

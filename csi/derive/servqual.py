@@ -1,0 +1,1 @@
+"""SERVQUAL gap analysis (placeholder replaced below)."""

@@ -118,5 +118,5 @@ for _key, _attr in (("quality", "quality"), ("indices", "indices"), ("ipma", "ip
 BUILTIN = ("quality", "indices", "ipma", "tiers")
 # the service-quality toolkit (issue 16): run when named in --derive
 for _key, _attr in (("drivers", "csi.derive.drivers:DRIVERS"), ("penalty_reward", "csi.derive.penalty_reward:PENALTY_REWARD"),
-                    ("fuzzy", "csi.derive.index_methods:FUZZY_EVALUATION"), ("servqual", "csi.derive.servqual:SERVQUAL")):
+                    ("fuzzy", "csi.derive.index_methods:FUZZY_EVALUATION")):
     DERIVATIONS.register_lazy(_key, _attr)

@@ -184,6 +184,14 @@ def models_show(name: Annotated[str, typer.Argument(help="scsb, acsi, ecsi or a 
     out.print(spec.to_yaml(), highlight=False, markup=False)
 
 
+# the service-quality toolkit's commands (issue 16), each in its own module
+from csi.cli.servqual import servqual as _servqual  # noqa: E402
+from csi.cli.sqi import sqi as _sqi  # noqa: E402
+
+app.command("sqi")(_sqi)
+app.command("servqual")(_servqual)
+
+
 def main() -> None:
     # The modules imported so far (pandas, numpy, typer, …) live until the process exits: moving
     # their objects out of the collector's reach spares every full collection and the final one

@@ -115,7 +115,7 @@ def score(
     weights_from: o.WeightsFrom = None, boot: o.WaveBoot = 1000, seed: o.Seed = 1, level: o.Level = 0.95,
     segments: o.Segments = None, workers: o.Workers = 2, scheme: o.Scheme = "path", sheet: o.Sheet = None,
     map_file: o.ColumnMap = None, missing: o.Missing = "casewise", missing_codes: o.MissingCodes = None,
-    reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None,
+    reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, index: o.Index = o.DEFAULT_INDEX,
 ) -> None:
     """Score many survey waves (refit or fixed weights), with trends and tested changes.
 
@@ -130,7 +130,7 @@ def score(
             raise CsiError("--refit and --weights-from exclude each other: refit fits every wave, --weights-from scores with fixed weights")
         opts = o.score_options(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights),
-            scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers,
+            scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers, index=index,
         )
         res = score_waves(files, model, opts, weights_from=weights_from)
         json_path, xlsx_path = write_score_outputs(res, out_dir)

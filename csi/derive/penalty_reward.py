@@ -50,8 +50,20 @@ def coefficients(D: np.ndarray, y: np.ndarray, V: np.ndarray) -> np.ndarray:
     q = D.shape[1]
     G = (V @ (D[:, :, None] * D[:, None, :]).reshape(len(D), q * q)).reshape(-1, q, q)
     g = V @ (D * y[:, None])
-    with np.errstate(invalid="ignore"):
-        return np.linalg.solve(G, g[:, :, None])[:, :, 0]
+    # a resample without anyone in some third has a zero column: it is skipped (NaN), not solved
+    bad = (np.einsum("bii->bi", G) <= 0).any(axis=1)
+    G[bad] = np.eye(q)
+    try:
+        b = np.linalg.solve(G, g[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:  # another exact collinearity: solve one by one, NaN where singular
+        b = np.full(g.shape, np.nan)
+        for k in range(len(G)):
+            try:
+                b[k] = np.linalg.solve(G[k], g[k])
+            except np.linalg.LinAlgError:
+                pass
+    b[bad] = np.nan
+    return b
 
 
 def analyse(X: pd.DataFrame, y: np.ndarray, lo: float, hi: float, resamples: int = 1000, seed: int = 1,
@@ -110,10 +122,16 @@ class PenaltyRewardDerivation:
         y = ctx.results["indices"].respondent[target].to_numpy()  # type: ignore[attr-defined]
         boot = ctx.options.boot
         resamples = max(2, min(boot.pls_resamples, 1000))
-        table = analyse(ctx.survey.items[items], y, ctx.spec.scale_min, ctx.spec.scale_max, resamples, boot.seed,
-                        boot.level, ctx.pls.case_weights)
+        lo, hi = ctx.spec.scale_min, ctx.spec.scale_max
+        D = dummies(ctx.survey.items[items].to_numpy(dtype=float), lo, hi)
+        usable = [i for k, i in enumerate(items) if D[:, 2 * k + 1].any() and D[:, 2 * k + 2].any()]
+        issues = tuple(Issue.of("penalty_reward", f"penalty-reward: item {i} left out (no respondent in its low or high third of the scale)")
+                       for i in items if i not in usable)
+        if not usable:
+            return Outcome(None, issues)
+        table = analyse(ctx.survey.items[usable], y, lo, hi, resamples, boot.seed, boot.level, ctx.pls.case_weights)
         settings = {"target": target, "rule": RULE, "resamples": resamples, "seed": boot.seed, "level": boot.level}
-        return Outcome(PenaltyReward(table, settings))
+        return Outcome(PenaltyReward(table, settings), issues)
 
 
 PENALTY_REWARD = PenaltyRewardDerivation()

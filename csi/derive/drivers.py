@@ -81,11 +81,11 @@ class Drivers:
 
     def to_contract(self) -> JSON:
         rows: list[JSON] = []
-        for (tgt, drv), r in self.table.iterrows():
+        for (tgt, drv), (_, r) in zip(self.table.index.tolist(), self.table.iterrows(), strict=True):
             rows.append({"to": str(tgt), "from": str(drv), "r2": float(r["r2"]),
                          "shapley": float(r["shapley"]), "shapley_ci": [float(r["shapley_lo"]), float(r["shapley_hi"])],
                          "johnson": float(r["johnson"]), "johnson_ci": [float(r["johnson_lo"]), float(r["johnson_hi"])]})
-        return {"drivers": rows, "settings": {k: v for k, v in self.settings.items()}}  # type: ignore[misc]
+        return {"drivers": rows, "settings": {k: v if isinstance(v, int | float) else str(v) for k, v in self.settings.items()}}
 
     def tables(self) -> Mapping[str, pd.DataFrame]:
         return {"driver importance": self.table}

@@ -99,7 +99,7 @@ class PenaltyReward:
         rows: list[JSON] = [{"attribute": str(a), "penalty": float(r["penalty"]), "penalty_ci": [float(r["penalty_lo"]), float(r["penalty_hi"])],
                              "reward": float(r["reward"]), "reward_ci": [float(r["reward_lo"]), float(r["reward_hi"])],
                              "class": str(r["class"])} for a, r in self.table.iterrows()]
-        return {"attributes": rows, "settings": dict(self.settings)}  # type: ignore[dict-item]
+        return {"attributes": rows, "settings": {k: str(v) if not isinstance(v, int | float) else v for k, v in self.settings.items()}}
 
     def tables(self) -> Mapping[str, pd.DataFrame]:
         return {"penalty-reward": self.table}

@@ -94,10 +94,10 @@ class GapResults:
 
     def to_contract(self) -> dict[str, Any]:
         rows = []
-        for r in self.table.itertuples(index=False):
-            rows.append({"segment": r.segment, "level": r.level, "dimension": r.dimension or None, "name": r.name,
-                         "perception": float(r.perception), "expectation": float(r.expectation), "gap": float(r.gap),
-                         "ci": [float(r.ci_lo), float(r.ci_hi)], "n": int(r.n)})
+        for r in self.table.to_dict("records"):
+            rows.append({"segment": r["segment"], "level": r["level"], "dimension": r["dimension"] or None, "name": r["name"],
+                         "perception": float(r["perception"]), "expectation": float(r["expectation"]), "gap": float(r["gap"]),
+                         "ci": [float(r["ci_lo"]), float(r["ci_hi"])], "n": int(r["n"])})
         return {"model": {"name": self.model.name, "label": self.model.label, "source": self.model.source},
                 "gaps": rows, "settings": self.settings}
 

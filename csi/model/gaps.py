@@ -102,7 +102,8 @@ def parse_gap_yaml(text: str, where: str) -> GapModel:
             raise SpecError(f"{where} line {top['scale'].start_mark.line + 1}: scale should be {{min: 1, max: 7}}") from None
         if hi <= lo:
             raise SpecError(f"{where} line {top['scale'].start_mark.line + 1}: scale max should exceed min")
-    dims, seen = [], {}
+    dims: list[Dimension] = []
+    seen: dict[str, int] = {}
     for k, v in _map(top["dimensions"], where, "dimensions"):
         body = {a.value: b for a, b in _map(v, where, f"dimension {k.value}")}
         if "pairs" not in body:

@@ -33,7 +33,10 @@ def _clean(x: Any) -> Any:
 
 def write_json(data: Mapping[str, Any], path: Path) -> Path:
     text = json.dumps(_clean(dict(data)), indent=2, ensure_ascii=False)
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def _w(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    return atomic_write(path, _w)
 
 
 def write_charts(data: Mapping[str, Any], out_dir: Path, makers: Mapping[str, Callable[[Mapping[str, Any]], Any]]) -> list[Path]:

@@ -87,8 +87,8 @@ def plain_pca(items: pd.DataFrame, spec, lo, hi, rule) -> dict[str, float]:
             kept = int(np.argmax(np.cumsum(lam) / q >= 0.85)) + 1
         coef = lam[:kept] / lam[:kept].sum()
 
-        def composite(Y):
-            return ((Y - mu) / sd) @ comp[:kept].T @ coef
+        def composite(Y, mu=mu, sd=sd, load=comp[:kept].T @ coef):
+            return ((Y - mu) / sd) @ load
 
         fmin, fmax = composite(np.full((1, q), lo))[0], composite(np.full((1, q), hi))[0]
         out[c.code] = float(np.mean((composite(X) - fmin) / (fmax - fmin) * 100))

@@ -4,7 +4,6 @@ gaps = pandas means of P − E; the built-in model is 22 items in 4/5/4/4/5; gap
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from csi.derive.servqual import analyse

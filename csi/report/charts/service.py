@@ -15,7 +15,7 @@ import numpy as np
 
 from csi.report.charts.base import INK, OKABE_ITO, Chart, _chart, _slide
 
-_PLAIN = {"text.parse_math": False}
+_PLAIN: dict[Any, Any] = {"text.parse_math": False}
 
 
 def _series(rows: list[Mapping[str, Any]], key: str) -> np.ndarray:

@@ -4,6 +4,7 @@ gaps = pandas means of P − E; the built-in model is 22 items in 4/5/4/4/5; gap
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from csi.derive.servqual import analyse
@@ -74,3 +75,20 @@ def test_errors(tmp_path):
         run_servqual(data, SQ, resamples=0)
     with pytest.raises(DataError, match="missing column\\(s\\) E22"):
         run_servqual(data.drop(columns="E22"), SQ, resamples=0)
+
+
+def test_docs_hand_example():
+    """docs/service-quality.md: a user gap model with two respondents."""
+    gm = parse_gap_yaml("""\
+name: branch-gaps
+scale: {min: 1, max: 5}
+dimensions:
+  SPEED: {label: Speed, pairs: {p_wait: e_wait, p_queue: e_queue}, importance: w_speed}
+  STAFF: {label: Staff, pairs: {p_polite: e_polite}, importance: w_staff}
+""", "branch.yaml")
+    data = pd.DataFrame({"p_wait": [3, 2], "e_wait": [4, 4], "p_queue": [4, 5], "e_queue": [4, 5],
+                         "p_polite": [5, 4], "e_polite": [4, 4], "w_speed": [60, 50], "w_staff": [40, 50]})
+    t = run_servqual(data, gm, resamples=0).table.set_index(["level", "name"])
+    assert t.loc[("dimension", "Speed"), "gap"] == pytest.approx(-0.75, abs=1e-12)
+    assert t.loc[("overall", "weighted by importance"), "gap"] == pytest.approx(-0.2, abs=1e-12)
+    assert t.loc[("overall", "unweighted"), "gap"] == pytest.approx(-0.125, abs=1e-12)

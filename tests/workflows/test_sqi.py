@@ -84,3 +84,11 @@ def test_weights_yaml_named_errors(tmp_path):
 def test_bad_rows_named():
     with pytest.raises(DataError, match="row 3: date 'soon' is not a date; row 2: count '-1' should be a number"):
         check_events(pd.DataFrame({"date": ["2026-01-01", "soon"], "type": ["lost", "lost"], "count": [-1, 1]}), "ev.csv")
+
+
+def test_docs_hand_example():
+    """docs/service-quality.md: 2 lost, 1 damaged, 5 late within a day, volume 4,000 → 135 and 33.75."""
+    raw = pd.DataFrame({"date": ["2026-05-04"] * 3, "type": ["lost", "damaged", "late within a day"],
+                        "count": [2, 1, 5], "volume": [4000, None, None]})
+    t = compute(check_events(raw, "ev"), DEFAULT_WEIGHTS).table
+    assert t["sqi"].iloc[0] == 135 and t["per_1000"].iloc[0] == pytest.approx(33.75, abs=1e-12)

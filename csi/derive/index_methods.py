@@ -54,6 +54,7 @@ from csi.derive.indices import Indices, score
 from csi.errors import CsiError
 from csi.estimators.base import Layout
 from csi.estimators.pls import PLSResults
+from csi.model.spec import ModelSpec
 from csi.stats.index import linear_index
 
 
@@ -168,6 +169,11 @@ class MeanIndexer(MomentIndexer):
         self.description = ("mean: item means as percent of the scale range, "
                             + ("equal weights" if weights is None else "importance weights normalized within each construct"))
 
+    def configured(self, spec: ModelSpec) -> MeanIndexer:
+        """With the model file's ``index: weights:`` when no weights were given here."""
+        cfg = spec.index
+        return MeanIndexer(dict(cfg.weights)) if self.weights is None and cfg is not None and cfg.weights else self
+
     def batch_moments(self, mean: np.ndarray, sd: np.ndarray, corr: np.ndarray, fmean: np.ndarray | None,
                       layout: Layout, lo: float, hi: float) -> np.ndarray:
         a = np.broadcast_to(_fixed_weights(self.weights, layout), mean.shape)
@@ -196,6 +202,15 @@ class FuzzyIndexer(MomentIndexer):
         op = "M(.,+) weighted average b = A R" if operator == "weighted" else "M(min,max) b_g = max_i min(a_i, r_ig), normalized"
         wt = "entropy weights of the membership rows" if weights is None else "given factor weights"
         self.description = f"fuzzy: {op}; {wt}; grades {'from the scale' if grades is None else 'given'}; index = B . v"
+
+    def configured(self, spec: ModelSpec) -> FuzzyIndexer:
+        """With the model file's ``index:`` weights and grades where none were given here."""
+        cfg = spec.index
+        if cfg is None or (self.weights is not None or not cfg.weights) and (self.grades is not None or not cfg.grades):
+            return self
+        weights = self.weights if self.weights is not None or not cfg.weights else dict(cfg.weights)
+        grades = self.grades if self.grades is not None or not cfg.grades else tuple(Grade(*g) for g in cfg.grades)
+        return FuzzyIndexer(self.operator, weights, grades)
 
     def grade_set(self, lo: float, hi: float) -> tuple[Grade, ...]:
         return tuple(self.grades) if self.grades is not None else scale_grades(lo, hi)
@@ -345,9 +360,10 @@ class FuzzyEvaluationDerivation:
 
     def __call__(self, ctx: Context) -> Outcome:
         lo, hi = ctx.spec.scale_min, ctx.spec.scale_max
-        w = FUZZY.evaluation(ctx.pls, ctx.survey.items, lo, hi)
-        m = FUZZY_MAXMIN.evaluation(ctx.pls, ctx.survey.items, lo, hi)
-        return Outcome(FuzzyEvaluation(w, m, FUZZY.description + " | " + FUZZY_MAXMIN.description))
+        fw, fm = FUZZY.configured(ctx.spec), FUZZY_MAXMIN.configured(ctx.spec)
+        w = fw.evaluation(ctx.pls, ctx.survey.items, lo, hi)
+        m = fm.evaluation(ctx.pls, ctx.survey.items, lo, hi)
+        return Outcome(FuzzyEvaluation(w, m, fw.description + " | " + fm.description))
 
 
 MEAN = MeanIndexer()

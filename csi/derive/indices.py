@@ -119,6 +119,12 @@ for _key, _attr in (("mean", "MEAN"), ("fuzzy", "FUZZY"), ("fuzzy-maxmin", "FUZZ
     INDEXERS.register_lazy(_key, f"csi.derive.index_methods:{_attr}")
 
 
+def configure(indexer: Indexer, spec: object) -> Indexer:
+    """The index method with the model file's ``index:`` weights/grades applied (its ``configured``; as-is otherwise)."""
+    f = getattr(indexer, "configured", None)
+    return indexer if f is None else f(spec)  # type: ignore[no-any-return]
+
+
 def index_features(indexer: Indexer, X: np.ndarray, layout: Layout, lo: float, hi: float) -> np.ndarray | None:
     """Per-respondent columns whose reweighted means ``indexer`` needs (its ``features``; None for most)."""
     f = getattr(indexer, "features", None)

@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.survey import SurveyData
-from csi.derive.indices import INDEXERS, Indexer, batch_index, index_features
+from csi.derive.indices import INDEXERS, Indexer, batch_index, configure, index_features
 from csi.derive.quality import htmt as htmt_matrix
 from csi.errors import CsiError, check_choice
 from csi.estimators.base import BatchEstimator, Layout
@@ -222,7 +222,7 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
     tgt = np.array([kidx[q.target] for q in spec.paths], dtype=int)
     endo = np.array([kidx[c] for c in spec.endogenous], dtype=int)
     tot_pairs, ind_pairs = effect_pairs(L.adj)
-    indexer = INDEXERS.get("acsi") if indexer is None else indexer
+    indexer = configure(INDEXERS.get("acsi") if indexer is None else indexer, spec)
     return _Context(
         layout=L, estimator=PLS.of(res) if estimator is None else estimator,
         standardized=res.standardized, items=CentredItems.of(X, v, res.standardized),

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from csi.errors import SpecError
+from csi.model.index_config import IndexConfig, parse_index_section
 from csi.model.lavaan import describe
 
 MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
@@ -77,6 +78,7 @@ class ModelSpec:
     reference: str = ""
     source: str = field(default="", compare=False)
     tiers: tuple[str, ...] = ()  # default loyalty-tier schemes (csi.model.tiers syntax)
+    index: IndexConfig | None = None  # weights and grades of the index methods (csi.model.index_config)
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -144,6 +146,8 @@ class ModelSpec:
             out["missing_codes"] = [_num(v) for v in self.missing_codes]
         if self.tiers:
             out["tiers"] = list(self.tiers)
+        if self.index is not None:
+            out["index"] = self.index.to_dict()
         return out
 
     def to_yaml(self) -> str:
@@ -224,7 +228,7 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
     return SpecError(f"{where}{at}: {msg}")
 
 
-_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers"})
+_TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers", "index"})
 _CONSTRUCT_KEYS = ("label", "items", "mode")
 _SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
 
@@ -259,6 +263,7 @@ def _build(root: _Located, where: str) -> ModelSpec:
         missing_codes=missing,
         source=where,
         tiers=tiers,
+        index=parse_index_section(top["index"], {i for c in constructs for i in c.items}, where) if "index" in top else None,
     )
 
 

@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.survey import SurveyData, read_survey
-from csi.derive.indices import INDEXERS
+from csi.derive.indices import INDEXERS, configure
 from csi.derive.indices import compute as compute_indices
 from csi.derive.indices import score as score_items
 from csi.errors import CsiError, DataError, SpecError
@@ -393,7 +393,7 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
         res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
             warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")
-        indexer = INDEXERS.get(job.index)
+        indexer = configure(INDEXERS.get(job.index), spec)
         idx = compute_indices(res, survey.items) if job.index == "acsi" else indexer.fit(res, survey.items, spec.scale_min, spec.scale_max)
         if job.resamples:
             from csi.inference.bootstrap import bootstrap_fit

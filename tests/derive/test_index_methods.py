@@ -223,3 +223,62 @@ def test_grades_errors():
     with pytest.raises(CsiError, match="integer limits"):
         scale_grades(0.0, 0.5)
     assert [g.value for g in scale_grades(1, 5)] == [0, 25, 50, 75, 100]
+
+
+# ---------------------------------------------------------------------------------------
+# weights and grades from the model file's `index:` section
+# ---------------------------------------------------------------------------------------
+CONFIG_YAML = """\
+name: hand-config
+scale: {min: 1, max: 5}
+constructs:
+  SAT: [q1, q2]
+  LOY: [l1]
+paths:
+  - SAT -> LOY
+index:
+  weights: {q1: 3, q2: 1, l1: 1}
+  grades:
+    - {name: poor, min: 1, max: 2, value: 10}
+    - {name: fair, min: 3, max: 3, value: 50}
+    - {name: good, min: 4, max: 5, value: 90}
+"""
+
+
+def test_model_file_index_section():
+    spec = parse_yaml(CONFIG_YAML, "config.yaml")
+    sv = from_frame(HAND, spec)
+    res = PLS(spec).fit(sv.items)
+    from csi.derive.indices import configure
+
+    mean = configure(INDEXERS.get("mean"), spec).fit(res, sv.items, 1, 5)
+    assert mean.index["SAT"] == pytest.approx(0.75 * 80 + 0.25 * 50, abs=1e-12)
+    fz = configure(INDEXERS.get("fuzzy"), spec)
+    # q1 in (poor, fair, good) = (0, 0.2, 0.8), q2 = (0.2, 0.4, 0.4); B = .75 R1 + .25 R2 = (0.05, 0.25, 0.7)
+    ev = fz.evaluation(res, sv.items, 1, 5).loc["SAT"]
+    assert ev[["poor", "fair", "good"]].to_numpy(dtype=float) == pytest.approx([0.05, 0.25, 0.70], abs=1e-12)
+    assert ev["verdict"] == "good" and ev["score"] == pytest.approx(0.05 * 10 + 0.25 * 50 + 0.7 * 90, abs=1e-12)
+    assert fz.fit(res, sv.items, 1, 5).index["SAT"] == pytest.approx(ev["score"], abs=1e-12)
+    # the bootstrap applies the same configuration: draw 0 on explicit rows = the direct evaluation
+    rows = np.array([[0, 0, 1, 3, 4]])
+    boot = bootstrap_fit(res, sv, indices=rows, indexer=INDEXERS.get("fuzzy"), workers=1)
+    sub = HAND.iloc[rows[0]]
+    r1 = np.array([np.mean(sub["q1"] <= 2), np.mean(sub["q1"] == 3), np.mean(sub["q1"] >= 4)])
+    r2 = np.array([np.mean(sub["q2"] <= 2), np.mean(sub["q2"] == 3), np.mean(sub["q2"] >= 4)])
+    assert boot.draws("index").loc[0, "SAT"] == pytest.approx((0.75 * r1 + 0.25 * r2) @ [10, 50, 90], abs=1e-12)
+    assert "index:" in spec.to_yaml() and parse_yaml(spec.to_yaml(), "again").index == spec.index
+
+
+@pytest.mark.parametrize("section,message", [
+    ("index:\n  weights: {q1: -1}\n", "line 9: the index weight of q1 is negative"),
+    ("index:\n  weights: {qq: 1}\n", "line 9: index weight for 'qq', which is not an item"),
+    ("index:\n  grades:\n    - {name: a, min: 1, max: 3, value: 0}\n    - {name: b, min: 3, max: 5, value: 100}\n",
+     "line 11: grade 'b' overlaps"),
+    ("index:\n  grade: []\n", "unknown key 'grade' in 'index'"),
+])
+def test_index_section_errors(section, message):
+    from csi.errors import SpecError
+
+    base = CONFIG_YAML[: CONFIG_YAML.index("index:")]
+    with pytest.raises(SpecError, match=message):
+        parse_yaml(base + section, "config.yaml")

@@ -95,3 +95,43 @@ def servqual_gaps(d: Mapping[str, Any]) -> Chart:
         ax.invert_yaxis()
         ax.set_xlabel("gap (perception - expectation), scale points")
     return _chart("servqual_gaps", title, sub, "", fig)
+
+
+def ipma_drivers(d: Mapping[str, Any]) -> Chart | None:
+    """The IPMA map with importance as the Shapley/LMG share of the target's R² (``--derive drivers``).
+
+    Performance is the construct's index as in the IPMA chart; importance the construct's Shapley
+    share of R² of the IPMA target (whiskers: its bootstrap interval), Johnson's weight as a hollow
+    marker.  None when the results have no driver analysis of the IPMA target.
+    """
+    ipma_rows = [r for r in (d.get("ipma") or []) if "construct" in r and r.get("performance") is not None]
+    drv = (d.get("drivers") or {}).get("drivers") if isinstance(d.get("drivers"), Mapping) else None
+    if not ipma_rows or not drv:
+        return None
+    target = str(ipma_rows[0].get("target"))
+    perf = {str(r["construct"]): float(r["performance"]) for r in ipma_rows}
+    rows = [r for r in drv if str(r["to"]) == target and str(r["from"]) in perf]
+    if not rows:
+        return None
+    names = [str(r["from"]) for r in rows]
+    sh = np.array([float(r["shapley"]) for r in rows])
+    jo = np.array([float(r["johnson"]) for r in rows])
+    ci = np.array([r.get("shapley_ci") or [np.nan, np.nan] for r in rows], dtype=float)
+    y = np.array([perf[n] for n in names])
+    with matplotlib.rc_context(_PLAIN):
+        top = names[int(np.argmax(sh))]
+        title = f"Driver importance for {target}: {top} explains the largest share of R² ({sh.max():.2f} of {float(rows[0]['r2']):.2f})"
+        sub = "Importance = Shapley/LMG share of R² (filled; whiskers: bootstrap interval), Johnson's relative weight (hollow); performance = index"
+        fig = _slide(title, sub, "")
+        ax = fig.add_axes((0.08, 0.15, 0.86, 0.65))
+        if np.isfinite(ci).all():
+            ax.errorbar(sh, y, xerr=np.vstack([sh - ci[:, 0], ci[:, 1] - sh]), fmt="none", ecolor=INK, capsize=3, zorder=3)
+        ax.scatter(sh, y, s=150, color=OKABE_ITO["blue"], zorder=4, gid="shapley")
+        ax.scatter(jo, y, s=150, facecolors="none", edgecolors=OKABE_ITO["orange"], linewidths=2, zorder=4, gid="johnson")
+        for xv, yv, n in zip(sh, y, names, strict=True):
+            ax.annotate(n, (xv, yv), xytext=(8, 6), textcoords="offset points", fontsize=12)
+        ax.axvline(float(sh.mean()), color=INK, lw=1, ls="--")
+        ax.axhline(float(y.mean()), color=INK, lw=1, ls="--")
+        ax.set_xlabel(f"Share of R² of {target}")
+        ax.set_ylabel("Performance (index 0–100)")
+    return _chart("ipma_drivers", title, sub, "", fig)

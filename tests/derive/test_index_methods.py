@@ -282,3 +282,22 @@ def test_index_section_errors(section, message):
     base = CONFIG_YAML[: CONFIG_YAML.index("index:")]
     with pytest.raises(SpecError, match=message):
         parse_yaml(base + section, "config.yaml")
+
+
+@pytest.mark.parametrize("key", ["fuzzy", "pca"])
+def test_group_permutation_index_difference_equals_direct_evaluation(mobi, key):
+    """The permutation engine's observed index difference (true labels) = the independent computation on each group's rows."""
+    from csi.inference.groups import compare_groups
+
+    d = mobi.copy()
+    d["grp"] = np.where(np.arange(len(d)) % 3 == 0, "a", "b")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sv = from_frame(d, SPEC, groups=("grp",))
+        out = compare_groups(SPEC, sv, "grp", permutations=20, boot=0, indexer=INDEXERS.get(key))
+    plain = {lab: ({k: v[1] for k, v in plain_fuzzy(d[d["grp"] == lab], SPEC, LO, HI, "weighted").items()} if key == "fuzzy"
+                   else plain_pca(d[d["grp"] == lab], SPEC, LO, HI, "kaiser")) for lab in ("a", "b")}
+    rows = out.differences[out.differences["kind"] == "index"].set_index("construct")
+    for code in SPEC.codes:
+        assert rows.loc[code, "difference"] == pytest.approx(plain["a"][code] - plain["b"][code], abs=1e-10)
+        assert rows.loc[code, "estimate_a"] == pytest.approx(plain["a"][code], abs=1e-10)

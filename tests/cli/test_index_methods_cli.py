@@ -31,6 +31,9 @@ def test_fit_index_mean_with_intervals_and_derivations(tmp_path):
     assert {x["to"] for x in d["drivers"]["drivers"]} >= {"CUSA", "CUSL"}
     assert d["penalty_reward"]["settings"]["target"] == "CUSL"
     assert {x["operator"] for x in d["fuzzy"]["evaluation"]} == {"weighted", "maxmin"}
+    from tests.contract.test_schema import _jsonschema_errors
+
+    assert _jsonschema_errors(d, "fit") == []
 
 
 @pytest.mark.parametrize("index", ["pca", "fuzzy"])

@@ -118,7 +118,7 @@ def analyse(scores: pd.DataFrame, target: str, drivers: list[str], resamples: in
     else:
         for name in ("shapley", "johnson"):
             out[f"{name}_lo"] = out[f"{name}_hi"] = np.nan
-    return out
+    return out[["r2", "shapley", "shapley_lo", "shapley_hi", "shapley_share", "johnson", "johnson_lo", "johnson_hi", "johnson_share"]]
 
 
 class DriverDerivation:

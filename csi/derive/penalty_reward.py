@@ -86,7 +86,8 @@ def analyse(X: pd.DataFrame, y: np.ndarray, lo: float, hi: float, resamples: int
     for name, d in (("penalty", -draws[:, 1::2]), ("reward", draws[:, 2::2]), ("asymmetry", draws[:, 2::2] + draws[:, 1::2])):
         cols[f"{name}_lo"], cols[f"{name}_hi"] = percentile_interval(d, level)
     cols["class"] = np.where(cols["asymmetry_lo"] > 0, "excitement", np.where(cols["asymmetry_hi"] < 0, "basic", "performance"))
-    out = pd.DataFrame(cols, index=pd.Index(X.columns, name="attribute"))
+    order = ["penalty", "penalty_lo", "penalty_hi", "reward", "reward_lo", "reward_hi", "asymmetry", "asymmetry_lo", "asymmetry_hi", "class"]
+    out = pd.DataFrame({k: cols[k] for k in order}, index=pd.Index(X.columns, name="attribute"))
     return out
 
 

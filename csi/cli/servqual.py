@@ -22,6 +22,7 @@ def servqual(
     """Perception - expectation gaps per item, dimension and overall (unweighted and importance-weighted)."""
     from csi.options import check_count, check_level
     from csi.report.charts import service
+    from csi.report.excel import write_workbook
     from csi.report.service import print_table, write_charts, write_json
     from csi.workflows.servqual import run_servqual
 
@@ -32,6 +33,7 @@ def servqual(
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [write_json(data, out_dir / "servqual.json")]
     files += write_charts(data, out_dir, {"servqual_gaps": service.servqual_gaps})
+    files.append(write_workbook({"servqual gaps": res.table}, out_dir / "servqual.xlsx", settings=res.settings))
     t = res.table
     for lvl in ("dimension", "overall"):
         sub = t[t["level"] == lvl].set_index("name")

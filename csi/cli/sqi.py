@@ -19,6 +19,7 @@ def sqi(
 ) -> None:
     """Failure-weighted SQI per day/week/month and per 1,000 units, with c/u-chart and p-chart limits."""
     from csi.report.charts import service
+    from csi.report.excel import write_workbook
     from csi.report.service import print_table, write_charts, write_json
     from csi.workflows.sqi import run_sqi
 
@@ -29,6 +30,8 @@ def sqi(
     files = [write_json(data, out_dir / "sqi.json")]
     makers = {"sqi_trend": service.sqi_trend, **({"sqi_attainment": service.attainment} if res.attainment is not None else {})}
     files += write_charts(data, out_dir, makers)
+    sheets = {"sqi": res.table, **({"hard standard": res.attainment} if res.attainment is not None else {})}
+    files.append(write_workbook(sheets, out_dir / "sqi.xlsx", settings=res.settings))
     cols = [c for c in ("sqi", "c_ucl", "volume", "per_1000", "u_ucl") if c in res.table.columns]
     print_table(out, f"Service quality index by {period}", res.table[cols])
     if res.attainment is not None:

@@ -28,6 +28,11 @@ def test_servqual_command(tmp_path):
     hand = sum((data[f"P{i}"] - data[f"E{i}"]).mean() for i in range(5, 10)) / 5
     assert rel["gap"] == pytest.approx(hand, abs=1e-12)
     assert (tmp_path / "o" / "servqual_gaps.png").stat().st_size > 1000
+    from openpyxl import load_workbook
+
+    ws = load_workbook(tmp_path / "o" / "servqual.xlsx")["servqual gaps"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)  # user text never becomes a formula
 
 
 def test_servqual_bad_input_exit_2(tmp_path):
@@ -52,6 +57,7 @@ def test_sqi_command(tmp_path):
             for t, c in zip(raw["type"], raw["count"], strict=True)), abs=1e-9)
     assert d["attainment"] is not None
     assert (tmp_path / "o" / "sqi_trend.png").exists() and (tmp_path / "o" / "sqi_attainment.png").exists()
+    assert (tmp_path / "o" / "sqi.xlsx").exists()
 
 
 def test_sqi_errors_exit_2(tmp_path):

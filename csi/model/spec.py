@@ -126,7 +126,8 @@ class ModelSpec:
         """Rename items (``old -> new``), e.g. after a column map."""
         cons = tuple(replace(c, items=tuple(mapping.get(i, i) for i in c.items)) for c in self.constructs)
         roles = tuple((k, mapping.get(v, v)) for k, v in self.roles)
-        return replace(self, constructs=cons, roles=roles)
+        index = None if self.index is None else replace(self.index, weights=tuple((mapping.get(i, i), w) for i, w in self.index.weights))
+        return replace(self, constructs=cons, roles=roles, index=index)
 
     # -- serialisation ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -267,6 +267,7 @@ def test_model_file_index_section():
     r2 = np.array([np.mean(sub["q2"] <= 2), np.mean(sub["q2"] == 3), np.mean(sub["q2"] >= 4)])
     assert boot.draws("index").loc[0, "SAT"] == pytest.approx((0.75 * r1 + 0.25 * r2) @ [10, 50, 90], abs=1e-12)
     assert "index:" in spec.to_yaml() and parse_yaml(spec.to_yaml(), "again").index == spec.index
+    assert dict(spec.with_items({"q1": "Q1"}).index.weights) == {"Q1": 3.0, "q2": 1.0, "l1": 1.0}  # a column map renames them
 
 
 @pytest.mark.parametrize("section,message", [

@@ -302,3 +302,19 @@ def test_group_permutation_index_difference_equals_direct_evaluation(mobi, key):
     for code in SPEC.codes:
         assert rows.loc[code, "difference"] == pytest.approx(plain["a"][code] - plain["b"][code], abs=1e-10)
         assert rows.loc[code, "estimate_a"] == pytest.approx(plain["a"][code], abs=1e-10)
+
+
+@pytest.mark.parametrize("key", ["fuzzy", "pca"])
+def test_bca_jackknife_values_equal_leave_one_out(fitted, mobi, key):
+    """The BCa jackknife (downdated moments and grade shares) = the direct evaluation without respondent i."""
+    sv, res = fitted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        boot = bootstrap_fit(res, sv, 250, seed=2, ci="bca", indexer=INDEXERS.get(key), workers=1)
+    jack = boot.jackknife["index"]
+    for i in (0, 117, 249):
+        rows = mobi.drop(mobi.index[i])
+        exp = ({k: v[1] for k, v in plain_fuzzy(rows, SPEC, LO, HI, "weighted").items()} if key == "fuzzy"
+               else plain_pca(rows, SPEC, LO, HI, "kaiser"))
+        assert max(abs(jack.iloc[i][k] - v) for k, v in exp.items()) < 1e-10
+    assert np.isfinite(boot.stats("index")[["ci_lo", "ci_hi"]].to_numpy()).all()

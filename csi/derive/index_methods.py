@@ -144,14 +144,20 @@ def _weight_index(layout: Layout) -> pd.MultiIndex:
 
 
 def _fixed_weights(weights: Mapping[str, float] | None, layout: Layout) -> np.ndarray:
-    """Given item weights (equal when None) normalized to sum 1 within each construct: (p,)."""
+    """Given item weights normalized to sum 1 within each construct: (p,).
+
+    A construct none of whose items has a given weight (or ``weights=None``) weighs its items
+    equally; within a construct that has given weights, an item without one weighs 0.
+    """
     if weights is None:
         a = np.ones(layout.p)
     else:
         bad = [k for k, x in weights.items() if not np.isfinite(x) or x < 0]
         if bad:
             raise CsiError(f"index weights should be non-negative numbers; got {', '.join(f'{k}: {weights[k]}' for k in bad)}")
-        a = np.array([float(weights.get(i, 0.0)) for i in layout.items])
+        given = np.array([i in weights for i in layout.items], dtype=float)
+        equal = ((given @ layout.member) == 0)[layout.block]
+        a = np.where(equal, 1.0, [float(weights.get(i, 0.0)) for i in layout.items])
     tot = (a @ layout.member)[layout.block]
     empty = sorted({layout.codes[b] for b, t in zip(layout.block, tot, strict=True) if t <= 0})
     if empty:
@@ -206,10 +212,12 @@ class FuzzyIndexer(MomentIndexer):
     def configured(self, spec: ModelSpec) -> FuzzyIndexer:
         """With the model file's ``index:`` weights and grades where none were given here."""
         cfg = spec.index
-        if cfg is None or (self.weights is not None or not cfg.weights) and (self.grades is not None or not cfg.grades):
+        if cfg is None:
             return self
-        weights = self.weights if self.weights is not None or not cfg.weights else dict(cfg.weights)
-        grades = self.grades if self.grades is not None or not cfg.grades else tuple(Grade(*g) for g in cfg.grades)
+        weights = self.weights if self.weights is not None else (dict(cfg.weights) if cfg.weights else None)
+        grades = self.grades if self.grades is not None else (tuple(Grade(*g) for g in cfg.grades) if cfg.grades else None)
+        if weights is self.weights and grades is self.grades:
+            return self
         return FuzzyIndexer(self.operator, weights, grades)
 
     def grade_set(self, lo: float, hi: float) -> tuple[Grade, ...]:

@@ -9,8 +9,8 @@ index:
     - {name: good, min: 8, max: 10, value: 90}
 ```
 
-Weights are normalized within each construct by the index method; an item without a weight counts
-0.  Grades are closed ranges of answers, in increasing order, not overlapping, each with a value on
+Weights are normalized within each construct by the index method; a construct with no weights
+given weighs its items equally, and within a construct that has some, an item without one counts 0.  Grades are closed ranges of answers, in increasing order, not overlapping, each with a value on
 0–100.  Every error names the file and line.  (The located nodes are ``csi.model.spec``'s: any object
 with ``value`` and ``line``.)
 """

@@ -48,3 +48,22 @@ def test_score_waves_index(tmp_path, index):
 def test_unknown_index_is_exit_2(tmp_path):
     r = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--index", "nope", "--boot", "0", "--out", str(tmp_path)])
     assert r.exit_code == 2 and "pca" in r.output and "fuzzy" in r.output
+
+
+def test_model_file_weights_recorded_in_settings(tmp_path):
+    """A model file's index: weights reach the index and the recorded formula."""
+    from csi.model.spec import load_model
+
+    text = load_model("ecsi").to_yaml() + "index:\n  weights: {CUSA1: 2, CUSA2: 1, CUSA3: 1}\n"
+    f = tmp_path / "m.yaml"
+    f.write_text(text, encoding="utf-8")
+    r = runner.invoke(app, ["fit", str(REFERENCE / "mobi.csv"), "--model", str(f), "--index", "mean", "--boot", "0", "--out", str(tmp_path / "o")])
+    assert r.exit_code in (0, 1), r.output
+    d = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert "importance weights" in d["settings"]["index_formula"]
+    mobi = pd.read_csv(REFERENCE / "mobi.csv", index_col=0)
+    m = (mobi[["CUSA1", "CUSA2", "CUSA3"]].mean() - 1) / 9 * 100
+    cusa = next(c for c in d["constructs"] if c["name"] == "CUSA")
+    assert cusa["index"] == pytest.approx((2 * m["CUSA1"] + m["CUSA2"] + m["CUSA3"]) / 4, abs=1e-12)
+    imag = next(c for c in d["constructs"] if c["name"] == "IMAG")  # no weights listed: equal weights
+    assert imag["index"] == pytest.approx(((mobi[[f"IMAG{i}" for i in range(1, 6)]].mean() - 1) / 9 * 100).mean(), abs=1e-12)

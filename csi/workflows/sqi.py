@@ -149,6 +149,8 @@ def compute(events: pd.DataFrame, weights: Mapping[str, float], period: str = "d
     """SQI per period, per 1,000 units, c/u-chart limits and hard-standard attainment (module docstring)."""
     if period not in PERIODS:
         raise DataError(f"--period should be one of {', '.join(PERIODS)}; got {period!r}")
+    if events.empty:
+        raise DataError(f"{where}: the event log has no rows")
     unknown = sorted(set(events["type"]) - set(weights))
     if unknown:
         rows = [int(np.flatnonzero((events["type"] == u).to_numpy())[0]) + 2 for u in unknown]

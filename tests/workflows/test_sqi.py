@@ -81,6 +81,11 @@ def test_weights_yaml_named_errors(tmp_path):
         run_sqi(ev, f)
 
 
+def test_empty_log_is_named():
+    with pytest.raises(DataError, match="ev.csv: the event log has no rows"):
+        compute(check_events(pd.DataFrame({"date": [], "type": []}), "ev.csv"), DEFAULT_WEIGHTS, where="ev.csv")
+
+
 def test_bad_rows_named():
     with pytest.raises(DataError, match="row 3: date 'soon' is not a date; row 2: count '-1' should be a number"):
         check_events(pd.DataFrame({"date": ["2026-01-01", "soon"], "type": ["lost", "lost"], "count": [-1, 1]}), "ev.csv")

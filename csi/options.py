@@ -232,6 +232,7 @@ class ScoreOptions:
     segments: str | None = None
     workers: int = DEFAULT_WORKERS
     progress: bool = False
+    index: str = "acsi"  # index method of refit waves (a key of csi.derive.indices.INDEXERS)
 
     def __post_init__(self) -> None:
         r = self.resamples

@@ -122,6 +122,7 @@ def score(
     segments: o.Segments = None, workers: o.Workers = 2, scheme: o.Scheme = "path", sheet: o.Sheet = None,
     map_file: o.ColumnMap = None, missing: o.Missing = "casewise", missing_codes: o.MissingCodes = None,
     reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, scheduler: o.Scheduler = "local",
+    index: o.Index = o.DEFAULT_INDEX,
 ) -> None:
     """Score many survey waves (refit or fixed weights), with trends and tested changes.
 
@@ -136,7 +137,7 @@ def score(
             raise CsiError("--refit and --weights-from exclude each other: refit fits every wave, --weights-from scores with fixed weights")
         opts = o.score_options(
             o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights),
-            scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers,
+            scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers, index=index,
         )
         from csi.inference.runners import scheduler_executor
 
@@ -200,6 +201,12 @@ def models_show(name: Annotated[str, typer.Argument(help="scsb, acsi, ecsi or a 
 from csi.cli import aggregate as _aggregate  # noqa: E402  (csi aggregate lives in its own module)
 
 _aggregate.register(app)
+# the service-quality toolkit's commands (issue 16), each in its own module
+from csi.cli.servqual import servqual as _servqual  # noqa: E402
+from csi.cli.sqi import sqi as _sqi  # noqa: E402
+
+app.command("sqi")(_sqi)
+app.command("servqual")(_servqual)
 
 
 def main() -> None:

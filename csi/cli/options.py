@@ -174,12 +174,13 @@ def fit_options(
 
 def score_options(
     survey: SurveyOptions, *, scheme: str, boot: int, seed: int, level: float, segments: str | None, workers: int,
+    index: str = DEFAULT_INDEX,
 ) -> ScoreOptions:
     """The flags of ``csi score`` as one :class:`ScoreOptions`."""
     from csi.options import PLSOptions, ScoreOptions
 
     return ScoreOptions(survey=survey, pls=PLSOptions(scheme=scheme), resamples=boot, seed=seed, level=level,
-                        segments=segments, workers=workers, progress=show_progress())
+                        segments=segments, workers=workers, progress=show_progress(), index=index)
 
 
 # --- option objects → keyword calls ----------------------------------------------------

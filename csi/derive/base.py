@@ -122,3 +122,7 @@ DERIVATIONS.register_lazy("predict", "csi.derive.predict:predict")  # PLSpredict
 # Plug-ins of the richer models (issue 15): None (not reported) unless the model has the transforms.
 DERIVATIONS.register_lazy("moderation", "csi.derive.moderation:derivation")
 DERIVATIONS.register_lazy("higher_order", "csi.derive.higher_order:derivation")
+# the service-quality toolkit (issue 16): run when named in --derive
+for _key, _attr in (("drivers", "csi.derive.drivers:DRIVERS"), ("penalty_reward", "csi.derive.penalty_reward:PENALTY_REWARD"),
+                    ("fuzzy", "csi.derive.index_methods:FUZZY_EVALUATION")):
+    DERIVATIONS.register_lazy(_key, _attr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from csi.derive.base import Context, Outcome
-from csi.derive.indices import INDEXERS
+from csi.derive.indices import INDEXERS, configure
 from csi.derive.ipma import ipma, ipma_items
 from csi.derive.quality import assess, quality_warnings
 from csi.derive.tiers import compute_tiers
@@ -40,7 +40,7 @@ class IndexDerivation:
     default = True
 
     def __call__(self, ctx: Context) -> Outcome:
-        indexer = INDEXERS.get(ctx.options.index)
+        indexer = configure(INDEXERS.get(ctx.options.index), ctx.spec)
         idx = indexer.fit(ctx.pls, ctx.survey.items, ctx.spec.scale_min, ctx.spec.scale_max)
         return Outcome(idx, tuple(Issue.of("index", w) for w in idx.warnings))
 

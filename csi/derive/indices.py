@@ -114,6 +114,30 @@ class ACSIIndexer(LinearIndexer):
 
 
 INDEXERS.register("acsi", ACSIIndexer())
+# the moment-based methods of the curriculum (csi.derive.index_methods imports this module)
+for _key, _attr in (("mean", "MEAN"), ("fuzzy", "FUZZY"), ("fuzzy-maxmin", "FUZZY_MAXMIN"), ("pca", "PCA"), ("pca-85", "PCA85")):
+    INDEXERS.register_lazy(_key, f"csi.derive.index_methods:{_attr}")
+
+
+def configure(indexer: Indexer, spec: object) -> Indexer:
+    """The index method with the model file's ``index:`` weights/grades applied (its ``configured``; as-is otherwise)."""
+    f = getattr(indexer, "configured", None)
+    return indexer if f is None else f(spec)  # type: ignore[no-any-return]
+
+
+def index_features(indexer: Indexer, X: np.ndarray, layout: Layout, lo: float, hi: float) -> np.ndarray | None:
+    """Per-respondent columns whose reweighted means ``indexer`` needs (its ``features``; None for most)."""
+    f = getattr(indexer, "features", None)
+    return None if f is None else f(X, layout, lo, hi)  # type: ignore[no-any-return]
+
+
+def batch_index(indexer: Indexer, w: np.ndarray, sd: np.ndarray, mean: np.ndarray, corr: np.ndarray,
+                fmean: np.ndarray | None, layout: Layout, lo: float, hi: float, standardized: bool) -> np.ndarray:
+    """(B, K) indices of B fits: the method's ``batch_moments`` (moment-based methods) or its ``batch``."""
+    f = getattr(indexer, "batch_moments", None)
+    if f is None:
+        return indexer.batch(w, sd, mean, layout, lo, hi, standardized)
+    return f(mean, sd, corr, fmean, layout, lo, hi)  # type: ignore[no-any-return]
 
 
 def normalized_weights(res: PLSResults) -> pd.Series:

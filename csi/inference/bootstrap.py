@@ -72,7 +72,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -81,7 +81,7 @@ import pandas as pd
 
 from csi._progress import Reporter
 from csi.data.survey import SurveyData
-from csi.derive.indices import INDEXERS, Indexer
+from csi.derive.indices import INDEXERS, Indexer, batch_index, configure, index_features
 from csi.derive.quality import htmt as htmt_matrix
 from csi.errors import CsiError, check_choice
 from csi.estimators.base import BatchEstimator, Layout
@@ -226,6 +226,7 @@ class _Context:
     indexer: Indexer
     #: per-resample data preparation (EM, two-stage transforms: csi.estimators.staged.Rebuild), or None
     rebuild: Callable[[np.ndarray], Any] | None = None
+    features: np.ndarray | None = None  # (n, q) per-respondent columns a moment-based index method needs
 
     @property
     def n(self) -> int:
@@ -248,13 +249,14 @@ def _make_context(res: PLSResults, X: np.ndarray, v: np.ndarray | None, seed: in
     tgt = np.array([kidx[q.target] for q in spec.paths], dtype=int)
     endo = np.array([kidx[c] for c in spec.endogenous], dtype=int)
     tot_pairs, ind_pairs = effect_pairs(L.adj)
+    indexer = configure(INDEXERS.get("acsi") if indexer is None else indexer, spec)
     return _Context(
         layout=L, estimator=PLS.of(res) if estimator is None else estimator,
         standardized=res.standardized, items=items,
         rows=max(1, min(RNG_BLOCK, COUNTS_BUDGET // n)), v=v, w0=res.weights.to_numpy(dtype=float),
         src=src, tgt=tgt, endo=endo, tot_pairs=tot_pairs, ind_pairs=ind_pairs, htmt_pairs=lower_pairs(L.k),
-        scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=INDEXERS.get("acsi") if indexer is None else indexer,
-        rebuild=rebuild,
+        scale=(spec.scale_min, spec.scale_max), seed=int(seed), indexer=indexer,
+        rebuild=rebuild, features=None if blocks else index_features(indexer, X, L, spec.scale_min, spec.scale_max),
     )
 
 
@@ -267,7 +269,7 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
     """
     n = ctx.n
     rng = None if indices is not None else block_generator(ctx.seed, block)
-    s1, s2, tot = [], [], []
+    s1, s2, tot, sf = [], [], [], []
     built: list[Any] = []
     for r0 in range(0, RNG_BLOCK, ctx.rows):
         r1 = min(RNG_BLOCK, r0 + ctx.rows)
@@ -282,14 +284,21 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
         s1.append(a)
         s2.append(b)
         tot.append(V.sum(axis=1))
+        if ctx.features is not None:
+            sf.append(V @ ctx.features)
     if built:
         mean, var, S, fail = (np.concatenate([getattr(m, f) for m in built]) for f in ("mean", "var", "S", "fail"))
         return BatchMoments(mean, var, S, fail, ctx.standardized)
-    return ctx.items.from_sums(np.concatenate(tot), np.concatenate(s1), np.concatenate(s2))
+    total = np.concatenate(tot)
+    m = ctx.items.from_sums(total, np.concatenate(s1), np.concatenate(s2))
+    if ctx.features is None:
+        return m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return replace(m, extra=np.concatenate(sf) / total[:, None])
 
 
 def _statistics(ctx: _Context, w: np.ndarray, loadings: np.ndarray, P: np.ndarray, r2: np.ndarray,
-                mean: np.ndarray, var: np.ndarray, corr: np.ndarray) -> dict[str, np.ndarray]:
+                mean: np.ndarray, var: np.ndarray, corr: np.ndarray, fmean: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """All statistics (B, m) of a batch of fits, after construct-level sign correction.
 
     Effects, HTMT and the index are the kernels the full sample uses (:mod:`csi.stats`, the
@@ -310,7 +319,7 @@ def _statistics(ctx: _Context, w: np.ndarray, loadings: np.ndarray, P: np.ndarra
         "total_effects": T[:, ctx.tot_pairs[0], ctx.tot_pairs[1]],
         "indirect_effects": indirect_effects(T, P)[:, ctx.ind_pairs[0], ctx.ind_pairs[1]],
         "htmt": htmt(corr, L.member, *ctx.htmt_pairs),
-        "index": ctx.indexer.batch(w, np.sqrt(var), mean, L, lo, hi, ctx.standardized),
+        "index": batch_index(ctx.indexer, w, np.sqrt(var), mean, corr, fmean, L, lo, hi, ctx.standardized),
     }
 
 
@@ -324,7 +333,7 @@ def _fit_batch(ctx: _Context, m: BatchMoments) -> tuple[dict[str, np.ndarray], n
         fail[(fail == 0) & (bad > 0)] = 4 + bad[(fail == 0) & (bad > 0)]
     fail[(fail == 0) & ~est.ok] = 4
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        stats = _statistics(ctx, est.weights, est.loadings, est.paths, est.r2, m.mean, m.var, m.corr())
+        stats = _statistics(ctx, est.weights, est.loadings, est.paths, est.r2, m.mean, m.var, m.corr(), m.extra)
     finite = np.ones(fail.shape[0], dtype=bool)
     for a in stats.values():
         finite &= np.isfinite(a).all(axis=1)
@@ -385,7 +394,12 @@ def _jackknife(ctx: _Context) -> tuple[dict[str, np.ndarray], np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             m0 = (s1 - vi * items.X0[rows]) / total[:, None]
             m2 = (s2 - vi * items.products(a, b)[rows - a]) / total[:, None]
-        st, f = _fit_batch(ctx, items.finish(total, m0, m2))
+        bm = items.finish(total, m0, m2)
+        if ctx.features is not None:  # the features' means downdated the same way
+            F = ctx.features
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bm = replace(bm, extra=(v @ F - vi * F[rows]) / total[:, None])
+        st, f = _fit_batch(ctx, bm)
         parts.append({k: x[: b - a] for k, x in st.items()})
         fails.append(f[: b - a])
     stats = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -651,7 +665,9 @@ def bootstrap_fit(
     plan = _plan(items.shape[0], resamples, seed, ci, level, workers, chunk_size, indices)
     v = None if survey.weights is None else np.asarray(survey.weights, dtype=float)
     n_rows = items.shape[0]
-    g = 0 if rebuild is not None else _blocks(n_rows, blocks, plan.indices)  # a rebuild needs rows
+    # rows, not blocks, for a per-resample rebuild (EM, two-stage) or an index method with per-respondent features
+    rows_only = rebuild is not None or getattr(indexer, "features", None) is not None
+    g = 0 if rows_only else _blocks(n_rows, blocks, plan.indices)
     ctx = _make_context(res, items, v, plan.seed, indexer, estimator, g, rebuild)
     labels = _labels(ctx, res)
     single = runner is None and (plan.workers == 1 or plan.n_blocks <= plan.chunk_blocks)

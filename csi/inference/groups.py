@@ -74,7 +74,7 @@ import pandas as pd
 
 from csi._progress import Reporter
 from csi.data.survey import SurveyData
-from csi.derive.indices import INDEXERS, Indexer, Indices
+from csi.derive.indices import INDEXERS, Indexer, Indices, batch_index, configure, index_features
 from csi.derive.tiers import segment_label
 from csi.errors import CsiError, EstimationError
 from csi.estimators.base import BatchEstimator, Layout, Moments, moments
@@ -144,6 +144,7 @@ class _Pair:
     tgt: np.ndarray
     scale: tuple[float, float]
     indexer: Indexer
+    features: np.ndarray | None = None  # (n, q) per-respondent columns a moment-based index method needs
 
 
 def _pair_stats(ctx: _Pair, A: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -163,7 +164,8 @@ def _pair_stats(ctx: _Pair, A: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     w = est.weights
     lo, hi = ctx.scale
     with np.errstate(invalid="ignore", divide="ignore"):
-        index = ctx.indexer.batch(w, m.sd, m.mean, L, lo, hi, ctx.items.standardized)
+        fmean = None if ctx.features is None else V @ ctx.features / V.sum(axis=1)[:, None]
+        index = batch_index(ctx.indexer, w, m.sd, m.mean, m.corr(), fmean, L, lo, hi, ctx.items.standardized)
     c = _micom_c(ctx, w, Bn)
     mean_diff, logvar = _micom_moments(ctx, V, Bn)
     P = est.paths[:, ctx.src, ctx.tgt]
@@ -457,7 +459,8 @@ def _pair_context(run: _Run, pooled: SurveyData) -> _Pair:
     return _Pair(L, est,
                  CentredItems.of(X, None if pooled.weights is None else v, est.standardize), v, pooled.weights is not None,
                  mom.S, Y, np.array([kidx[s] for s, _ in run.path_keys], dtype=int),
-                 np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer)
+                 np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer,
+                 index_features(run.indexer, X, L, *run.scale))
 
 
 def _difference_rows(run: _Run, fits: Mapping[str, GroupFit], la: str, lb: str, obs: dict[str, np.ndarray],
@@ -730,7 +733,7 @@ def compare_groups(
     need = _check(spec, survey, column, permutations, alpha, min_size)
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)
     run = _Run(spec, survey, column, est, int(permutations), boot, seed, ci, level, alpha, need, max(1, int(chunk)),
-               INDEXERS.get("acsi") if indexer is None else indexer, runner)
+               configure(INDEXERS.get("acsi") if indexer is None else indexer, spec), runner)
     labels, masks, n_missing = _levels(survey, column)
     found = _Found(notes=[f"{n_missing} respondent(s) with no value in {column} are in no group"] if n_missing else [])
     size_rows: list[dict[str, Any]] = []

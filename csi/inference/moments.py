@@ -43,6 +43,7 @@ class BatchMoments:
     S: np.ndarray
     fail: np.ndarray  # 0 usable, FAIL_CONSTANT, FAIL_NO_WEIGHT
     standardized: bool
+    extra: np.ndarray | None = None  # (B, q) reweighted means of an index method's features, when it has any
 
     @property
     def sd(self) -> np.ndarray:

@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from csi.errors import SpecError
+from csi.model.index_config import IndexConfig, parse_index_section
 from csi.model.lavaan import describe
 from csi.model.texts import TEXT_KEYS, parse_item_texts, parse_lang, texts_to_dict
 from csi.model.transforms import Transform, transform_sections
@@ -88,6 +89,7 @@ class ModelSpec:
     #: higher-order constructs and interaction terms (csi.model.transforms); their codes are
     #: constructs with no items until csi.model.expand flattens the model
     transforms: tuple[Transform, ...] = ()
+    index: IndexConfig | None = None  # weights and grades of the index methods (csi.model.index_config)
 
     # -- convenient views -------------------------------------------------------------
     @property
@@ -135,7 +137,8 @@ class ModelSpec:
         """Rename items (``old -> new``), e.g. after a column map."""
         cons = tuple(replace(c, items=tuple(mapping.get(i, i) for i in c.items)) for c in self.constructs)
         roles = tuple((k, mapping.get(v, v)) for k, v in self.roles)
-        return replace(self, constructs=cons, roles=roles)
+        index = None if self.index is None else replace(self.index, weights=tuple((mapping.get(i, i), w) for i, w in self.index.weights))
+        return replace(self, constructs=cons, roles=roles, index=index)
 
     # -- serialisation ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -159,6 +162,8 @@ class ModelSpec:
         if self.tiers:
             out["tiers"] = list(self.tiers)
         out.update(texts_to_dict(self.item_texts, self.lang))
+        if self.index is not None:
+            out["index"] = self.index.to_dict()
         return out
 
     def to_yaml(self) -> str:
@@ -237,7 +242,7 @@ def _err(where: str, loc: _Located | None, msg: str) -> SpecError:
 
 
 _TOP_KEYS = frozenset({"name", "label", "reference", "scale", "constructs", "paths", "roles", "missing_codes", "tiers",
-                       "higher_order", "interactions"}) | TEXT_KEYS
+                       "higher_order", "interactions", "index"}) | TEXT_KEYS
 _CONSTRUCT_KEYS = ("label", "items", "mode", "composite")
 _SCALE_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*-\s*-?\d+(\.\d+)?\s*$")
 
@@ -276,6 +281,7 @@ def _build(root: _Located, where: str) -> ModelSpec:
         item_texts=parse_item_texts(top["items"], [i for c in constructs for i in c.items], where) if "items" in top else (),
         lang=parse_lang(top["lang"], where) if "lang" in top else "",
         transforms=transforms,
+        index=parse_index_section(top["index"], {i for c in constructs for i in c.items}, where) if "index" in top else None,
     )
 
 

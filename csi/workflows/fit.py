@@ -20,7 +20,7 @@ import pandas as pd
 from csi._version import versions
 from csi.data.survey import SurveyData, from_frame, read_survey
 from csi.derive import base as derive
-from csi.derive.indices import INDEXERS
+from csi.derive.indices import INDEXERS, configure
 from csi.errors import ConvergenceWarning, CsiError, ImproperSolutionWarning, Issue
 from csi.estimators.base import ESTIMATORS
 from csi.estimators.pls import PLSResults
@@ -176,7 +176,7 @@ def _rebuild(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOpti
 
 def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOptions, inference: dict[str, object]) -> dict[str, Any]:
     """Every knob of the run, as results.json records it."""
-    indexer = INDEXERS.get(opts.index)
+    indexer = configure(INDEXERS.get(opts.index), spec)  # with the model file's index: weights/grades
     settings: dict[str, Any] = {
         "method": opts.method,
         "scheme": opts.pls.scheme,

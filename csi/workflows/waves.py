@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.survey import SurveyData, read_survey
+from csi.derive.indices import INDEXERS, configure
 from csi.derive.indices import compute as compute_indices
 from csi.derive.indices import score as score_items
 from csi.errors import CsiError, DataError, SpecError
@@ -286,6 +287,7 @@ class WaveJob:
     pls: PLSOptions = field(default_factory=PLSOptions)
     scoring: ScoringModel | None = None
     boot_workers: int | None = None  # threads inside one bootstrap; 1 when jobs run in parallel
+    index: str = "acsi"  # index method of refit waves (INDEXERS key)
 
 
 
@@ -424,14 +426,15 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
         res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
             warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")
-        idx = compute_indices(res, survey.items)
+        indexer = configure(INDEXERS.get(job.index), spec)
+        idx = compute_indices(res, survey.items) if job.index == "acsi" else indexer.fit(res, survey.items, spec.scale_min, spec.scale_max)
         if job.resamples:
             from csi.inference.bootstrap import bootstrap_fit
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # bootstrap warnings are collected below
                 boot = bootstrap_fit(res, survey, resamples=job.resamples, seed=seed, ci="percentile", level=job.level,
-                                     progress=False, workers=job.boot_workers)
+                                     progress=False, workers=job.boot_workers, indexer=indexer)
             draws = boot.draws("index").loc[:, codes].to_numpy(dtype=float)
             warns += list(getattr(boot, "warnings", ()))
     else:
@@ -770,8 +773,11 @@ def score_waves(
         weights_from if isinstance(weights_from, ScoringModel) else load_scoring_model(weights_from))
     spec, survey_opts = _fixed_model(scoring, model, opts.survey) if scoring is not None else _refit_model(model, opts.survey)
     mode = "refit" if scoring is None else "fixed"
+    INDEXERS.check(opts.index)
+    if opts.index != "acsi" and mode == "fixed":
+        raise CsiError(f"--index {opts.index} applies to refit waves; with --weights-from the scoring model's weights are used")
     jobs = [WaveJob(position=i, wave=w, spec=spec, mode=mode, resamples=opts.resamples, seed=opts.seed, level=opts.level,
-                    read=_read_kwargs(survey_opts), segments=opts.segments, pls=opts.pls, scoring=scoring)
+                    read=_read_kwargs(survey_opts), segments=opts.segments, pls=opts.pls, scoring=scoring, index=opts.index)
             for i, w in enumerate(waves)]
     results = run_jobs(jobs, workers=opts.workers, executor=executor, progress=opts.progress)
     units = tuple(u for r in results for u in r.units)
@@ -859,6 +865,8 @@ def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, op
     if mode == "refit":
         settings.update({"scheme": opts.pls.scheme, "standardized": opts.pls.standardize, "tolerance": opts.pls.tol,
                          "max_iterations": opts.pls.max_iter})
+        if opts.index != "acsi":  # recorded only when not the default, so earlier scores.json files stay as they were
+            settings["index_method"] = opts.index
         if opts.pls.criterion != "abs":  # waves ignored --criterion before the options objects
             settings["convergence_criterion"] = opts.pls.criterion
     else:

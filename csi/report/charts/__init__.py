@@ -124,6 +124,8 @@ from csi.report.charts.waves import (  # noqa: F401
 # --------------------------------------------------------------------------------------
 def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
     """The chart pack of one ``csi fit`` results dictionary, in presentation order."""
+    from csi.report.charts.service import ipma_drivers
+
     charts: list[Chart | None] = []
     with style(all_texts(d)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="This figure includes Axes that are not compatible with tight_layout")
@@ -132,6 +134,7 @@ def fit_charts(d: Mapping[str, Any]) -> list[Chart]:
         charts.append(index_bars(d))
         charts.append(ipma_map(d))
         charts.append(ipma_items_map(d))
+        charts.append(ipma_drivers(d))  # with --derive drivers (csi.report.charts.service)
         charts.extend(group_indices(d))
         charts.extend(tier_bars(d))
         charts.extend(slope_charts(d))

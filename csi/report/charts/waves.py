@@ -17,6 +17,7 @@ from csi.report.charts.base import (
     OKABE_ITO,
     SERIES,
     Chart,
+    Native,
     _chart,
     _num,
     _slide,
@@ -260,7 +261,16 @@ def wave_trend(s: Mapping[str, Any]) -> Chart | None:
     _trend_axis(ax, labels_x, min(finite_lo, default=0.0), max(finite_hi, default=100.0))
     ax.set_ylabel("Index (0–100)")
     _label_ends(ax, len(labels_x) - 1 + 0.12, ends, [wrap(n, 26).replace("\n", " ") for n in names], cols)
-    return _chart("wave-trend", title, subtitle, foot, fig)
+    native = None
+    if len(main) == 1:  # the deck gets a native line chart: one series per construct over the waves
+        by_label = {str(w["label"]): w for w in series[key]}
+        nat_series = [(labels[c], tuple(_opt(wave_values(by_label[x], c)[0]) if x in by_label else None for x in labels_x)) for c in labels]
+        native = Native("line", tuple(labels_x), tuple(nat_series), y_title="Index (0–100)")
+    return _chart("wave-trend", title, subtitle, foot, fig, native)
+
+
+def _opt(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
 
 
 def _grid(n: int) -> tuple[int, int]:

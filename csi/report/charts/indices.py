@@ -109,7 +109,7 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
         return None
     order: list[str] = []
     labels: dict[str, str] = {}
-    for _, d in results:
+    for _, d in sorted(results, key=lambda r: -len(labels_of(r[1]))):  # the largest model's order first
         for c, lab in labels_of(d).items():
             if c not in labels:
                 order.append(c)

@@ -1,7 +1,7 @@
 """The only .xlsx writer: formatted tables, one sheet each, plus a settings sheet.
 
-Every string cell is written as text (``data_type = "s"``), so survey text that starts with
-``=``, ``+``, ``-`` or ``@`` can never become a formula.
+Every string cell is written as text (XlsxWriter ``write_string``), so survey text that starts
+with ``=``, ``+``, ``-`` or ``@`` can never become a formula.
 """
 
 from __future__ import annotations
@@ -68,71 +68,80 @@ def write_workbook(
 ) -> Path:
     """Write tables to one workbook atomically; ``formats[sheet][column]`` is a number format.
 
-    One streaming pass (openpyxl write-only mode).  Each sheet has two header rows: a readable
+    One streaming pass (XlsxWriter, constant-memory mode; strings written with ``write_string``
+    and the formula/URL/number conversions off, so text is text).  Each sheet has two header rows: a readable
     header (:func:`header_text`) and the column codes of results.json (grey, small), frozen
     with the first column; widths fit the content; one number format per quantity
     (:func:`number_format`); rows in model order where ``order`` (construct and item codes)
     applies; the settings as a short two-column table (:func:`settings_rows`).
     """
-    from openpyxl import Workbook
+    import xlsxwriter
 
     formats = formats or {}
 
     def _write(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
+        # constant_memory: each row is streamed to disk as written (one pass, flat memory)
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                            "strings_to_numbers": False, "nan_inf_to_errors": False})
+        styles = _Styles(wb)
         used: set[str] = set()
         all_sheets = dict(sheets)
         if settings is not None:
             all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
         for name, df in all_sheets.items():
             frame = df.reset_index() if _has_named_index(df) else df
-            _write_sheet(wb, _sheet_title(name, used), name, _in_order(frame, order), formats.get(name, {}))
-        wb.save(tmp)
+            _write_sheet(wb, styles, _sheet_title(name, used), name, _in_order(frame, order), formats.get(name, {}))
+        wb.close()
 
     return atomic_write(path, _write)
 
 
-def _write_sheet(wb: Any, title: str, name: str, frame: pd.DataFrame, fmt: Mapping[str, str]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+class _Styles:
+    """One xlsxwriter Format per number format (and the two header styles), created once."""
 
-    ws = wb.create_sheet(title)
+    def __init__(self, wb: Any) -> None:
+        self.wb = wb
+        self.head = wb.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "align": "center", "valign": "vcenter",
+                                   "text_wrap": True})
+        self.code = wb.add_format({"italic": True, "font_color": "#7F7F7F", "font_size": 9})
+        self.numbers: dict[str, Any] = {}
+
+    def number(self, fmt: str) -> Any:
+        if fmt not in self.numbers:
+            self.numbers[fmt] = self.wb.add_format({"num_format": fmt})
+        return self.numbers[fmt]
+
+
+def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, frame: pd.DataFrame, fmt: Mapping[str, str]) -> None:
+    ws = wb.add_worksheet(title)
     cols = [str(c) for c in frame.columns]
     heads = [header_text(c) for c in cols]
     fmts = [fmt.get(c) or _sheet_format(name, c) for c in cols]
+    num = [styles.number(f) for f in fmts]
     rows = [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False)]
-    for j, c in enumerate(cols):  # widths before any row: write-only sheets are streamed
-        ws.column_dimensions[get_column_letter(j + 1)].width = _width(heads[j], c, [r[j] for r in rows[:500]], fmts[j])
-    ws.freeze_panes = "B3" if len(cols) > 1 else "A3"
+    for j, c in enumerate(cols):
+        ws.set_column(j, j, _width(heads[j], c, [r[j] for r in rows[:500]], fmts[j]))
+    ws.freeze_panes(2, 1 if len(cols) > 1 else 0)
     if rows and cols and name != "settings":
-        ws.auto_filter.ref = f"A2:{get_column_letter(len(cols))}{len(rows) + 2}"  # sortable/filterable tables
-    head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
-    code_font = Font(italic=True, color="7F7F7F", size=9)
-    wrap = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.append([_text_cell(WriteOnlyCell(ws), h, font=head_font, fill=head_fill, alignment=wrap) for h in heads])
-    ws.append([_text_cell(WriteOnlyCell(ws), c, font=code_font) for c in cols])
-    for r in rows:
-        out = []
+        ws.autofilter(1, 0, len(rows) + 1, len(cols) - 1)  # sortable/filterable tables
+    for j, h in enumerate(heads):  # row by row: constant-memory mode flushes a row once the next is started
+        ws.write_string(0, j, _clean_text(h), styles.head)
+    for j, c in enumerate(cols):
+        ws.write_string(1, j, _clean_text(c), styles.code)
+    for i, r in enumerate(rows, start=2):
         for j, val in enumerate(r):
-            cell = WriteOnlyCell(ws)
+            if val is None:
+                continue
             if isinstance(val, str):
-                _text_cell(cell, val)
+                ws.write_string(i, j, _clean_text(val))  # always text: never a formula, whatever it starts with
+            elif isinstance(val, bool):
+                ws.write_boolean(i, j, val)
+            elif isinstance(val, float):
+                ws.write_number(i, j, val, num[j])
+            elif isinstance(val, int):
+                ws.write_number(i, j, val)
             else:
-                cell.value = val
-                if isinstance(val, float):
-                    cell.number_format = fmts[j]
-            out.append(cell)
-        ws.append(out)
-
-
-def _text_cell(cell: Any, text: str, **style: Any) -> Any:
-    """A text cell that is never a formula, whatever it starts with; control characters replaced."""
-    cell.value = _clean_text(text)
-    cell.data_type = "s"
-    for k, v in style.items():
-        setattr(cell, k, v)
-    return cell
+                ws.write_string(i, j, _clean_text(str(val)))
 
 
 def _clean_text(text: str) -> str:

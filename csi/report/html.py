@@ -81,7 +81,9 @@ def table_html(df: pd.DataFrame, table_id: str) -> str:
     """A sortable HTML table of ``df`` (index reset when it is named), text escaped."""
     frame = df.reset_index() if any(n is not None for n in df.index.names) else df
     cols = [str(c) for c in frame.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    from csi.report.excel import header_text
+
+    head = "".join(f'<th title="{html.escape(c)}">{html.escape(header_text(c))}</th>' for c in cols)  # the code on hover
     rows = []
     for rec in frame.itertuples(index=False):
         rows.append("<tr>" + "".join(_cell(_plain(v), c) for v, c in zip(rec, cols, strict=True)) + "</tr>")

@@ -29,7 +29,7 @@ def test_cli_report_writes_everything(folders, tmp_path):
     (["report", "{empty}"], "no results.json (written by csi fit) or scores.json"),
     (["report", "{missing}"], "no such folder or file"),
     (["report", "{bad}"], "not a csi results file (invalid JSON"),
-    (["report", "{scsb}", "--format", "png,gif"], "--format should be a comma-separated list of png, svg, pdf, pptx, xlsx; got 'gif'"),
+    (["report", "{scsb}", "--format", "png,gif"], "--format should be a comma-separated list of png, svg, pdf, pptx, xlsx, html; got 'gif'"),
     (["report", "{scsb}", "--charts", "pie"], "--charts should name charts of these results"),
     (["report", "{scsb}", "--dpi", "5"], "--dpi should be between 20 and 600; got 5"),
 ])
@@ -55,4 +55,4 @@ def test_cli_fit_report_renders_into_the_out_folder(tmp_path):
     assert {"results.json", "results.xlsx", "charts.pdf", "report.pptx", "path-diagram.png"} <= names
     assert "report.xlsx" not in names  # results.xlsx is the workbook of a fit
     d = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert len(_pdf_pages(out / "charts.pdf")) == len(ch.fit_charts(d))
+    assert len(_pdf_pages(out / "charts.pdf")) == 1 + len(ch.fit_charts(d))  # a cover page, then the charts

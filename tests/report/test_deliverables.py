@@ -420,3 +420,23 @@ def test_group_charts_of_non_latin_columns_get_distinct_files():
     assert ch._slug("§§") != ch._slug("¶¶")  # nothing left of either: distinct hashes
     charts = ch.unique_keys([ch.Chart("groups-x", "t", "", "", None), ch.Chart("groups-x", "t", "", "", None)])  # type: ignore[arg-type]
     assert [c.key for c in charts] == ["groups-x", "groups-x-2"]
+
+
+def test_workbook_text_with_control_characters_and_formula_lookalikes(tmp_path):
+    """Control characters (not allowed in XML) become U+FFFD; '=…' stays text; the file opens."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from csi.report.excel import write_workbook
+
+    df = pd.DataFrame({"label": ["a\x01b", "=1+1", "@SUM(A1)"], "value": [0.5, float("nan"), 2.0]})
+    write_workbook({"t": df}, tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx")["t"]
+    assert [c.value for c in ws[1]] == ["Label", "Value"] and [c.value for c in ws[2]] == ["label", "value"]
+    vals = [r[0] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert vals == ["a\ufffdb", "=1+1", "@SUM(A1)"]
+    assert ws.cell(row=4, column=2).value is None and ws.cell(row=3, column=2).number_format == "0.000"
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in xml and "<f " not in xml

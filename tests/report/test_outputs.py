@@ -98,6 +98,19 @@ def test_several_results_get_sections_prefixes_and_a_comparison(folders, tmp_pat
     prs = Presentation(str(tmp_path / "report.pptx"))
     sections = 4  # scsb, mobi-acsi, waves, comparison
     assert len(prs.slides) == 1 + sections + len(rep.charts)
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    charts = {s.shapes.title.text: sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart}
+    lines = [c for c in charts.values() if c.chart_type == XL_CHART_TYPE.LINE_MARKERS]
+    assert lines  # the wave trend is a native line chart with the wave labels as categories
+    waves = _scores_dict()
+    labels = list(dict.fromkeys(str(w["label"]) for w in waves["waves"] if not w.get("segment")))
+    assert list(lines[0].plots[0].categories) == labels
+    cusa = next(s for s in lines[0].plots[0].series if s.name == ch.labels_of(waves)["CUSA"])
+    want = [next(c["index"] for c in w["constructs"] if c["name"] == "CUSA") for w in waves["waves"] if not w.get("segment")]
+    assert list(cusa.values) == pytest.approx(want, abs=1e-12)
+    comp = [c for c in charts.values() if c.chart_type == XL_CHART_TYPE.BAR_CLUSTERED and len(c.plots[0].series) == 2]
+    assert comp and {s.name for s in comp[0].plots[0].series} == {"scsb", "mobi-acsi"}
     from openpyxl import load_workbook
 
     wb = load_workbook(tmp_path / "report.xlsx")

@@ -205,9 +205,15 @@ def _slide(title: str, subtitle: str, footnote: str) -> Figure:
     FigureCanvasAgg(fig)
     title, subtitle, footnote = cap(title, 300), cap(subtitle, 600), cap(footnote, 3000)  # the fitting loops below are per character
     width = 0.91 * fig.bbox.width  # margin: text extents vary a little with the output resolution
-    _fit_width(fig.text(0.035, 0.945, title, fontsize=22, fontweight="bold", color=INK, va="top", ha="left", gid="title"), width, 15)
+    t = fig.text(0.035, 0.945, title, fontsize=22, fontweight="bold", color=INK, va="top", ha="left", gid="title")
+    _fit_width(t, width, 13, wrap_lines=True)  # a headline is never cut: at 13 pt it wraps instead
+    drop = 0.0
+    if "\n" in t.get_text():  # wrapped: the subtitle moves down by the extra lines
+        one = float(t.get_fontsize()) * 1.2 / 72 * 100 / fig.bbox.height
+        drop = t.get_text().count("\n") * one
     if subtitle:
-        _fit_width(fig.text(0.035, 0.875, subtitle, fontsize=13.5, color=MUTED, va="top", ha="left", gid="subtitle"), width, 10.5)
+        _fit_width(fig.text(0.035, 0.875 - drop, subtitle, fontsize=13.5 if not drop else 11, color=MUTED, va="top", ha="left", gid="subtitle"),
+                   width, 10.5)
     if footnote:
         _fit_width(fig.text(0.035, 0.018, footnote, fontsize=9, color=MUTED, va="bottom", ha="left", gid="footnote"), width, 7.5, wrap_lines=True)
     return fig

@@ -109,7 +109,7 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
         return None
     order: list[str] = []
     labels: dict[str, str] = {}
-    for _, d in results:
+    for _, d in sorted(results, key=lambda r: -len(labels_of(r[1]))):  # the largest model's order first
         for c, lab in labels_of(d).items():
             if c not in labels:
                 order.append(c)
@@ -164,6 +164,19 @@ def index_comparison(results: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart 
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=min(k, 5))
-    return _chart("index-comparison", title, subtitle, foot, fig)
+    return _chart("index-comparison", title, subtitle, foot, fig, _comparison_native(results, shared, labels, has_ci))
+
+
+def _comparison_native(results: Sequence[tuple[str, Mapping[str, Any]]], shared: Sequence[str], labels: Mapping[str, str],
+                       has_ci: bool) -> Native:
+    """Grouped bars for the deck: one series per results folder, intervals as error bars."""
+    series, lo, hi = [], [], []
+    for name, d in results:
+        by = {x["name"]: x for x in d.get("constructs", [])}
+        series.append((name, tuple(_opt(by.get(c, {}).get("index")) for c in shared)))
+        lo.append(tuple(_opt((by.get(c, {}).get("ci") or [None, None])[0]) for c in shared))
+        hi.append(tuple(_opt((by.get(c, {}).get("ci") or [None, None])[1]) for c in shared))
+    return Native("bar", tuple(labels[c] for c in shared), tuple(series), x_title=tr("groups.axis"),
+                  lo=tuple(lo) if has_ci else (), hi=tuple(hi) if has_ci else ())
 
 

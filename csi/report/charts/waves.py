@@ -17,6 +17,7 @@ from csi.report.charts.base import (
     OKABE_ITO,
     SERIES,
     Chart,
+    Native,
     _chart,
     _num,
     _slide,
@@ -25,6 +26,7 @@ from csi.report.charts.base import (
     style,
     wrap,
 )
+from csi.report.i18n import tr
 
 # --------------------------------------------------------------------------------------
 # waves (scores.json of csi score)
@@ -211,16 +213,17 @@ def wave_trend(s: Mapping[str, Any]) -> Chart | None:
     f1 = wave_values(next((w for w in series[key] if str(w["label"]) == last), {}), focus)[0]
     vs_first = next((c for c in s.get("changes") or [] if _series_key(c) == key and c["construct"] == focus and c["from"] == first and c["to"] == last), None)
     if len(labels_x) > 1 and np.isfinite(f0) and np.isfinite(f1):
-        verdict = "" if vs_first is None else (", significant" if _is_sig(vs_first, level) else ", not significant")
-        title = f"{labels[focus]} index {f0:.1f} → {f1:.1f} from {first} to {last} ({_signed(f1 - f0)}{verdict})"
+        verdict = "" if vs_first is None else (tr("waves.sig") if _is_sig(vs_first, level) else tr("waves.notsig"))
+        title = tr("waves.title", c=labels[focus], a=f"{f0:.1f}", b=f"{f1:.1f}", x=first, y=last, d=_signed(f1 - f0), v=verdict)
     else:
-        title = f"{labels[focus]} index in {first}: {f0:.1f}"
+        title = tr("waves.title_one", c=labels[focus], x=first, a=f"{f0:.1f}")
     if len(main) > 1:
-        title = f"{labels[focus]} index by series, {first} to {last}"
+        title = tr("waves.title_series", c=labels[focus], x=first, y=last)
     has_ci = any(np.isfinite(wave_values(w, c)[1]) for w in series[key] for c in labels)
-    subtitle = "Index per wave (0–100)" + (f"; band: {level * 100:g}% bootstrap interval of {labels[focus]}" if has_ci and len(main) == 1 else
-                                           f" with {level * 100:g}% bootstrap bands" if has_ci else "") + "; ▲▼ significant change from the previous wave"
-    foot = wave_footnote(s, f"▲▼ two-sided bootstrap p < {1 - level:.2g}; the number is the change in index points.")
+    lvl = f"{level * 100:g}%"
+    subtitle = tr("waves.subtitle") + (tr("waves.band", level=lvl, c=labels[focus]) if has_ci and len(main) == 1 else
+                                       tr("waves.bands", level=lvl) if has_ci else "") + tr("waves.marks")
+    foot = wave_footnote(s, tr("waves.foot", p=f"{1 - level:.2g}"))
     fig = _slide(title, subtitle, foot)
     ax = fig.add_axes((0.07, 0.14, 0.72, 0.66))
     lo_all, hi_all, ends, names, cols = [], [], [], [], []
@@ -258,9 +261,18 @@ def wave_trend(s: Mapping[str, Any]) -> Chart | None:
     finite_lo = [v for v in lo_all if np.isfinite(v)]
     finite_hi = [v for v in hi_all if np.isfinite(v)]
     _trend_axis(ax, labels_x, min(finite_lo, default=0.0), max(finite_hi, default=100.0))
-    ax.set_ylabel("Index (0–100)")
+    ax.set_ylabel(tr("groups.axis"))
     _label_ends(ax, len(labels_x) - 1 + 0.12, ends, [wrap(n, 26).replace("\n", " ") for n in names], cols)
-    return _chart("wave-trend", title, subtitle, foot, fig)
+    native = None
+    if len(main) == 1:  # the deck gets a native line chart: one series per construct over the waves
+        by_label = {str(w["label"]): w for w in series[key]}
+        nat_series = [(labels[c], tuple(_opt(wave_values(by_label[x], c)[0]) if x in by_label else None for x in labels_x)) for c in labels]
+        native = Native("line", tuple(labels_x), tuple(nat_series), y_title="Index (0–100)")
+    return _chart("wave-trend", title, subtitle, foot, fig, native)
+
+
+def _opt(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
 
 
 def _grid(n: int) -> tuple[int, int]:

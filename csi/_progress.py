@@ -34,16 +34,18 @@ class Reporter:
         if self.mode is None:
             if time.perf_counter() - self.t0 <= self.delay or self.done >= self.total:
                 return
-            self.mode = "bar" if sys.stderr.isatty() else "lines"
+            from rich.console import Console
+
+            console = Console(stderr=True)  # rich's terminal test (honours FORCE_COLOR, TTY_COMPATIBLE)
+            self.mode = "bar" if console.is_terminal else "lines"
             if self.mode == "bar":
-                self._start_bar()
+                self._start_bar(console)
         if self.mode == "bar":
             self.bar.update(self.task, completed=self.done)
         else:
             self._line()
 
-    def _start_bar(self) -> None:
-        from rich.console import Console
+    def _start_bar(self, console: Any) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -53,7 +55,7 @@ class Reporter:
         )
 
         self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
+                            console=console, transient=True)
         self.bar.start()
         self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
 

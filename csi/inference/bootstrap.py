@@ -563,14 +563,18 @@ def _summaries(draws: dict[str, np.ndarray], used: np.ndarray, est: dict[str, np
     samples: dict[str, pd.DataFrame] = {}
     rows = pd.Index(np.flatnonzero(used), name="resample")
     undefined = 0
-    for k in KINDS:
-        d = draws[k][used]
-        t = summarize(d, est[k], plan.level, plan.ci, None if jack is None else jack[k], df=df)
-        t.index = labels[k]
+    # every statistic of every kind summarized at once (the summaries are column by column, so
+    # the numbers are those of one call per kind), then split by kind
+    used_draws = {k: draws[k][used] for k in KINDS}
+    ends = np.cumsum([0] + [used_draws[k].shape[1] for k in KINDS])
+    allt = summarize(np.hstack([used_draws[k] for k in KINDS]), np.concatenate([est[k] for k in KINDS]), plan.level, plan.ci,
+                     None if jack is None else np.hstack([jack[k] for k in KINDS]), df=df)
+    for j, k in enumerate(KINDS):
+        t = allt.iloc[ends[j]:ends[j + 1]].set_axis(labels[k], axis=0)
         if plan.ci == "bca":
             undefined += int((t["ci_lo"].isna() & (t["std_error"] > 0)).sum())
         tables[k] = t
-        samples[k] = pd.DataFrame(d, index=rows, columns=labels[k])
+        samples[k] = pd.DataFrame(used_draws[k], index=rows, columns=labels[k])
     warns = []
     if undefined:
         warns.append(f"bootstrap: the BCa interval is undefined for {undefined} statistic(s) (every draw on one side of the estimate)")

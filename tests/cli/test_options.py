@@ -64,5 +64,5 @@ def test_index_and_derive_reach_the_fit_options():
 def test_fit_options_keep_todays_meanings():
     opts = _fit_options(tiers="none", boot=None, method="BOTH")
     assert opts.tiers == () and opts.boot.resamples is None and opts.boot.pls_resamples == 5000 and opts.method == "both"
-    assert opts.progress is False  # CliRunner / pytest: not a terminal
+    assert opts.progress is True  # issue 18: csi fit always reports progress (a line per 10 % off a terminal)
     assert _fit_options(tiers="nps,bands").tiers == ("nps", "bands")

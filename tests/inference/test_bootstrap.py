@@ -511,7 +511,9 @@ def test_results_json_and_terminal_carry_the_bootstrap(mobi, tmp_path):
     assert "95% CI (BCa)" in text
 
 
-def test_progress_is_quiet_off_a_terminal(ecsi, capsys, monkeypatch):
+def test_progress_off_a_terminal_is_plain_lines(ecsi, capsys, monkeypatch):
+    """Off a terminal (logs): a plain line per 10 % once past the delay, no control codes (issue 18).
+    (A short run stays silent: tests/inference/test_progress.py.)"""
     from csi.inference.bootstrap import _Progress
 
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -519,9 +521,9 @@ def test_progress_is_quiet_off_a_terminal(ecsi, capsys, monkeypatch):
     bar = _Progress(1000, enabled=True, delay=0.0)
     bar.advance(250)
     bar.close()
-    bootstrap_fit(ecsi.pls, ecsi.survey, 200, seed=1, progress=True)
     out = capsys.readouterr()
-    assert out.out == "" and out.err == ""
+    assert out.out == "" and out.err == "csi: bootstrap 20% (250/1000), " + out.err.split(", ")[-1]
+    assert "\x1b" not in out.err and out.err.endswith(" s\n")
 
 
 def test_progress_bar_on_a_terminal_after_the_delay(capsys, monkeypatch):

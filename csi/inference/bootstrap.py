@@ -69,7 +69,6 @@ within Monte Carlo error; BCa against ``scipy.stats.bootstrap`` on the same draw
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace

@@ -170,7 +170,11 @@ def _pair_stats(ctx: _Pair, A: np.ndarray) -> tuple[dict[str, np.ndarray], np.nd
     w = est.weights
     lo, hi = ctx.scale
     with np.errstate(invalid="ignore", divide="ignore"):
-        fmean = None if ctx.features is None else V @ ctx.features / V.sum(axis=1)[:, None]
+        if ctx.features is None:
+            fmean = None
+        else:  # feature means of both groups of every mask (group b: the complement of a)
+            V = np.concatenate([Va, ctx.v - Va])
+            fmean = V @ ctx.features / V.sum(axis=1)[:, None]
         index = batch_index(ctx.indexer, w, m.sd, m.mean, m.corr(), fmean, L, lo, hi, ctx.items.standardized)
     c = _micom_c(ctx, w, Bn)
     mean_diff, logvar = _micom_moments(ctx, Va, Bn)

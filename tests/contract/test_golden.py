@@ -53,7 +53,9 @@ SKIP = {"versions", "csi_version"}
 # new in issue 11, with the values every v1 run had: the index method and the derivations run
 # default derivations added after the golden files were made (issue 14), each its own results.json key (additive)
 ADDED_DERIVATIONS = ("model_fit", "mediation")
-ADDED_SETTINGS = {"index_method": "acsi", "derivations": ["quality", "indices", "ipma", "tiers", *ADDED_DERIVATIONS],
+# issue 15: moderation and higher_order run by default but report nothing for a model without those sections
+ADDED_SETTINGS = {"index_method": "acsi",
+                  "derivations": ["quality", "indices", "ipma", "tiers", *ADDED_DERIVATIONS, "moderation", "higher_order"],
                   "header_row": 1, "missing_text_codes": []}  # issue 12: the header row used, text missing codes
 RESEEDED = {"ci", "std_error", "p_value", "significant", "seed", "seed_rule"}  # scores.json: per-wave seeds from content
 WAVES = [f"data/waves/wave_2026Q{q}.csv" for q in (1, 2, 3, 4)]

@@ -37,8 +37,8 @@ def hashes(folder: Path) -> dict[str, str]:
 def run_seed(out: Path) -> int:
     """The seed of the run whose results.json and results.xlsx are in ``out`` (they must agree)."""
     j = json.loads((out / "results.json").read_text(encoding="utf-8"))["settings"]["seed"]
-    s = pd.read_excel(out / "results.xlsx", sheet_name="settings", engine="openpyxl")
-    x = s.loc[s["setting"] == "seed", "value"].iloc[0]
+    s = pd.read_excel(out / "results.xlsx", sheet_name="settings", engine="openpyxl", header=1)  # row 2: the codes
+    x = s.loc[s["setting"].str.lower() == "seed", "value"].iloc[0]
     assert int(j) == int(x), (j, x)
     return int(j)
 

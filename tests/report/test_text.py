@@ -37,5 +37,5 @@ def test_control_characters_are_named_and_removed_before_excel(tmp_path):
     assert excel_text("x\x00y\x0bz\tw") == "xyz\tw"
     p = write_workbook({"seg\x01ments": pd.DataFrame({"val\x02ue": ["West\x07", "=1+1", "ok"]})}, tmp_path / "t.xlsx")
     ws = load_workbook(p)["segments"]
-    assert [c.value for c in ws["A"]] == ["value", "West", "=1+1", "ok"]
-    assert ws["A3"].data_type == "s"  # text, never a formula
+    assert [c.value for c in ws["A"]] == ["Value", "value", "West", "=1+1", "ok"]  # readable header, then the code
+    assert ws["A4"].data_type == "s"  # text, never a formula

@@ -123,17 +123,10 @@ class Programme:
 
 
 def _load_yaml(p: Path) -> dict[str, Any]:
-    import yaml
+    from csi.data.yamlfile import read_yaml_file
 
     where = f"manifest {p}"
-    if not p.exists():
-        raise DataError(f"{where}: no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{where}: not valid YAML ({exc})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{where}: not UTF-8 text") from None
+    data = read_yaml_file(p, where)  # regular file, bounded, no aliases or duplicate keys
     if not isinstance(data, dict):
         raise DataError(f"{where}: expected a mapping with sectors, companies and units; found {type(data).__name__}")
     unknown = sorted(str(k) for k in data if k not in _TOP_KEYS)

@@ -173,18 +173,11 @@ def read_manifest(path: str | Path) -> list[WaveInput]:
     ``file`` is required; ``label`` defaults to the period in the file name (or its stem);
     ``sheet`` picks an xlsx sheet; every other key is a segment field of the wave.
     """
-    import yaml
+    from csi.data.yamlfile import read_yaml_file
 
     p = Path(path)
     where = f"manifest {p}"
-    if not p.exists():
-        raise DataError(f"{where}: no such file")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"{where}: not valid YAML ({exc})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{where}: not UTF-8 text") from None
+    data = read_yaml_file(p, where)  # regular file, bounded, no aliases or duplicate keys
     if isinstance(data, dict):
         unknown = [k for k in data if k != "waves"]
         if unknown:

@@ -475,6 +475,28 @@ def c_yaml_alias_bomb_via_fit(tmp):
 
 
 @case()
+def c_wave_manifest_alias_bomb(tmp):
+    return ["score", str(text(tmp, "waves.yaml", BOMB)), "--boot", "0", "--out", str(tmp / "out")], "YAML anchor &a is not allowed"
+
+
+@case()
+def c_wave_manifest_duplicate_key(tmp):
+    body = f"waves:\n  - {{file: {csv(tmp, clean())}}}\nwaves: []\n"
+    return ["score", str(text(tmp, "waves.yaml", body)), "--boot", "0", "--out", str(tmp / "out")], "duplicate key 'waves' (first at line 1)"
+
+
+@case()
+def c_programme_manifest_alias_bomb(tmp):
+    return ["aggregate", str(text(tmp, "programme.yaml", BOMB)), "--out", str(tmp / "out")], "YAML anchor &a is not allowed"
+
+
+@case()
+def c_programme_manifest_is_a_folder(tmp):
+    (tmp / "prog.yaml").mkdir()
+    return ["aggregate", str(tmp / "prog.yaml"), "--out", str(tmp / "out")], "is a folder, not a file"
+
+
+@case()
 def c_yaml_self_alias(tmp):
     return ["models", "show", str(model(tmp, "a: &a [1, *a]\n"))], "YAML anchor &a is not allowed"
 

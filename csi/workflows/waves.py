@@ -758,7 +758,7 @@ def score_waves(
     ``segments`` (a column whose values are scored as separate series), ``workers`` (local
     processes), ``progress``; the PLS keywords ``scheme``, ``standardize``, ``tol``, ``max_iter``,
     ``criterion``; the survey keywords ``sheet``, ``column_map``, ``missing``, ``missing_codes``,
-    ``reverse``, ``scale``, ``weights``.  ``executor`` (any ``concurrent.futures.Executor``) runs
+    ``reverse``, ``scale``, ``weights``, ``encoding``, ``header_row``.  ``executor`` (any ``concurrent.futures.Executor``) runs
     the jobs elsewhere.  Waves that fail are listed in ``failed``; if every wave fails a
     :class:`DataError` is raised.
     """
@@ -830,7 +830,8 @@ def _read_kwargs(survey: SurveyOptions) -> dict[str, Any]:
     """The reader keywords a job passes on (picklable; empty options left out, as csi fit does)."""
     read: dict[str, Any] = {"sheet": survey.sheet, "column_map": dict(survey.column_map) if survey.column_map else None,
                             "missing": survey.missing}
-    extra = {"missing_codes": survey.missing_codes, "reverse": survey.reverse, "scale": survey.scale, "weights": survey.weights}
+    extra = {"missing_codes": survey.missing_codes, "reverse": survey.reverse, "scale": survey.scale, "weights": survey.weights,
+             "encoding": survey.encoding, "header_row": survey.header_row}
     read.update({k: v for k, v in extra.items() if v not in (None, ())})
     return read
 
@@ -857,6 +858,8 @@ def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, op
         "missing_codes": None if survey.missing_codes is None else list(survey.missing_codes),
         "reverse": list(survey.reverse),
         "weights": survey.weights,
+        "encoding": survey.encoding,
+        "header_row": survey.header_row,
         "workers": opts.workers if executor is None else type(executor).__name__,
         "waves": n_waves,
         "waves_failed": n_failed,

@@ -410,6 +410,7 @@ def _units(job: WaveJob, survey: SurveyData) -> list[tuple[tuple[str, str] | Non
             items=survey.items.loc[mask].reset_index(drop=True),
             weights=None if survey.weights is None else np.asarray(survey.weights)[mask],
             segments=survey.segments.loc[mask].reset_index(drop=True),
+            importance=survey.importance.loc[mask].reset_index(drop=True),
             n_read=int(mask.sum()),
         )
         out.append(((job.segments, value), sub))
@@ -423,6 +424,9 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
     warns: list[str] = []
     draws: np.ndarray | None = None
     if job.mode == "refit":
+        from csi.derive.index_methods import with_importance
+
+        spec = with_importance(spec, survey)  # this unit's mean importance ratings, as csi fit does
         res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
             warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")
@@ -805,6 +809,8 @@ def _refit_model(model: str | Path | ModelSpec | None, survey: SurveyOptions) ->
 def _fixed_model(scoring: ScoringModel, model: str | Path | ModelSpec | None, survey: SurveyOptions) -> tuple[ModelSpec, SurveyOptions]:
     """The scoring model's spec, checked against ``--model`` and ``--scale``; its item coding reused."""
     spec = scoring.spec
+    if spec.index is not None and spec.index.importance:  # fixed weights: the waves need no importance columns
+        spec = replace(spec, index=replace(spec.index, importance=(), importance_weights=()))
     if model is not None:
         given = load_model(model)
         if given.items != spec.items or given.codes != spec.codes:
@@ -870,6 +876,11 @@ def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, op
                          "max_iterations": opts.pls.max_iter})
         if opts.index != "acsi":  # recorded only when not the default, so earlier scores.json files stay as they were
             settings["index_method"] = opts.index
+        if spec.index is not None and spec.index.importance:
+            from csi.derive.index_methods import IMPORTANCE_RULE
+
+            settings["index_importance"] = {"columns": dict(spec.index.importance),
+                                            "rule": IMPORTANCE_RULE.replace("the full sample", "each wave (and segment)")}
         if opts.pls.criterion != "abs":  # waves ignored --criterion before the options objects
             settings["convergence_criterion"] = opts.pls.criterion
     else:

@@ -51,9 +51,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from csi.data.survey import SurveyData
 from csi.derive.base import JSON, Context, Outcome
 from csi.derive.indices import Indices, score
-from csi.data.survey import SurveyData
 from csi.errors import CsiError, DataError
 from csi.estimators.base import Layout
 from csi.estimators.pls import PLSResults

@@ -124,3 +124,17 @@ def test_importance_section_round_trips():
     spec = parse_yaml(PER_CONSTRUCT, "imp.yaml")
     assert parse_yaml(spec.to_yaml(), "again").index == spec.index
     assert dict(spec.with_items({"q1": "Q1"}).index.importance) == {"Q1": "imp_q1", "q2": "imp_q2"}
+
+
+def test_csi_score_refit_waves_take_each_units_importance_means(tmp_path):
+    from csi.workflows.waves import score_waves
+
+    model = tmp_path / "imp.yaml"
+    model.write_text(PER_ITEM, encoding="utf-8")
+    wave = tmp_path / "wave_2026Q1.csv"
+    DATA.to_csv(wave, index=False)
+    res = score_waves([wave], model, index="mean", resamples=0, missing_codes=(99,), segments="region", workers=1)
+    assert len(res.units) == 2  # the wave and its one segment, with the same respondents
+    for u in res.units:
+        assert u.index["SAT"] == pytest.approx(SAT, abs=1e-12)
+    assert res.settings["index_importance"]["columns"] == {"q1": "imp_q1", "q2": "imp_q2"}

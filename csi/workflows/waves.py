@@ -424,9 +424,10 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
     warns: list[str] = []
     draws: np.ndarray | None = None
     if job.mode == "refit":
-        from csi.derive.index_methods import with_importance
+        if spec.index is not None and spec.index.importance:
+            from csi.derive.index_methods import with_importance
 
-        spec = with_importance(spec, survey)  # this unit's mean importance ratings, as csi fit does
+            spec = with_importance(spec, survey)  # this unit's mean importance ratings, as csi fit does
         res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
             warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")

@@ -53,7 +53,7 @@ from csi.data.checks import (
     weight_values,
 )
 from csi.data.column_map import read_column_map
-from csi.data.columns import Columns, answer_selector, resolve_columns, selector
+from csi.data.columns import Columns, answer_selector, importance_columns, resolve_columns, selector
 from csi.data.messages import num, problems_message, rows, values_seen
 from csi.data.missing import MISSING, Answers, Applied
 from csi.data.readers import read_table
@@ -279,7 +279,7 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
     if cols.weights is not None and cols.weights in cols.first and n_read > 0:
         wcol = _col(raw.frame, cols.first[cols.weights])
     w_all = weight_values(wcol, options.weights, raw.row_base, problems)
-    importance = _importance_values(raw, cols, rules, problems) if n_read > 0 else {}
+    importance = _importance_values(raw, spec, cols, rules, problems) if n_read > 0 else {}
     report_kw: dict[str, Any] = {
         "source": raw.source, "sheet": raw.sheet, "kind": raw.kind, "model": spec.name, "scale": rules.scale,
         "policy": options.missing, "n_read": n_read, "columns": tuple(cols.mapped),
@@ -291,11 +291,11 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
     return _apply_policy(_Found(raw, spec, options, rules, cols, cells, w_all, importance), report_kw, notes)
 
 
-def _importance_values(raw: RawTable, cols: Columns, rules: Rules, problems: list[str]) -> dict[str, np.ndarray]:
+def _importance_values(raw: RawTable, spec: ModelSpec, cols: Columns, rules: Rules, problems: list[str]) -> dict[str, np.ndarray]:
     """The importance columns as floats, NaN where blank or a missing code; non-numeric or
     negative ratings are problems naming the column and rows."""
     out: dict[str, np.ndarray] = {}
-    for c in cols.importance:
+    for c, name in zip(cols.importance, importance_columns(spec), strict=True):  # kept by the model's name
         if c not in cols.first:
             continue  # reported by resolve_columns
         col = _col(raw.frame, cols.first[c])
@@ -308,7 +308,7 @@ def _importance_values(raw: RawTable, cols: Columns, rules: Rules, problems: lis
         if bad.any():
             problems.append(f"importance column {c}: {int(bad.sum())} negative or infinite rating(s) in row(s) "
                             f"{rows(bad, raw.row_base)}; importance ratings must be 0 or more")
-        out[c] = x
+        out[name] = x
     return out
 
 

@@ -138,3 +138,10 @@ def test_csi_score_refit_waves_take_each_units_importance_means(tmp_path):
     for u in res.units:
         assert u.index["SAT"] == pytest.approx(SAT, abs=1e-12)
     assert res.settings["index_importance"]["columns"] == {"q1": "imp_q1", "q2": "imp_q2"}
+
+
+def test_importance_column_renamed_by_the_column_map_is_found():
+    spec = parse_yaml(PER_ITEM, "imp.yaml")
+    sv = from_frame(DATA.rename(columns={"imp_q1": "Wichtigkeit Q1"}), spec, missing_codes=(99,),
+                    column_map={"Wichtigkeit Q1": "imp_q1"})
+    assert importance_weights(spec, sv) == pytest.approx({"q1": A_Q1, "q2": A_Q2}, abs=1e-12)

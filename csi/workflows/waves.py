@@ -410,7 +410,7 @@ def _units(job: WaveJob, survey: SurveyData) -> list[tuple[tuple[str, str] | Non
             items=survey.items.loc[mask].reset_index(drop=True),
             weights=None if survey.weights is None else np.asarray(survey.weights)[mask],
             segments=survey.segments.loc[mask].reset_index(drop=True),
-            importance=survey.importance.loc[mask].reset_index(drop=True),
+            importance=survey.importance.loc[mask].reset_index(drop=True) if survey.importance.shape[1] else survey.importance,
             n_read=int(mask.sum()),
         )
         out.append(((job.segments, value), sub))

@@ -122,7 +122,7 @@ def score(
     segments: o.Segments = None, workers: o.Workers = 2, scheme: o.Scheme = "path", sheet: o.Sheet = None,
     map_file: o.ColumnMap = None, missing: o.Missing = "casewise", missing_codes: o.MissingCodes = None,
     reverse: o.Reverse = None, scale: o.Scale = None, weights: o.Weights = None, scheduler: o.Scheduler = "local",
-    index: o.Index = o.DEFAULT_INDEX,
+    index: o.Index = o.DEFAULT_INDEX, encoding: o.Encoding = None, header_row: o.HeaderRow = None,
 ) -> None:
     """Score many survey waves (refit or fixed weights), with trends and tested changes.
 
@@ -136,7 +136,7 @@ def score(
         if refit and weights_from is not None:
             raise CsiError("--refit and --weights-from exclude each other: refit fits every wave, --weights-from scores with fixed weights")
         opts = o.score_options(
-            o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights),
+            o.survey_options(sheet, map_file, missing, missing_codes, reverse, scale, weights, None, encoding, header_row),
             scheme=scheme, boot=boot, seed=seed, level=level, segments=segments, workers=workers, index=index,
         )
         from csi.inference.runners import scheduler_executor

@@ -8,7 +8,8 @@ mapped name.  Problems found here (each collected, none raised):
 * a needed column (item, group, weights; after the map) that appears more than once;
 * item columns that are absent (with a close name, or, when none is found, the file's columns
   and a hint to pass ``--map``);
-* a ``--group`` or ``--weights`` column that does not exist.
+* a ``--group`` or ``--weights`` column, or an importance column of the model's
+  ``index: importance``, that does not exist.
 
 The selectors tell a reader which columns to parse at all (:func:`selector`) and which of them
 hold item answers (:func:`answer_selector`).
@@ -41,6 +42,8 @@ class Columns:
     groups: list[str]
     #: the weights column (mapped name)
     weights: str | None
+    #: the importance columns of the model's ``index: importance`` (mapped names), in its order
+    importance: list[str]
     #: item columns not found
     absent: list[str]
     #: value labels and SPSS user-missing ranges by mapped name
@@ -64,7 +67,8 @@ def resolve_columns(raw: RawTable, spec: ModelSpec, column_map: Mapping[str, str
     mapped = [cmap.get(h, h) for h in header]
     wanted_groups = [_resolve(g, cmap, mapped) for g in groups]
     weights_col = _resolve(weights, cmap, mapped) if weights is not None else None
-    needed = set(items) | set(wanted_groups) | ({weights_col} if weights_col else set())
+    imp = [_resolve(c, cmap, mapped) for c in importance_columns(spec)]
+    needed = set(items) | set(wanted_groups) | ({weights_col} if weights_col else set()) | set(imp)
     _duplicates(needed, items, mapped, problems)
     absent = [i for i in items if i not in mapped]
     if absent:
@@ -74,11 +78,16 @@ def resolve_columns(raw: RawTable, spec: ModelSpec, column_map: Mapping[str, str
             problems.append(f"--group {orig}: no such column{close(orig, header)}")
     if weights is not None and weights_col not in mapped:
         problems.append(f"--weights {weights}: no such column{close(weights, header)}")
+    assert spec.index is not None or not imp
+    for c, orig in zip(imp, importance_columns(spec), strict=True):
+        if c not in mapped:
+            of = ", ".join(i for i, col in spec.index.importance if col == orig)  # type: ignore[union-attr]
+            problems.append(f"importance column {orig} (the model's index: importance of {of}): no such column{close(orig, header)}")
     first: dict[str, int] = {}
     for j, c in enumerate(raw.frame.columns):
         first.setdefault(cmap.get(str(c), str(c)), j)
     return Columns(
-        cmap=cmap, header=header, mapped=mapped, first=first, groups=wanted_groups, weights=weights_col,
+        cmap=cmap, header=header, mapped=mapped, first=first, groups=wanted_groups, weights=weights_col, importance=imp,
         absent=absent, labels={cmap.get(k, k): v for k, v in raw.value_labels.items()},
         user_missing={cmap.get(k, k): v for k, v in raw.user_missing.items()},
     )
@@ -114,10 +123,16 @@ def _resolve(name: str | None, cmap: Mapping[str, str], mapped: Sequence[str]) -
     return cmap.get(name, name)
 
 
+def importance_columns(spec: ModelSpec) -> tuple[str, ...]:
+    """The survey columns holding importance ratings that the model's ``index: importance`` names."""
+    return tuple(dict.fromkeys(c for _, c in spec.index.importance)) if spec.index is not None else ()
+
+
 def selector(spec: ModelSpec, column_map: Mapping[str, str] | None, groups: Sequence[str], weights: str | None) -> Select:
-    """The columns a reader must parse: items, group and weights columns (by file or mapped name)."""
+    """The columns a reader must parse: items, group, weights and importance columns (by file or mapped name)."""
     cmap = clean_map(column_map)
-    want = set(spec.items) | {str(g) for g in groups} | ({str(weights)} if weights is not None else set())
+    want = (set(spec.items) | {str(g) for g in groups} | ({str(weights)} if weights is not None else set())
+            | set(importance_columns(spec)))
 
     def select(header: Sequence[str]) -> list[int]:
         return [j for j, h in enumerate(header) if h in want or cmap.get(h, h) in want]

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from csi._io import control_names, strip_controls
-from csi.data.cells import NA_TOKENS, Cells, item_table, read_cells
+from csi.data.cells import NA_TOKENS, Cells, item_table, read_cells, to_numeric
 from csi.data.checks import (
     Rules,
     check_blocks,
@@ -53,8 +53,8 @@ from csi.data.checks import (
     weight_values,
 )
 from csi.data.column_map import read_column_map
-from csi.data.columns import Columns, answer_selector, resolve_columns, selector
-from csi.data.messages import num, problems_message, rows
+from csi.data.columns import Columns, answer_selector, importance_columns, resolve_columns, selector
+from csi.data.messages import num, problems_message, rows, values_seen
 from csi.data.missing import MISSING, Answers, Applied
 from csi.data.readers import read_table
 from csi.data.readers.frame import frame_table
@@ -98,6 +98,9 @@ class SurveyData:
     scale: tuple[float, float] | None = None
     #: cells imputed by a policy whose moments are re-estimated (``--missing em``), else None
     missing_mask: np.ndarray | None = None
+    #: the importance ratings named by the model's ``index: importance`` (rows used × columns;
+    #: NaN where blank or a missing code), see :func:`csi.derive.index_methods.importance_weights`
+    importance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def n_used(self) -> int:
@@ -256,6 +259,7 @@ class _Found:
     cols: Columns
     cells: Cells
     weights: np.ndarray | None
+    importance: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[SurveyData | None, ValidationReport]:
@@ -275,6 +279,7 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
     if cols.weights is not None and cols.weights in cols.first and n_read > 0:
         wcol = _col(raw.frame, cols.first[cols.weights])
     w_all = weight_values(wcol, options.weights, raw.row_base, problems)
+    importance = _importance_values(raw, spec, cols, rules, problems) if n_read > 0 else {}
     report_kw: dict[str, Any] = {
         "source": raw.source, "sheet": raw.sheet, "kind": raw.kind, "model": spec.name, "scale": rules.scale,
         "policy": options.missing, "n_read": n_read, "columns": tuple(cols.mapped),
@@ -283,7 +288,28 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
     }
     if problems:
         return None, ValidationReport(**report_kw, problems=tuple(problems), notes=tuple(notes))
-    return _apply_policy(_Found(raw, spec, options, rules, cols, cells, w_all), report_kw, notes)
+    return _apply_policy(_Found(raw, spec, options, rules, cols, cells, w_all, importance), report_kw, notes)
+
+
+def _importance_values(raw: RawTable, spec: ModelSpec, cols: Columns, rules: Rules, problems: list[str]) -> dict[str, np.ndarray]:
+    """The importance columns as floats, NaN where blank or a missing code; non-numeric or
+    negative ratings are problems naming the column and rows."""
+    out: dict[str, np.ndarray] = {}
+    for c, name in zip(cols.importance, importance_columns(spec), strict=True):  # kept by the model's name
+        if c not in cols.first:
+            continue  # reported by resolve_columns
+        col = _col(raw.frame, cols.first[c])
+        x, _, non = to_numeric(col, rules.text_codes)
+        if non is not None and non.any():
+            problems.append(f"importance column {c}: {int(non.sum())} non-numeric value(s) in row(s) {rows(non, raw.row_base)} "
+                            f"(seen: {values_seen([str(v).strip() for v in col[non]])})")
+        x = np.where(np.isin(x, rules.codes), np.nan, x) if rules.codes.size else x
+        bad = ~np.isnan(x) & ((x < 0) | ~np.isfinite(x))
+        if bad.any():
+            problems.append(f"importance column {c}: {int(bad.sum())} negative or infinite rating(s) in row(s) "
+                            f"{rows(bad, raw.row_base)}; importance ratings must be 0 or more")
+        out[name] = x
+    return out
 
 
 def _apply_policy(f: _Found, report_kw: dict[str, Any], notes: list[str]) -> tuple[SurveyData | None, ValidationReport]:
@@ -356,6 +382,7 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
         warnings=tuple(warns),
         scale=(lo, hi),
         missing_mask=applied.imputed_mask,
+        importance=pd.DataFrame({c: x[applied.keep] for c, x in f.importance.items()}, index=data.index),
     )
 
 

@@ -10,7 +10,9 @@ the scale's theoretical limits.
 
 ``mean`` (questionnaire scoring)
     ``I_k = Σ_{i∈k} aᵢ (x̄ᵢ − lo)/(hi − lo) · 100`` with ``aᵢ`` equal (``1/|k|``) or importance
-    weights given per item (normalized to sum 1 within the construct).
+    weights given per item (normalized to sum 1 within the construct): numbers in the model's
+    ``index: weights``, or the mean rating of an importance item of the survey named in its
+    ``index: importance`` (:func:`importance_weights`; fixed from the full sample).
 
 ``fuzzy`` / ``fuzzy-maxmin`` (fuzzy comprehensive evaluation)
     Grades ``g = 1..m`` with values ``v_g`` on 0–100: by default the scale points ``lo..hi``
@@ -44,14 +46,15 @@ example of ``docs/index-methods.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from csi.data.survey import SurveyData
 from csi.derive.base import JSON, Context, Outcome
 from csi.derive.indices import Indices, score
-from csi.errors import CsiError
+from csi.errors import CsiError, DataError
 from csi.estimators.base import Layout
 from csi.estimators.pls import PLSResults
 from csi.model.spec import ModelSpec
@@ -165,6 +168,52 @@ def _fixed_weights(weights: Mapping[str, float] | None, layout: Layout) -> np.nd
     return np.asarray(a / tot)
 
 
+IMPORTANCE_RULE = (
+    "weight of an item named in the model's index: importance = the mean importance rating in its survey column "
+    "(survey-weighted when --weights is given; blank cells and missing codes left out) over the respondents used, "
+    "normalized within the construct; computed once from the full sample and held fixed in the bootstrap, "
+    "the permutation tests and the group fits"
+)
+
+
+def importance_weights(spec: ModelSpec, survey: SurveyData) -> dict[str, float]:
+    """Per item of the model's ``index: importance``: ``aᵢ = Σ_r v_r m_ri t_ri / Σ_r v_r m_ri``, the
+    (survey-weighted, ``v``; else ``v = 1``) mean rating ``t_ri`` of its importance column over the
+    respondents used who answered it (``m_ri = 1``).  Raises :class:`DataError` naming the file and
+    column when the survey has no such column or nobody answered it."""
+    if spec.index is None or not spec.index.importance:
+        return {}
+    v = np.ones(survey.n_used) if survey.weights is None else np.asarray(survey.weights, dtype=float)
+    out: dict[str, float] = {}
+    for item, col in spec.index.importance:
+        if col not in survey.importance.columns:
+            raise DataError(f"{survey.source}: importance column {col} (the model's index: importance of {item}) "
+                            "was not read; read the survey with the model that names it")
+        t = survey.importance[col].to_numpy(dtype=float)
+        m = ~np.isnan(t)
+        if not (v[m] > 0).any():
+            raise DataError(f"{survey.source}: importance column {col} (of {item}) has no rating from the respondents used")
+        out[item] = float(v[m] @ t[m] / v[m].sum())
+    return out
+
+
+def with_importance(spec: ModelSpec, survey: SurveyData) -> ModelSpec:
+    """``spec`` with the mean importance ratings of ``survey`` as the index weights of the items its
+    ``index: importance`` names (unchanged without one); see :func:`importance_weights`."""
+    w = importance_weights(spec, survey)
+    if not w:
+        return spec
+    assert spec.index is not None
+    return replace(spec, index=replace(spec.index, importance_weights=tuple(w.items())))
+
+
+def importance_settings(spec: ModelSpec) -> JSON:
+    """``settings["index_importance"]``: the columns, the mean ratings used and the rule."""
+    assert spec.index is not None
+    return {"columns": dict(spec.index.importance), "mean_ratings": dict(spec.index.importance_weights),
+            "rule": IMPORTANCE_RULE}
+
+
 class MeanIndexer(MomentIndexer):
     """Questionnaire scoring: ``Σ aᵢ (x̄ᵢ − lo)/(hi − lo) · 100``, equal or given importance weights."""
 
@@ -176,9 +225,10 @@ class MeanIndexer(MomentIndexer):
                             + ("equal weights" if weights is None else "importance weights normalized within each construct"))
 
     def configured(self, spec: ModelSpec) -> MeanIndexer:
-        """With the model file's ``index: weights:`` when no weights were given here."""
+        """With the model file's ``index: weights:`` (and the importance weights of
+        :func:`with_importance`) when no weights were given here."""
         cfg = spec.index
-        return MeanIndexer(dict(cfg.weights)) if self.weights is None and cfg is not None and cfg.weights else self
+        return MeanIndexer(dict(cfg.item_weights)) if self.weights is None and cfg is not None and cfg.item_weights else self
 
     def batch_moments(self, mean: np.ndarray, sd: np.ndarray, corr: np.ndarray, fmean: np.ndarray | None,
                       layout: Layout, lo: float, hi: float) -> np.ndarray:
@@ -214,7 +264,7 @@ class FuzzyIndexer(MomentIndexer):
         cfg = spec.index
         if cfg is None:
             return self
-        weights = self.weights if self.weights is not None else (dict(cfg.weights) if cfg.weights else None)
+        weights = self.weights if self.weights is not None else (dict(cfg.item_weights) if cfg.item_weights else None)
         grades = self.grades if self.grades is not None else (tuple(Grade(*g) for g in cfg.grades) if cfg.grades else None)
         if weights is self.weights and grades is self.grades:
             return self

@@ -137,7 +137,10 @@ class ModelSpec:
         """Rename items (``old -> new``), e.g. after a column map."""
         cons = tuple(replace(c, items=tuple(mapping.get(i, i) for i in c.items)) for c in self.constructs)
         roles = tuple((k, mapping.get(v, v)) for k, v in self.roles)
-        index = None if self.index is None else replace(self.index, weights=tuple((mapping.get(i, i), w) for i, w in self.index.weights))
+        index = None if self.index is None else replace(
+            self.index, weights=tuple((mapping.get(i, i), w) for i, w in self.index.weights),
+            importance=tuple((mapping.get(i, i), c) for i, c in self.index.importance),
+            importance_weights=tuple((mapping.get(i, i), w) for i, w in self.index.importance_weights))
         return replace(self, constructs=cons, roles=roles, index=index)
 
     # -- serialisation ----------------------------------------------------------------
@@ -281,7 +284,8 @@ def _build(root: _Located, where: str) -> ModelSpec:
         item_texts=parse_item_texts(top["items"], [i for c in constructs for i in c.items], where) if "items" in top else (),
         lang=parse_lang(top["lang"], where) if "lang" in top else "",
         transforms=transforms,
-        index=parse_index_section(top["index"], {i for c in constructs for i in c.items}, where) if "index" in top else None,
+        index=parse_index_section(top["index"], {i for c in constructs for i in c.items}, where,
+                                  {c.code: c.items for c in constructs}) if "index" in top else None,
     )
 
 

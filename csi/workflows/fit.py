@@ -61,6 +61,10 @@ def fit(
     if survey.scale is not None and tuple(survey.scale) != (spec.scale_min, spec.scale_max):
         # --scale overrides the model's scale everywhere downstream (indices, IPMA, bootstrap)
         spec = replace(spec, scale_min=float(survey.scale[0]), scale_max=float(survey.scale[1]))
+    if spec.index is not None and spec.index.importance:
+        from csi.derive.index_methods import with_importance
+
+        spec = with_importance(spec, survey)  # the model's index: importance → mean ratings as index weights
     staged: dict[str, object] = {}
     cb_spec = spec  # CB-SEM fits the model as written (a HOC is a second-order factor)
     if spec.transforms:  # higher-order constructs, interactions: a flat model + derived columns
@@ -203,6 +207,10 @@ def _settings(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOpt
         **{k: v for k, v in survey.settings.items() if k not in {"missing", "scale"}},
     }
     settings["index_method"] = opts.index
+    if spec.index is not None and spec.index.importance:
+        from csi.derive.index_methods import importance_settings
+
+        settings["index_importance"] = importance_settings(spec)
     if opts.method == "plsc":
         from csi.estimators.plsc import plsc_settings
 

@@ -403,6 +403,7 @@ def _units(job: WaveJob, survey: SurveyData) -> list[tuple[tuple[str, str] | Non
             items=survey.items.loc[mask].reset_index(drop=True),
             weights=None if survey.weights is None else np.asarray(survey.weights)[mask],
             segments=survey.segments.loc[mask].reset_index(drop=True),
+            importance=survey.importance.loc[mask].reset_index(drop=True) if survey.importance.shape[1] else survey.importance,
             n_read=int(mask.sum()),
         )
         out.append(((job.segments, value), sub))
@@ -416,6 +417,10 @@ def _score_unit(job: WaveJob, segment: tuple[str, str] | None, survey: SurveyDat
     warns: list[str] = []
     draws: np.ndarray | None = None
     if job.mode == "refit":
+        if spec.index is not None and spec.index.importance:
+            from csi.derive.index_methods import with_importance
+
+            spec = with_importance(spec, survey)  # this unit's mean importance ratings, as csi fit does
         res = PLS(spec, **asdict(job.pls)).fit(survey.items, weights=survey.weights)
         if not res.converged:
             warns.append(f"PLS did not converge in {job.pls.max_iter} iterations")
@@ -751,7 +756,7 @@ def score_waves(
     ``segments`` (a column whose values are scored as separate series), ``workers`` (local
     processes), ``progress``; the PLS keywords ``scheme``, ``standardize``, ``tol``, ``max_iter``,
     ``criterion``; the survey keywords ``sheet``, ``column_map``, ``missing``, ``missing_codes``,
-    ``reverse``, ``scale``, ``weights``.  ``executor`` (any ``concurrent.futures.Executor``) runs
+    ``reverse``, ``scale``, ``weights``, ``encoding``, ``header_row``.  ``executor`` (any ``concurrent.futures.Executor``) runs
     the jobs elsewhere.  Waves that fail are listed in ``failed``; if every wave fails a
     :class:`DataError` is raised.
     """
@@ -798,6 +803,8 @@ def _refit_model(model: str | Path | ModelSpec | None, survey: SurveyOptions) ->
 def _fixed_model(scoring: ScoringModel, model: str | Path | ModelSpec | None, survey: SurveyOptions) -> tuple[ModelSpec, SurveyOptions]:
     """The scoring model's spec, checked against ``--model`` and ``--scale``; its item coding reused."""
     spec = scoring.spec
+    if spec.index is not None and spec.index.importance:  # fixed weights: the waves need no importance columns
+        spec = replace(spec, index=replace(spec.index, importance=(), importance_weights=()))
     if model is not None:
         given = load_model(model)
         if given.items != spec.items or given.codes != spec.codes:
@@ -823,7 +830,8 @@ def _read_kwargs(survey: SurveyOptions) -> dict[str, Any]:
     """The reader keywords a job passes on (picklable; empty options left out, as csi fit does)."""
     read: dict[str, Any] = {"sheet": survey.sheet, "column_map": dict(survey.column_map) if survey.column_map else None,
                             "missing": survey.missing}
-    extra = {"missing_codes": survey.missing_codes, "reverse": survey.reverse, "scale": survey.scale, "weights": survey.weights}
+    extra = {"missing_codes": survey.missing_codes, "reverse": survey.reverse, "scale": survey.scale, "weights": survey.weights,
+             "encoding": survey.encoding, "header_row": survey.header_row}
     read.update({k: v for k, v in extra.items() if v not in (None, ())})
     return read
 
@@ -850,6 +858,8 @@ def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, op
         "missing_codes": None if survey.missing_codes is None else list(survey.missing_codes),
         "reverse": list(survey.reverse),
         "weights": survey.weights,
+        "encoding": survey.encoding,
+        "header_row": survey.header_row,
         "workers": opts.workers if executor is None else type(executor).__name__,
         "waves": n_waves,
         "waves_failed": n_failed,
@@ -860,6 +870,11 @@ def _score_settings(mode: str, spec: ModelSpec, scoring: ScoringModel | None, op
                          "max_iterations": opts.pls.max_iter})
         if opts.index != "acsi":  # recorded only when not the default, so earlier scores.json files stay as they were
             settings["index_method"] = opts.index
+        if spec.index is not None and spec.index.importance:
+            from csi.derive.index_methods import IMPORTANCE_RULE
+
+            settings["index_importance"] = {"columns": dict(spec.index.importance),
+                                            "rule": IMPORTANCE_RULE.replace("the full sample", "each wave (and segment)")}
         if opts.pls.criterion != "abs":  # waves ignored --criterion before the options objects
             settings["convergence_criterion"] = opts.pls.criterion
     else:

@@ -93,3 +93,55 @@ def test_cli_outputs_json_xlsx_and_marked_trend(waves, tmp_path):
 def test_bad_options_are_one_line_user_errors(waves, tmp_path, args, needle):
     result = runner.invoke(app, ["score", str(waves[0]), "--out", str(tmp_path), *args])
     assert result.exit_code == 2 and needle in result.output and "Traceback" not in result.output
+
+
+def _indices(out):
+    """scores.json and its index and interval per (wave, segment value, construct)."""
+    d = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    return d, {(w["label"], (w["segment"] or {}).get("value"), c["name"]): (c["index"], *(c.get("ci") or ()))
+               for w in d["waves"] for c in w["constructs"]}
+
+
+def test_score_encoding_and_header_row_reach_the_reader(tmp_path):
+    """Issue 12: a GBK wave (Chinese segment names) read with --encoding gbk and a wave under a
+    title row read with --header-row 2 give the clean files' scores (1e-12), the options are
+    recorded in scores.json, and a wrong value reaches the reader (so the flags are not ignored)."""
+    import pandas as pd
+
+    src = pd.read_csv(ROOT / "data" / "waves" / "wave_2026Q1.csv")
+    src["region"] = src["region"].map({"North": "北部", "South": "南部"})
+    clean = tmp_path / "clean" / "wave_2026Q1.csv"
+    clean.parent.mkdir()
+    src.to_csv(clean, index=False, encoding="utf-8")
+    gbk = tmp_path / "gbk" / "wave_2026Q1.csv"
+    gbk.parent.mkdir()
+    src.to_csv(gbk, index=False, encoding="gbk")
+    titled = tmp_path / "titled" / "wave_2026Q1.csv"
+    titled.parent.mkdir()
+    titled.write_text("客户满意度调查 2026Q1\n" + clean.read_text(encoding="utf-8"), encoding="utf-8")
+
+    def run(wave, name, *extra):
+        out = tmp_path / name
+        result = runner.invoke(app, ["score", str(wave), "--segments", "region", "--boot", "20", "--workers", "1",
+                                     "--out", str(out), *extra])
+        return result, out
+
+    r, out = run(clean, "o-clean")
+    assert r.exit_code == 0, r.output
+    d0, ref = _indices(out)
+    assert d0["settings"]["encoding"] is None and d0["settings"]["header_row"] is None
+    assert len(ref) == 3 * len(SPEC.codes)  # the wave and its two segments
+    for wave, name, extra, key, value in [(gbk, "o-gbk", ("--encoding", "gbk"), "encoding", "gbk"),
+                                          (titled, "o-title", ("--header-row", "2"), "header_row", 2)]:
+        r, out = run(wave, name, *extra)
+        assert r.exit_code == 0, r.output
+        d, got = _indices(out)
+        assert d["settings"][key] == value
+        assert got.keys() == ref.keys()  # segments 北部 / 南部 decoded as in the clean file
+        for k, v in ref.items():
+            assert got[k] == pytest.approx(v, abs=1e-12, rel=0), k
+    # the flags reach the reader: values that cannot work are that reader's errors, naming the file
+    r, _ = run(gbk, "o-bad-enc", "--encoding", "utf-8")
+    assert r.exit_code == 2 and "cannot decode" in r.output and "Traceback" not in r.output
+    r, _ = run(titled, "o-bad-row", "--header-row", "1")
+    assert r.exit_code == 2 and str(titled) in r.output and "Traceback" not in r.output

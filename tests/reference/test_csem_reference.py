@@ -23,7 +23,9 @@ import pandas as pd
 import pytest
 
 import csi
-from csi.estimators.plsc import rho_a_of
+from csi.derive.modelfit import fit_measures
+from csi.estimators.base import BatchEstimate, Layout
+from csi.estimators.plsc import reflective_mask, rho_a_of
 from csi.model.spec import load_model
 
 CSEM = Path(__file__).resolve().parent.parent / "reference_csem"
@@ -93,6 +95,23 @@ def test_model_fit_matches_csem_assess(fits, method, model, measure):
     ref = _ref(method, "model_fit")
     got = fits[method].derived["model_fit"].measures.loc[measure, model]
     assert abs(got - ref.loc[measure, model]) <= TOL
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_implied_indicator_correlations_match_csem_fit(fits, method):
+    """Σ̂ of the estimated model element by element against cSEM's fit() (and S against its
+    Indicator_VCV): the matrix the three distances are taken between."""
+    res = fits[method].pls
+    L = Layout.from_spec(res.spec)
+    items = list(L.items)
+    S = res.item_corr.loc[items, items].to_numpy()
+    np.testing.assert_allclose(S, _ref(method, "item_corr").loc[items, items].to_numpy(), atol=1e-12, rtol=0)
+    reflective = reflective_mask(res.spec) if method == "plsc" else np.zeros(L.k, dtype=bool)
+    est = BatchEstimate(*(getattr(res.raw, f)[:1] for f in ("weights", "loadings", "cross", "R", "paths", "r2",
+                                                            "iterations", "converged", "ok")))
+    sigma = fit_measures(est, S[None], L, reflective, saturated=False)[2][0]
+    ref = _ref(method, "sigma_estimated").loc[items, items].to_numpy()
+    np.testing.assert_allclose(sigma, ref, atol=TOL, rtol=0)
 
 
 def test_same_model_as_csis_ecsi():

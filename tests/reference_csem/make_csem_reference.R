@@ -96,6 +96,8 @@ for (m in names(res)) {
 
 # testOMF quantiles (Bollen-Stine bootstrap; Monte Carlo figures, recorded only)
 if (!identical(Sys.getenv("CSEM_SKIP_OMF"), "1")) {
+  # testOMF reads .Random.seed before seeding, which a fresh Rscript session does not have yet
+  set.seed(20261130)
   for (m in names(res)) {
     t0 <- Sys.time()
     omf <- tryCatch(testOMF(res[[m]], .R = 499, .alpha = c(0.05, 0.01),

@@ -91,7 +91,10 @@ for (m in names(res)) {
   wcsv(sig, sprintf("ecsi_mobi_%s_sigma_estimated.csv", m))
   wcsv(`dimnames<-`(E$Indicator_VCV, lapply(dimnames(E$Indicator_VCV), unrename)), sprintf("ecsi_mobi_%s_item_corr.csv", m))
   # admissibility as cSEM's verify() sees it
-  wcsv(data.frame(check = names(v), failed = as.logical(v)), sprintf("ecsi_mobi_%s_verify.csv", m))
+  checks <- c("1" = "convergence", "2" = "all |standardized loadings| <= 1",
+              "3" = "construct VCV positive semi-definite", "4" = "all reliabilities <= 1",
+              "5" = "model-implied indicator VCV positive semi-definite")
+  wcsv(data.frame(check = checks[names(v)], failed = as.logical(v)), sprintf("ecsi_mobi_%s_verify.csv", m))
 }
 
 # testOMF quantiles (Bollen-Stine bootstrap; Monte Carlo figures, recorded only)

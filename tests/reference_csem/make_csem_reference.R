@@ -71,6 +71,7 @@ for (m in names(res)) {
   item_con <- apply(W != 0, 2, function(z) rownames(W)[z])
   outer <- data.frame(construct = item_con, indicator = unrename(colnames(W)),
                       weight = colSums(W), loading = colSums(L))
+  rownames(outer) <- outer$indicator
   wcsv(outer, sprintf("ecsi_mobi_%s_outer.csv", m))
   # construct correlations (disattenuated for plsc)
   wcsv(E$Construct_VCV, sprintf("ecsi_mobi_%s_construct_vcv.csv", m))
@@ -113,7 +114,7 @@ if (!identical(Sys.getenv("CSEM_SKIP_OMF"), "1")) {
                       check.names = FALSE)
     out$runs_used <- omf$Information$Number_admissibles
     out$runs_total <- omf$Information$Total_runs
-    out$seconds <- as.numeric(difftime(Sys.time(), t0, units = "secs"))
+    cat("testOMF", m, "took", format(difftime(Sys.time(), t0)), "\n")
     wcsv(out, sprintf("ecsi_mobi_%s_testomf.csv", m))
   }
 }

@@ -1,7 +1,6 @@
 """PLS model fit (csi.derive.modelfit) against an independent implementation written here.
 
-R cSEM (whose ``assess()`` defines SRMR, d_ULS and d_G of the composite model) could not be run
-on this machine (no R packages; seminr 0.2.1 has no SRMR), so its figures are not recorded.  The
+R cSEM's own ``assess()`` figures are checked in ``tests/reference/test_csem_reference.py``.  Here the
 oracle is cSEM's published algorithm written out below independently of csi's batched kernels:
 cSEM's two-block formula for the implied construct correlations (exogenous Φ, Γ, B, ζ variances
 1 − R²), item by item loops for the indicator matrix, ``scipy.linalg.eigvals`` of ``S⁻¹Σ̂`` for

@@ -9,8 +9,7 @@ Oracles and tolerances:
 * consistency on a large simulated population (PLSc recovers the paths, PLS does not);
 * bootstrap: draw by draw against seminr on identical resamples (1e-10), and the SEs of csi's
   own seeded bootstrap within Monte Carlo error of seminr's seeded bootstrap.
-R cSEM (``.disattenuate = TRUE``) could not be run on this machine (no R packages), so its
-figures are not recorded; the independent implementation stands in for it.
+R cSEM's (``.disattenuate = TRUE``) figures are checked in ``tests/reference/test_csem_reference.py``.
 """
 
 from __future__ import annotations

@@ -1287,10 +1287,15 @@ def _boot_chunk(args: _BootArgs) -> list[tuple[int, np.ndarray | None, bool]]:
     return out
 
 
-def _ml_warm_start(est: CBSEM, X: np.ndarray) -> tuple[_MLProblem, np.ndarray] | None:
-    """The ML problem and full-sample estimate of ``est``'s last fit, if it was an unweighted ML fit of X."""
+def _ml_warm_start(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[_MLProblem, np.ndarray] | None:
+    """The ML problem and full-sample estimate of ``est``'s last fit, if it was an unweighted, admissible ML fit of X.
+
+    From an inadmissible full-sample solution (mobi) the resamples' likelihoods are flat or
+    multimodal and a warm start can end at another stationary point than semopy's fresh fit,
+    so those resamples keep the fresh semopy refit.
+    """
     raw: _Raw | None = getattr(est, "_raw", None)
-    if est.estimator != "ML" or raw is None or not raw.success or raw.bounded or raw.n != X.shape[0]:
+    if est.estimator != "ML" or raw is None or not raw.success or raw.bounded or raw.n != X.shape[0] or not res.admissible:
         return None
     Xc = X - X.mean(axis=0)
     if not np.allclose(raw.S, Xc.T @ Xc / X.shape[0], rtol=1e-10, atol=1e-12):
@@ -1318,7 +1323,7 @@ def bootstrap_paths(
     obj = ESTIMATORS[est.estimator][0]
     bs = list(range(resamples))
     chunks = [bs[i : i + chunk] for i in range(0, resamples, chunk)]
-    ml = _ml_warm_start(est, X)
+    ml = _ml_warm_start(est, res, X)
     args: list[_BootArgs] = [(est.description, est.names, X, obj, path_cells, seed, c, ml) for c in chunks]
     workers = max(1, min(workers if workers is not None else (os.cpu_count() or 1), len(chunks)))
     results: list[tuple[int, np.ndarray | None, bool]] = []
@@ -1362,6 +1367,11 @@ def bootstrap_paths(
         "statistic": "standardized paths",
         "draws": "resample b = the PLS bootstrap's resample b (SeedSequence(seed, spawn_key=(b // 250,))); independent of workers and chunking",
         "workers": workers,
+        "refit": (
+            "ML: csi's Fisher scoring (analytic gradient, expected information) on each resample's covariance matrix, "
+            "warm-started from the full-sample estimate (semopy refit where it does not converge)"
+            if ml is not None else "a fresh semopy fit per resample"
+        ),
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return table, settings, draws

@@ -79,11 +79,17 @@ Missing data
     warning says so).
 
 Bootstrap (``boot`` > 0)
-    Nonparametric: resample respondents with replacement, refit a fresh model, keep the
-    standardized paths; percentile intervals (``csi.stats.intervals.percentile_interval``).
+    Nonparametric: resample respondents with replacement, refit, keep the standardized paths;
+    percentile intervals (``csi.stats.intervals.percentile_interval``).
     Resample b's rows are the PLS bootstrap's resample b (``csi.stats.resample.resample_indices``,
     from (seed, b) alone), so results do not depend on the number of worker processes or on
-    chunking, and PLS and CB-SEM see the same resamples.  Resamples that fail (an exception, non-finite
+    chunking, and PLS and CB-SEM see the same resamples.  ML after an admissible full-sample fit:
+    each resample is refitted by csi's own ML (:class:`_MLProblem`: F_ML on the resample's
+    covariance matrix, analytic gradient tr(Σ⁻¹(Σ − S)Σ⁻¹ ∂Σ/∂θ), Fisher scoring with the
+    expected information and step halving) warm-started from the full-sample estimate, with
+    no semopy model built; where it does not converge, and for the other estimators or an
+    inadmissible full-sample fit, a fresh semopy model is fitted.  Validated: the warm-started
+    draws equal fresh semopy refits to 1e-9 (tests/estimators/test_cbsem.py).  Resamples that fail (an exception, non-finite
     estimates, no convergence) are skipped and counted; inadmissible ones are counted.
 
 Validated against R lavaan 0.6.14 on ``tests/reference_lavaan`` (synthetic ECSI data, n = 2000,
@@ -228,6 +234,36 @@ def _quiet_semopy() -> Iterator[_Collect]:
         root.handlers = saved
 
 
+def _raw_of(model: Any, names: SafeNames, res: Any, information: bool, log: _Collect, bounded: bool, iterations: int) -> _Raw:
+    """A :class:`_Raw` from a fitted semopy model (its matrices and parameters in csi order)."""
+    vcov = None
+    singular = False
+    if information and np.all(np.isfinite(res.x)):
+        try:
+            _, vcov = model.calc_fim(inverse=True)
+            singular = bool(getattr(model, "_fim_warn", False))
+        except (np.linalg.LinAlgError, ValueError):
+            vcov, singular = None, True
+    li, oi, params = _semopy_parameters(model, names)
+    return _Raw(
+        B=model.mx_beta[np.ix_(li, li)].copy(),
+        L=model.mx_lambda[np.ix_(oi, li)].copy(),
+        P=model.mx_psi[np.ix_(li, li)].copy(),
+        T=model.mx_theta[np.ix_(oi, oi)].copy(),
+        S=model.mx_cov[np.ix_(oi, oi)].copy(),
+        params=params,
+        fun=float(res.fun),
+        success=bool(res.success),
+        iterations=iterations,
+        message=str(res.message),
+        n=int(model.n_samples),
+        vcov=None if vcov is None else np.asarray(vcov, dtype=float),
+        information_singular=singular,
+        log=tuple(log.records),
+        bounded=bounded,
+    )
+
+
 def _fit_semopy(desc: str, names: SafeNames, X: np.ndarray, obj: str, cov: np.ndarray | None = None, information: bool = True) -> _Raw:
     """Fit a fresh semopy model to the rows X (items in ``names.items`` order)."""
     import semopy
@@ -252,32 +288,7 @@ def _fit_semopy(desc: str, names: SafeNames, X: np.ndarray, obj: str, cov: np.nd
             model.param_vals = first.x  # keep the converged bounded solution (a zero variance is flagged)
             model.update_matrices(first.x)
             res, bounded = first, True
-        vcov = None
-        singular = False
-        if information and np.all(np.isfinite(res.x)):
-            try:
-                _, vcov = model.calc_fim(inverse=True)
-                singular = bool(getattr(model, "_fim_warn", False))
-            except (np.linalg.LinAlgError, ValueError):
-                vcov, singular = None, True
-    li, oi, params = _semopy_parameters(model, names)
-    return _Raw(
-        B=model.mx_beta[np.ix_(li, li)].copy(),
-        L=model.mx_lambda[np.ix_(oi, li)].copy(),
-        P=model.mx_psi[np.ix_(li, li)].copy(),
-        T=model.mx_theta[np.ix_(oi, oi)].copy(),
-        S=model.mx_cov[np.ix_(oi, oi)].copy(),
-        params=params,
-        fun=float(res.fun),
-        success=bool(res.success),
-        iterations=int(first.n_it) + (0 if bounded else int(res.n_it)),
-        message=str(res.message),
-        n=int(model.n_samples),
-        vcov=None if vcov is None else np.asarray(vcov, dtype=float),
-        information_singular=singular,
-        log=tuple(log.records),
-        bounded=bounded,
-    )
+        return _raw_of(model, names, res, information, log, bounded, int(first.n_it) + (0 if bounded else int(res.n_it)))
 
 
 def _semopy_parameters(model: Any, names: SafeNames) -> tuple[list[int], list[int], tuple[_Param, ...]]:
@@ -344,6 +355,156 @@ def _standardize(B: np.ndarray, L: np.ndarray, P: np.ndarray, T: np.ndarray) -> 
             "T": T / np.outer(so, so),
             "r2": 1.0 - np.diag(P) / np.diag(Phi),
         }
+
+
+# ---------------------------------------------------------------------------------------
+# csi's own ML minimization (analytic gradient, Fisher scoring) on the covariance matrix
+# ---------------------------------------------------------------------------------------
+ML_GTOL = 1e-12  # stop when max |∂F/∂θ| is below this (F is ~1e-2..1; lavaan stops near 1e-10 relative in F)
+ML_DECREMENT = 1e-20  # ... or when the scoring step's predicted decrease g'H⁻¹g of F is below this
+ML_MAXITER = 100
+
+
+class _MLProblem:
+    """F_ML(θ; S) = log|Σ(θ)| + tr(SΣ(θ)⁻¹) − log|S| − p on the LISREL matrices of a semopy model.
+
+    Σ(θ) = ΛΦΛ' + Θ, Φ = CΨC', C = (I − B)⁻¹.  Each free cell contributes
+    ∂Σ/∂θ_cell = w(uv' + vu') with (e_i: unit vector, D = ΛC):
+    Λ_ik: u = e_i, v = (ΛΦ)_·k, w = 1;  Θ_ij: u = e_i, v = e_j;  Ψ_rs: u = D_·r, v = D_·s;
+    B_rs: u = D_·r, v = (ΛΦ)_·s, w = 1; w = ½ on the diagonal of the symmetric Ψ and Θ (else 1).
+    Gradient ∂F/∂θ = Σ_cells tr(W ∂Σ) = Σ_cells 2w u'Wv with W = Σ⁻¹(Σ − S)Σ⁻¹; expected
+    information (per respondent, F scale) H_ij = tr(Σ⁻¹∂Σ_iΣ⁻¹∂Σ_j), so the ML information is
+    (N/2)H (semopy's ``calc_fim``, lavaan's expected information).  Validated against lavaan's
+    estimates and SEs (tests/reference/test_cbsem_lavaan.py) and semopy's fit.
+    """
+
+    def __init__(self, raw: _Raw) -> None:
+        self.B0, self.L0, self.P0, self.T0 = (m.copy() for m in (raw.B, raw.L, raw.P, raw.T))
+        free = [p for p in raw.params if p.free]
+        self.q = len(free)
+        cells = [(j, prm.kind, r, c) for j, prm in enumerate(free) for r, c in prm.cells]
+        self.idx = {k: tuple(np.array([x[i] for x in cells if x[1] == k], dtype=int) for i in (0, 2, 3)) for k in "BLPT"}
+        kinds = np.array([x[1] for x in cells])
+        rows = np.array([x[2] for x in cells], dtype=int)
+        cols = np.array([x[3] for x in cells], dtype=int)
+        self.cell_kind, self.cell_r, self.cell_c = kinds, rows, cols
+        self.w = np.where(np.isin(kinds, ["P", "T"]) & (rows == cols), 0.5, 1.0)
+        self.incidence = np.zeros((self.q, len(cells)))
+        self.incidence[[x[0] for x in cells], np.arange(len(cells))] = 1.0
+        self.p = raw.L.shape[0]
+
+    def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        B, L, P, T = self.B0.copy(), self.L0.copy(), self.P0.copy(), self.T0.copy()
+        for k, M in zip("BLPT", (B, L, P, T), strict=True):
+            j, r, c = self.idx[k]
+            M[r, c] = theta[j]
+            if k in "PT":
+                M[c, r] = theta[j]
+        return B, L, P, T
+
+    def _uv(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Σ(θ) and the u, v vectors of every free cell (rows), or None if I − B is singular."""
+        B, L, P, T = self.matrices(theta)
+        try:
+            C = np.linalg.inv(np.eye(B.shape[0]) - B)
+        except np.linalg.LinAlgError:
+            return None
+        Phi = C @ P @ C.T
+        D, LPhi = L @ C, L @ Phi
+        Sigma = LPhi @ L.T + T
+        eye = np.eye(self.p)
+        U = np.empty((self.cell_r.size, self.p))
+        V = np.empty_like(U)
+        for k in "BLPT":
+            m = self.cell_kind == k
+            r, c = self.cell_r[m], self.cell_c[m]
+            if k == "L":
+                U[m], V[m] = eye[r], LPhi[:, c].T
+            elif k == "T":
+                U[m], V[m] = eye[r], eye[c]
+            elif k == "P":
+                U[m], V[m] = D[:, r].T, D[:, c].T
+            else:
+                U[m], V[m] = D[:, r].T, LPhi[:, c].T
+        return Sigma, U, V
+
+    def delta(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """∂Σ/∂θ_j for every free parameter, (q, p, p)."""
+        cell = self.w[:, None, None] * (U[:, :, None] * V[:, None, :] + V[:, :, None] * U[:, None, :])
+        return np.tensordot(self.incidence, cell, axes=1)
+
+    def objective(self, theta: np.ndarray, S: np.ndarray, logdet_s: float) -> tuple[float, Any]:
+        """F_ML at θ (inf where Σ is not positive definite) and what the gradient needs."""
+        parts = self._uv(theta)
+        if parts is None:
+            return float("inf"), None
+        Sigma = parts[0]
+        try:
+            Lc = np.linalg.cholesky(Sigma)
+        except np.linalg.LinAlgError:
+            return float("inf"), None
+        Li = np.linalg.inv(Lc)
+        Si = Li.T @ Li
+        F = 2.0 * float(np.sum(np.log(np.diag(Lc)))) + float(np.sum(S * Si)) - logdet_s - self.p
+        return (F if np.isfinite(F) else float("inf")), (parts, Si)
+
+    def information(self, Si: np.ndarray, Dl: np.ndarray) -> np.ndarray:
+        """H_ij = tr(Σ⁻¹∂Σ_iΣ⁻¹∂Σ_j) (expected information per respondent, F scale)."""
+        A = Si @ Dl  # (q, p, p)
+        return A.reshape(self.q, -1) @ A.transpose(0, 2, 1).reshape(self.q, -1).T
+
+    def fit(self, S: np.ndarray, theta0: np.ndarray, maxiter: int = ML_MAXITER) -> tuple[np.ndarray, float, bool, int, str]:
+        """Fisher scoring with step halving from θ0: (θ̂, F, converged, iterations, message)."""
+        logdet_s = float(np.linalg.slogdet(S)[1])
+        theta = np.asarray(theta0, dtype=float).copy()
+        F, aux = self.objective(theta, S, logdet_s)
+        if aux is None:
+            return theta, F, False, 0, "Σ not positive definite at the starting values"
+        for it in range(1, maxiter + 1):
+            (Sigma, U, V), Si = aux
+            W = Si @ (Sigma - S) @ Si
+            g = self.incidence @ (2.0 * self.w * np.einsum("ci,ij,cj->c", U, W, V))
+            if np.max(np.abs(g)) < ML_GTOL:
+                return theta, F, True, it - 1, "Optimization terminated successfully"
+            H = self.information(Si, self.delta(U, V))
+            try:
+                step = -np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                step = -np.linalg.lstsq(H, g, rcond=None)[0]
+            if -float(g @ step) < ML_DECREMENT:  # predicted decrease of F below rounding: converged
+                return theta, F, True, it - 1, "Optimization terminated successfully"
+            alpha = 1.0
+            while True:
+                cand = theta + alpha * step
+                Fc, auxc = self.objective(cand, S, logdet_s)
+                if auxc is not None and Fc <= F + 1e-15 * max(1.0, abs(F)):
+                    break
+                alpha /= 2
+                if alpha < 1e-10:
+                    # no descent along the scoring direction: at the optimum to rounding, or stuck
+                    ok = np.max(np.abs(g)) < 1e-8
+                    return theta, F, ok, it, "Optimization terminated successfully" if ok else "Line search failed"
+            if not np.all(np.isfinite(cand)):
+                return theta, F, False, it, "non-finite step"
+            small = np.max(np.abs(cand - theta)) < 1e-15 * max(1.0, float(np.max(np.abs(theta))))
+            theta, F, aux = cand, Fc, auxc
+            if small:
+                return theta, F, bool(np.max(np.abs(g)) < 1e-8), it, "Optimization terminated successfully"
+        return theta, F, False, maxiter, "Iteration limit reached"
+
+    def vcov(self, theta: np.ndarray, S: np.ndarray, n: int) -> tuple[np.ndarray | None, bool]:
+        """Inverse of the expected information (N/2)H; pseudo-inverse (and True) when not positive definite."""
+        F, aux = self.objective(theta, S, float(np.linalg.slogdet(S)[1]))
+        if aux is None:
+            return None, True
+        (_, U, V), Si = aux
+        fim = 0.5 * n * self.information(Si, self.delta(U, V))
+        try:
+            Lc = np.linalg.cholesky(fim)
+            Li = np.linalg.inv(Lc)
+            return Li.T @ Li, False
+        except np.linalg.LinAlgError:
+            return np.linalg.pinv(fim), True
 
 
 # ---------------------------------------------------------------------------------------
@@ -713,6 +874,7 @@ class CBSEM:
         except Exception as exc:  # noqa: BLE001 - semopy's failures become one clear message
             raise EstimationError(f"{source}: CB-SEM ({self.estimator}) failed in semopy: {type(exc).__name__}: {exc}") from None
         seconds = time.perf_counter() - t0
+        self._raw = raw  # the bootstrap warm-starts every ML resample from this fit (bootstrap_paths)
         free = [p for p in raw.params if p.free]
         theta = np.array([p.value for p in free])
         if not np.all(np.isfinite(theta)) or not np.isfinite(raw.fun):
@@ -1075,9 +1237,35 @@ def _resample_rows(seed: int, b: int, n: int) -> np.ndarray:
     return resample_indices(seed, b // RNG_BLOCK, n)[b % RNG_BLOCK]
 
 
-def _boot_chunk(args: tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int]]) -> list[tuple[int, np.ndarray | None, bool]]:
-    """Refit resamples ``bs``: (b, standardized paths or None if failed, admissible)."""
-    desc, names, X, obj, path_cells, seed, bs = args
+def _path_draw(B: np.ndarray, L: np.ndarray, P: np.ndarray, T: np.ndarray, path_cells: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, bool]:
+    """The standardized paths of one resample's solution and whether it is admissible."""
+    with np.errstate(all="ignore"):
+        s = _standardize(B, L, P, T)
+        Phi, _ = _moments(B, L, P, T)
+    vals = np.array([s["B"][t, src] for t, src in path_cells])
+    if not np.all(np.isfinite(vals)):
+        raise np.linalg.LinAlgError("non-finite")
+    ok = bool(
+        np.all(np.abs(vals) <= STD_LIMIT + STD_SLACK)
+        and np.all(np.diag(P) > 0)
+        and np.all(np.diag(T)[np.diag(T) != 0] > 0)
+        and np.linalg.eigvalsh(Phi)[0] > 0
+    )
+    return vals, ok
+
+
+_BootArgs = tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int], "tuple[_MLProblem, np.ndarray] | None"]
+
+
+def _boot_chunk(args: _BootArgs) -> list[tuple[int, np.ndarray | None, bool]]:
+    """Refit resamples ``bs``: (b, standardized paths or None if failed, admissible).
+
+    ML (``ml`` given): csi's Fisher scoring on the resample's covariance matrix (divisor n),
+    warm-started from the full-sample estimate, no semopy model built; a resample where it
+    does not converge is refitted by semopy from its own starting values.  Other estimators:
+    a fresh semopy fit per resample.
+    """
+    desc, names, X, obj, path_cells, seed, bs, ml = args
     out: list[tuple[int, np.ndarray | None, bool]] = []
     n = X.shape[0]
     for b in bs:
@@ -1085,25 +1273,40 @@ def _boot_chunk(args: tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, in
         try:
             if np.any(Xb.std(axis=0) == 0):
                 raise np.linalg.LinAlgError("constant item")
-            raw = _fit_semopy(desc, names, Xb, obj, information=False)
-            if not raw.success or not np.isfinite(raw.fun):
-                raise np.linalg.LinAlgError("no convergence")
-            with np.errstate(all="ignore"):
-                s = _standardize(*_matrices(raw))
-                Phi, _ = _moments(*_matrices(raw))
-            vals = np.array([s["B"][t, src] for t, src in path_cells])
-            if not np.all(np.isfinite(vals)):
-                raise np.linalg.LinAlgError("non-finite")
-            ok = bool(
-                np.all(np.abs(vals) <= STD_LIMIT + STD_SLACK)
-                and np.all(np.diag(raw.P) > 0)
-                and np.all(np.diag(raw.T)[np.diag(raw.T) != 0] > 0)
-                and np.linalg.eigvalsh(Phi)[0] > 0
-            )
+            mats = None
+            if ml is not None:
+                prob, theta0 = ml
+                with threadpool_limits(1), np.errstate(all="ignore"):
+                    Xc = Xb - Xb.mean(axis=0)
+                    theta, _, conv, _, _ = prob.fit(Xc.T @ Xc / n, theta0)
+                if conv and np.all(np.isfinite(theta)):
+                    mats = prob.matrices(theta)
+            if mats is None:
+                raw = _fit_semopy(desc, names, Xb, obj, information=False)
+                if not raw.success or not np.isfinite(raw.fun):
+                    raise np.linalg.LinAlgError("no convergence")
+                mats = _matrices(raw)
+            vals, ok = _path_draw(*mats, path_cells)
             out.append((b, vals, ok))
         except Exception:  # noqa: BLE001 - a failed resample is skipped and counted, never fatal
             out.append((b, None, False))
     return out
+
+
+def _ml_warm_start(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[_MLProblem, np.ndarray] | None:
+    """The ML problem and full-sample estimate of ``est``'s last fit, if it was an unweighted, admissible ML fit of X.
+
+    From an inadmissible full-sample solution (mobi) the resamples' likelihoods are flat or
+    multimodal and a warm start can end at another stationary point than semopy's fresh fit,
+    so those resamples keep the fresh semopy refit.
+    """
+    raw: _Raw | None = getattr(est, "_raw", None)
+    if est.estimator != "ML" or raw is None or not raw.success or raw.bounded or raw.n != X.shape[0] or not res.admissible:
+        return None
+    Xc = X - X.mean(axis=0)
+    if not np.allclose(raw.S, Xc.T @ Xc / X.shape[0], rtol=1e-10, atol=1e-12):
+        return None
+    return _MLProblem(raw), np.array([p.value for p in raw.params if p.free])
 
 
 def bootstrap_paths(
@@ -1126,7 +1329,8 @@ def bootstrap_paths(
     obj = ESTIMATORS[est.estimator][0]
     bs = list(range(resamples))
     chunks = [bs[i : i + chunk] for i in range(0, resamples, chunk)]
-    args = [(est.description, est.names, X, obj, path_cells, seed, c) for c in chunks]
+    ml = _ml_warm_start(est, res, X)
+    args: list[_BootArgs] = [(est.description, est.names, X, obj, path_cells, seed, c, ml) for c in chunks]
     workers = max(1, min(workers if workers is not None else (os.cpu_count() or 1), len(chunks)))
     results: list[tuple[int, np.ndarray | None, bool]] = []
     t0 = time.perf_counter()
@@ -1169,6 +1373,11 @@ def bootstrap_paths(
         "statistic": "standardized paths",
         "draws": "resample b = the PLS bootstrap's resample b (SeedSequence(seed, spawn_key=(b // 250,))); independent of workers and chunking",
         "workers": workers,
+        "refit": (
+            "ML: csi's Fisher scoring (analytic gradient, expected information) on each resample's covariance matrix, "
+            "warm-started from the full-sample estimate (semopy refit where it does not converge)"
+            if ml is not None else "a fresh semopy fit per resample"
+        ),
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return table, settings, draws

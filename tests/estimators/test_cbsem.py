@@ -467,3 +467,46 @@ def test_ml_and_gls_keep_the_chi2_p_value(syn, spec, synthetic):
         assert res.fit["p_value"] == pytest.approx(lavaan_fit(name)["pvalue"], abs=1e-8)
         assert res.fit["p_value"] == pytest.approx(stats.chi2.sf(res.fit["chi2"], res.fit["df"]), abs=1e-14)
         assert "χ²(df)" in res.fit["chi2_test"]
+
+
+def test_own_ml_gradient_information_and_optimum_match_semopy(spec, synthetic):
+    """csi's ML (bootstrap refits): analytic ∂F/∂θ and ∂Σ/∂θ vs central differences, its inverse
+    information vs semopy's calc_fim, and Fisher scoring from a perturbed start back to semopy's optimum."""
+    est = CBSEM(spec)
+    est.fit(synthetic.iloc[:400])
+    raw = est._raw
+    prob = cbsem._MLProblem(raw)
+    theta = np.array([p.value for p in raw.params if p.free])
+    start = theta * 1.05
+    lds = float(np.linalg.slogdet(raw.S)[1])
+    F, aux = prob.objective(start, raw.S, lds)
+    (Sigma, U, V), Si = aux
+    assert F == pytest.approx(cbsem.discrepancy("ML", raw.S, Sigma), abs=1e-12)
+    g = prob.incidence @ (2.0 * prob.w * np.einsum("ci,ij,cj->c", U, Si @ (Sigma - raw.S) @ Si, V))
+    h = 1e-6
+    num = np.array([(prob.objective(start + h * e, raw.S, lds)[0] - prob.objective(start - h * e, raw.S, lds)[0]) / (2 * h)
+                    for e in np.eye(prob.q)])
+    np.testing.assert_allclose(g, num, atol=1e-6)
+    np.testing.assert_allclose(prob.delta(U, V), cbsem._dsigma(raw, start), atol=1e-8)
+    vcov, singular = prob.vcov(theta, raw.S, raw.n)
+    assert not singular
+    np.testing.assert_allclose(vcov, raw.vcov, rtol=1e-6, atol=1e-12)
+    fitted, _, converged, _, _ = prob.fit(raw.S, start)
+    assert converged
+    np.testing.assert_allclose(fitted, theta, atol=1e-6)
+
+
+def test_ml_bootstrap_warm_starts_only_from_an_admissible_ml_fit(spec, synthetic, inadmissible_data):
+    est = CBSEM(spec)
+    data = synthetic.iloc[:400]
+    res = est.fit(data)
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    assert cbsem._ml_warm_start(est, res, X) is not None
+    assert "warm-started" in cbsem.bootstrap_paths(est, res, X, 2, seed=1, workers=1)[1]["refit"]
+    assert cbsem._ml_warm_start(est, res, X[:300]) is None  # not the data of the fit
+    bad = CBSEM(spec)
+    res_bad = bad.fit(inadmissible_data)
+    assert not res_bad.admissible
+    assert cbsem._ml_warm_start(bad, res_bad, inadmissible_data[list(spec.items)].to_numpy(dtype=float)) is None
+    uls = CBSEM(spec, "ULS")
+    assert cbsem._ml_warm_start(uls, uls.fit(data), X) is None

@@ -54,7 +54,7 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
         R = idx.respondent.to_numpy(dtype=float)
         sd = {c: float(np.std(R[:, j], ddof=1)) for j, c in enumerate(idx.respondent.columns)}
     else:
-        sd = _wsd(idx.respondent, res.case_weights).to_dict()
+        sd = {str(k): float(x) for k, x in _wsd(idx.respondent, res.case_weights).items()}
     performance = idx.index.to_dict()
     rows = []
     for k in spec.codes:

@@ -189,11 +189,12 @@ def _pair_series(values: dict[tuple[str, str], float], name: str, names: list[st
     it from tuples) without pandas' per-call factorizing; empty: a float Series with a flat index."""
     if not values:
         return pd.Series(values, name=name, dtype=float)
-    levels, codes = [], []
+    levels: list[list[str]] = []
+    codes: list[list[int]] = []
     for part in zip(*values, strict=True):
         lev, code = np.unique(np.array(part, dtype=object), return_inverse=True)
         levels.append(lev.tolist())
-        codes.append(code)
+        codes.append(code.tolist())
     index = pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=False)
     return pd.Series(np.fromiter(values.values(), dtype=float, count=len(values)), index=index, name=name)
 

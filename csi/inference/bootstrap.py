@@ -279,7 +279,7 @@ def _block_moments(ctx: _Context, block: int, indices: np.ndarray | None) -> Bat
         if ctx.rebuild is not None:
             built.append(ctx.rebuild(V))
             continue
-        a, b = ctx.items.sums(V, integer=ctx.v is None)  # unweighted: resample counts
+        a, b = ctx.items.sums(V)
         s1.append(a)
         s2.append(b)
         tot.append(V.sum(axis=1))

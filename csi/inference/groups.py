@@ -479,7 +479,7 @@ def _pair_context(run: _Run, pooled: SurveyData) -> _Pair:
     mom = moments(X, est.standardize, pooled.weights)
     Y = _pooled_scores(X, mom, L, est)
     return _Pair(L, est,
-                 CentredItems.of(X, None if pooled.weights is None else v, est.standardize), v, pooled.weights is not None,
+                 CentredItems.of(X, None if pooled.weights is None else v, est.standardize, exact=True), v, pooled.weights is not None,
                  mom.S, Y, np.array([kidx[s] for s, _ in run.path_keys], dtype=int),
                  np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer,
                  index_features(run.indexer, X, L, *run.scale))

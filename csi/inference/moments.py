@@ -23,7 +23,10 @@ the exact sums, which are then moved to the centre ``x̄`` in float64 (``d = x̄
     Σ V(x − x̄) = Σ V z − t d,   Σ V(x − x̄)(x − x̄)' = Σ V zz' − (Σ V z) d' − d (Σ V z)' + t d d'
 
 (``t = Σᵢ V_bi``).  Agrees with the float64 path to rounding (~1e-15 relative).  Other case
-weights (survey weights, non-integer items) use float64.
+weights (survey weights, non-integer items) use float64.  Used by the permutation tests
+(``CentredItems.of(..., exact=True)``); the bootstrap keeps the float64 path, whose draws the
+tests compare with direct refits to 1e-10 (with the float32 path one mobi resample's pca-85
+index moved by 1.57 in tests/derive/test_index_methods.py: a discrete component choice flipped).
 
 A member fails — and its ``S`` is replaced by the identity so that it stays harmless inside the
 batched core — when its total case weight is not positive (code 2) or an item is constant in
@@ -86,13 +89,14 @@ class CentredItems:
     ints: tuple[np.ndarray, np.ndarray, float] | None = None  # integer items: float32 [z, zz'] (n, p + p(p+1)/2), d = x̄ − c, max|z z'|
 
     @classmethod
-    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool) -> CentredItems:
-        """From the items (n, p) and optional survey weights (n,)."""
+    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False) -> CentredItems:
+        """From the items (n, p) and optional survey weights (n,); ``exact``: prepare the exact
+        float32 path for integer items (the permutation tests; the bootstrap keeps float64)."""
         n, p = X.shape
         xbar = X.mean(axis=0) if v is None else (v / v.sum()) @ X
         X0 = X - xbar
         iu = np.triu_indices(p)
-        ints = _integer_items(X, xbar, iu) if v is None else None  # survey weights: case weights never integers
+        ints = _integer_items(X, xbar, iu) if exact and v is None else None  # survey weights: case weights never integers
         # symmetric: half; not needed beside the exact float32 path (other case weights form them on the fly)
         Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS and ints is None else None
         tri = np.empty((p, p), dtype=int)

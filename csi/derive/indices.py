@@ -183,9 +183,12 @@ def score(
     n = len(items)
     R = np.empty((n, len(codes)), order="F")
     scratch = np.empty(n * max((len(its) for its, _ in blocks.values()), default=0))
+    col = {c: k for k, c in enumerate(items.columns)}  # positions: iloc by slice, no label indexer per construct
     with one_blas_thread(n):
         for j, (its, wv) in enumerate(blocks.values()):
-            x = items.loc[:, its].to_numpy(dtype=float)  # a view when the items are adjacent
+            at = [col[i] for i in its]
+            sel: slice | list[int] = slice(at[0], at[0] + len(at)) if at and at == list(range(at[0], at[0] + len(at))) else at
+            x = items.iloc[:, sel].to_numpy(dtype=float)  # a view when the items are adjacent
             # laid out as numpy lays out x − lo (the order of x's strides), so the product is unchanged
             t = scratch[: x.size].reshape(x.shape, order="F" if x.strides[0] < x.strides[1] else "C")
             np.subtract(x, lo, out=t)

@@ -48,12 +48,14 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
     t = target or default_target(res)
     if t not in spec.codes:
         raise CsiError(f"--ipma-target should be one of {', '.join(spec.codes)}; got {t!r}")
-    total = res.total_effects[t]
+    total = res.total_effects[t].to_dict()  # plain dicts: no label lookup per construct
     if res.case_weights is None:
-        # column by column: the numbers of respondent.std(), without its two n × K temporaries
-        sd = pd.Series({c: idx.respondent[c].std(ddof=1) for c in idx.respondent.columns})
+        # column by column (sample SD, ddof 1), without respondent.std()'s two n × K temporaries
+        R = idx.respondent.to_numpy(dtype=float)
+        sd = {c: float(np.std(R[:, j], ddof=1)) for j, c in enumerate(idx.respondent.columns)}
     else:
-        sd = _wsd(idx.respondent, res.case_weights)
+        sd = {str(k): float(x) for k, x in _wsd(idx.respondent, res.case_weights).items()}
+    performance = idx.index.to_dict()
     rows = []
     for k in spec.codes:
         if k == t or total[k] == 0:
@@ -63,10 +65,10 @@ def ipma(res: PLSResults, idx: Indices, target: str | None = None) -> pd.DataFra
             "construct": k,
             "label": spec.construct(k).label,
             "importance": float(total[k] * sd[t] / sd[k]),
-            "performance": float(idx.index[k]),
+            "performance": float(performance[k]),
             "std_total_effect": float(total[k]),
         })
-    df = pd.DataFrame(rows, columns=COLUMNS[:-1])
+    df = _frame(rows, COLUMNS[:-1])
     df["priority"] = (df.importance > df.importance.mean()) & (df.performance < df.performance.mean())
     return df
 
@@ -80,18 +82,26 @@ def ipma_items(res: PLSResults, idx: Indices, construct_level: pd.DataFrame) -> 
     weights = nw.to_numpy(dtype=float)
     means = res.item_means.to_dict()
     rows = []
-    for r in construct_level.itertuples(index=False):  # plain arrays: no label lookup per item
-        for at in np.flatnonzero(owner == r.construct):
+    cl = {c: construct_level[c].tolist() for c in ("target", "construct", "importance")}  # plain lists: no label lookups
+    for target, construct, importance in zip(cl["target"], cl["construct"], cl["importance"], strict=True):
+        for at in np.flatnonzero(owner == construct):
             w, item = weights[at], names[at]
             rows.append({
-                "target": r.target,
-                "construct": r.construct,
+                "target": target,
+                "construct": construct,
                 "item": item,
                 "normalized_weight": float(w),
-                "importance": float(w * r.importance),
+                "importance": float(w * importance),
                 "performance": float((means[item] - lo) / (hi - lo) * 100),
             })
-    return pd.DataFrame(rows, columns=ITEM_COLUMNS)
+    return _frame(rows, ITEM_COLUMNS)
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)``, built column by column (a third of the time for a few rows)."""
+    if not rows:
+        return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame({c: [r[c] for r in rows] for c in columns}, columns=columns)
 
 
 def priority_summary(construct_level: pd.DataFrame) -> str:

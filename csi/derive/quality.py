@@ -152,8 +152,7 @@ def assess(res: PLSResults) -> Quality:
         d = np.diag(np.linalg.inv(R)) if len(c.items) > 1 else np.ones(1)
         for item, v in zip(c.items, d, strict=True):
             ivif[(c.code, item)] = float(v)
-    item_vif = pd.Series(ivif, name="vif")
-    item_vif.index.names = ["construct", "item"]
+    item_vif = _pair_series(ivif, "vif", ["construct", "item"])
     Rc = res.construct_corr.to_numpy()
     codes = list(spec.codes)
     cvif, f2 = {}, {}
@@ -168,11 +167,8 @@ def assess(res: PLSResults) -> Quality:
             cvif[(codes[pi], code)] = float(inv[i])
             rest = [q for q in preds if q != pi]
             f2[(codes[pi], code)] = (full - _r2_of(Rc, rest, j)) / (1 - full)
-    construct_vif = pd.Series(cvif, name="vif", dtype=float)
-    f2s = pd.Series(f2, name="f2", dtype=float)
-    for s in (construct_vif, f2s):
-        if len(s):
-            s.index.names = ["source", "target"]
+    construct_vif = _pair_series(cvif, "vif", ["source", "target"])
+    f2s = _pair_series(f2, "f2", ["source", "target"])
     multi = [c for c in spec.constructs if len(c.items) > 1]
     comm = np.concatenate([lam_all[owner == c.code] ** 2 for c in multi]) if multi else np.array([1.0])
     endo = list(spec.endogenous)
@@ -188,16 +184,34 @@ def assess(res: PLSResults) -> Quality:
     return Quality(reliability, ht, fl, item_vif, construct_vif, f2s, gof, pd.Series(aic, dtype=float), pd.Series(bic, dtype=float))
 
 
+def _pair_series(values: dict[tuple[str, str], float], name: str, names: list[str]) -> pd.Series:
+    """``pd.Series(values)`` (keys ``(a, b)``, a two-level index with sorted levels, as pandas builds
+    it from tuples) without pandas' per-call factorizing; empty: a float Series with a flat index."""
+    if not values:
+        return pd.Series(values, name=name, dtype=float)
+    levels: list[list[str]] = []
+    codes: list[list[int]] = []
+    for part in zip(*values, strict=True):
+        lev, code = np.unique(np.array(part, dtype=object), return_inverse=True)
+        levels.append(lev.tolist())
+        codes.append(code.tolist())
+    index = pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=False)
+    return pd.Series(np.fromiter(values.values(), dtype=float, count=len(values)), index=index, name=name)
+
+
 def quality_warnings(q: Quality) -> list[str]:
     """Plain-language warnings against the usual thresholds (Hair et al. 2022)."""
     out = []
-    for code, row in q.reliability.iterrows():
-        weak = [f"{k} {row[k]:.3f} < {THRESHOLDS[k]}" for k in ("alpha", "rho_a", "rho_c", "ave") if row[k] < THRESHOLDS[k]]
+    keys = ("alpha", "rho_a", "rho_c", "ave")
+    rel = {k: q.reliability[k].to_numpy(dtype=float) for k in keys}  # plain arrays: no label lookups
+    for i, code in enumerate(q.reliability.index):
+        weak = [f"{k} {rel[k][i]:.3f} < {THRESHOLDS[k]}" for k in keys if rel[k][i] < THRESHOLDS[k]]
         if weak:
             out.append(f"construct {code}: weak measurement quality ({'; '.join(weak)})")
-    for a in q.htmt.index:
-        for b in q.htmt.columns:
-            v = q.htmt.loc[a, b]
+    H = q.htmt.to_numpy(dtype=float)
+    for i, a in enumerate(q.htmt.index):
+        for j, b in enumerate(q.htmt.columns):
+            v = H[i, j]
             if np.isfinite(v) and v >= THRESHOLDS["htmt_liberal"]:
                 out.append(f"HTMT {a}–{b} = {v:.3f} ≥ 0.90: discriminant validity not established")
     return out

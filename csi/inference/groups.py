@@ -193,8 +193,9 @@ def _complement_moments(items: CentredItems, Va: np.ndarray, v: np.ndarray, k: i
     """Moments of ``k`` groups per shuffle from the sums of the first ``k − 1`` (rows of ``Va``,
     ``(k − 1)·B × n``, group-major): the last group's sums are the pooled sums minus theirs, so
     one matrix product less per shuffle (half the work for a pair).  Exact up to rounding."""
-    s1, s2 = items.sums(Va)
-    t1, t2 = (x[0] for x in items.sums(v[None]))
+    integer = bool((v == 1).all())  # unweighted: Va holds 0/1 label masks (the exact float32 sums)
+    s1, s2 = items.sums(Va, integer)
+    t1, t2 = (x[0] for x in items.sums(v[None], integer))
     tot = Va.sum(axis=1)
     B = Va.shape[0] // (k - 1)
     rest = lambda a, t: t - a.reshape(k - 1, B, *a.shape[1:]).sum(axis=0)  # noqa: E731
@@ -257,8 +258,9 @@ def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Gen
     while done < permutations:
         b = min(chunk, permutations - done)
         A = np.empty((b, n))
-        for r in range(b):
-            A[r] = is_a[rng.permutation(n)]
+        A[:] = is_a
+        for r in range(b):  # in place: the same draws, and the same order, as is_a[rng.permutation(n)]
+            rng.shuffle(A[r])
         st, ok = _pair_stats(ctx, A)
         parts.append(st)
         oks.append(ok)
@@ -477,7 +479,7 @@ def _pair_context(run: _Run, pooled: SurveyData) -> _Pair:
     mom = moments(X, est.standardize, pooled.weights)
     Y = _pooled_scores(X, mom, L, est)
     return _Pair(L, est,
-                 CentredItems.of(X, None if pooled.weights is None else v, est.standardize), v, pooled.weights is not None,
+                 CentredItems.of(X, None if pooled.weights is None else v, est.standardize, exact=True), v, pooled.weights is not None,
                  mom.S, Y, np.array([kidx[s] for s, _ in run.path_keys], dtype=int),
                  np.array([kidx[t] for _, t in run.path_keys], dtype=int), run.scale, run.indexer,
                  index_features(run.indexer, X, L, *run.scale))
@@ -620,7 +622,7 @@ def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarra
         g[masks[lab][mask]] = i
     ctx = _pair_context(run, pooled)
     it = ctx.items
-    if it.Q is None and n_products(it) <= JOINT_PRODUCTS:
+    if it.Q is None and it.ints is None and n_products(it) <= JOINT_PRODUCTS:
         # every chunk reweights the same rows: form their cross-products once, not per chunk
         ctx = replace(ctx, items=replace(it, Q=np.ascontiguousarray(it.X0[:, it.iu[0]] * it.X0[:, it.iu[1]])))
     pairs = list(combinations(range(k), 2))
@@ -632,7 +634,10 @@ def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarra
     done = 0
     while done < run.permutations:
         b = min(step, run.permutations - done)
-        G = np.stack([g[rng.permutation(n)] for _ in range(b)])  # (b, n)
+        G = np.empty((b, n), dtype=g.dtype)
+        G[:] = g
+        for r in range(b):  # in place: the same draws, and the same order, as g[rng.permutation(n)]
+            rng.shuffle(G[r])
         # (k−1)·b × n: group 0's shuffles, then group 1's, …; the last group's moments by complement
         m = _complement_moments(ctx.items, np.concatenate([(G == i) * ctx.v for i in range(k - 1)]), ctx.v, k)
         est = ctx.estimator.fit_moments(m.S)

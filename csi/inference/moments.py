@@ -13,6 +13,21 @@ correlation matrix of ``C_b`` (standardized fits) or ``C_b`` itself (unstandardi
 ``n`` as in plspm).  The item cross-products are kept as the upper triangle (``p(p+1)/2``
 columns) up to ``Q_MAX_ROWS`` rows and formed slice by slice above, so memory stays bounded.
 
+Integer items (rating scales, the usual case) take an exact single-precision path: with
+``c = round(x̄)`` the offset items ``zᵢ = xᵢ − c`` and their products are small integers, and
+so are the sums ``Σᵢ V_bi zᵢ`` and ``Σᵢ V_bi zᵢzᵢ'`` for integer case weights (resample
+counts, 0/1 group masks) as long as ``max_b Σᵢ V_bi · max|z z'| < 2²⁴`` — float32 holds every
+such integer exactly, so one float32 matrix product (about twice the speed of float64) gives
+the exact sums, which are then moved to the centre ``x̄`` in float64 (``d = x̄ − c``)::
+
+    Σ V(x − x̄) = Σ V z − t d,   Σ V(x − x̄)(x − x̄)' = Σ V zz' − (Σ V z) d' − d (Σ V z)' + t d d'
+
+(``t = Σᵢ V_bi``).  Agrees with the float64 path to rounding (~1e-15 relative).  Other case
+weights (survey weights, non-integer items) use float64.  Used by the permutation tests
+(``CentredItems.of(..., exact=True)``); the bootstrap keeps the float64 path, whose draws the
+tests compare with direct refits to 1e-10 (with the float32 path one mobi resample's pca-85
+index moved by 1.57 in tests/derive/test_index_methods.py: a discrete component choice flipped).
+
 A member fails — and its ``S`` is replaced by the identity so that it stays harmless inside the
 batched core — when its total case weight is not positive (code 2) or an item is constant in
 it (code 1: variance below ``CONST_REL_VAR`` of the full-sample variance; on a rating scale the
@@ -30,6 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 
 Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
+INT_MAX_CELLS = 40_000_000  # integer items: the float32 offset items and products kept (n × (p + p(p+1)/2)), ≤ 160 MB
+FLOAT32_EXACT = 2**24  # every integer of magnitude up to this is exact in float32
 CONST_REL_VAR = 1e-10
 FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
 
@@ -69,19 +86,23 @@ class CentredItems:
     tri: np.ndarray  # (p*p,) column of Q holding each element of the full p × p matrix
     var_full: np.ndarray  # (p,) full-sample (weighted) divisor-n variances
     standardized: bool
+    ints: tuple[np.ndarray, np.ndarray, float] | None = None  # integer items: float32 [z, zz'] (n, p + p(p+1)/2), d = x̄ − c, max|z z'|
 
     @classmethod
-    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool) -> CentredItems:
-        """From the items (n, p) and optional survey weights (n,)."""
+    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False) -> CentredItems:
+        """From the items (n, p) and optional survey weights (n,); ``exact``: prepare the exact
+        float32 path for integer items (the permutation tests; the bootstrap keeps float64)."""
         n, p = X.shape
         xbar = X.mean(axis=0) if v is None else (v / v.sum()) @ X
         X0 = X - xbar
         iu = np.triu_indices(p)
-        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS else None  # symmetric: half
+        ints = _integer_items(X, xbar, iu) if exact and v is None else None  # survey weights: case weights never integers
+        # symmetric: half; not needed beside the exact float32 path (other case weights form them on the fly)
+        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS and ints is None else None
         tri = np.empty((p, p), dtype=int)
         tri[iu] = tri[iu[1], iu[0]] = np.arange(len(iu[0]))
         vn = np.full(n, 1.0 / n) if v is None else v / v.sum()
-        return cls(X0, xbar, Q, iu, tri.ravel(), vn @ (X0**2), standardized)
+        return cls(X0, xbar, Q, iu, tri.ravel(), vn @ (X0**2), standardized, ints)
 
     @property
     def n(self) -> int:
@@ -94,8 +115,16 @@ class CentredItems:
         X = self.X0[a:b]
         return X[:, self.iu[0]] * X[:, self.iu[1]]
 
-    def sums(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Σᵢ Vᵦᵢ xᵢ and Σᵢ Vᵦᵢ xᵢxᵢ' (upper triangle) of the centred items, for case weights V (B, n)."""
+    def sums(self, V: np.ndarray, integer: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Σᵢ Vᵦᵢ xᵢ and Σᵢ Vᵦᵢ xᵢxᵢ' (upper triangle) of the centred items, for case weights V (B, n).
+
+        ``integer``: True when the caller knows V holds non-negative integers (resample counts,
+        0/1 masks), False to use float64; None checks V (one pass over it).
+        """
+        if self.ints is not None and integer is not False:
+            exact = self._exact_sums(V, check=integer is None)
+            if exact is not None:
+                return exact
         if self.Q is not None:
             return V @ self.X0, V @ self.Q
         s1 = np.zeros((V.shape[0], self.X0.shape[1]))
@@ -104,6 +133,24 @@ class CentredItems:
             b = min(self.n, a + Q_MAX_ROWS // 2)
             s1 += V[:, a:b] @ self.X0[a:b]
             s2 += V[:, a:b] @ self.products(a, b)
+        return s1, s2
+
+    def _exact_sums(self, V: np.ndarray, check: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+        """The sums by the exact float32 path (module docstring), or None when V does not qualify
+        (``check``: verify that V holds non-negative integers)."""
+        assert self.ints is not None
+        ZQ, d, zmax = self.ints
+        if V.size == 0 or (check and (V.min() < 0 or not np.array_equal(V, np.round(V)))):
+            return None
+        tot = V.sum(axis=1)
+        if tot.max() * zmax >= FLOAT32_EXACT:
+            return None
+        S = (V.astype(np.float32) @ ZQ).astype(np.float64)
+        p = d.size
+        s1z, s2z = S[:, :p], S[:, p:]
+        i, j = self.iu
+        s1 = s1z - tot[:, None] * d
+        s2 = s2z - s1z[:, i] * d[j] - d[i] * s1z[:, j] + tot[:, None] * (d[i] * d[j])
         return s1, s2
 
     def reweighted(self, V: np.ndarray) -> BatchMoments:
@@ -139,6 +186,22 @@ class CentredItems:
             # keep failed members finite and harmless inside the batched core
             S[fail > 0] = np.eye(p)
         return BatchMoments(m0 + self.xbar, var, S, fail, self.standardized)
+
+
+def _integer_items(X: np.ndarray, xbar: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Float32 offset items ``z = x − round(x̄)`` and their products, when X is integer-valued (else None)."""
+    n, p = X.shape
+    if n == 0 or n * (p + len(iu[0])) > INT_MAX_CELLS or not np.isfinite(X).all() or not np.array_equal(X, np.round(X)):
+        return None
+    c = np.round(xbar)
+    Z = np.ascontiguousarray(X - c, dtype=np.float32)  # small integers: exact
+    zmax = float(np.abs(Z).max()) ** 2
+    if n * max(zmax, 1.0) >= FLOAT32_EXACT:
+        return None
+    ZQ = np.empty((n, p + len(iu[0])), dtype=np.float32)
+    ZQ[:, :p] = Z
+    np.multiply(Z[:, iu[0]], Z[:, iu[1]], out=ZQ[:, p:])  # products up to zmax < 2**24: exact
+    return ZQ, xbar - c, max(zmax, 1.0)
 
 
 def counts(indices: np.ndarray, n: int) -> np.ndarray:

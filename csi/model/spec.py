@@ -37,7 +37,7 @@ from csi.errors import SpecError
 from csi.model.index_config import IndexConfig, parse_index_section
 from csi.model.lavaan import describe
 from csi.model.texts import TEXT_KEYS, parse_item_texts, parse_lang, texts_to_dict
-from csi.model.transforms import Transform, transform_sections
+from csi.model.transforms import Transform, plain, transform_sections
 
 MODES = {"A": "reflective composite (correlation weights)", "B": "formative composite (regression weights)"}
 BUILTIN_DIR = FsPath(__file__).parent / "models"
@@ -214,15 +214,6 @@ def _walk(node: yaml.Node) -> _Located:
     # Scalars: the safe constructor resolves 1 to int, 1.5 to float, yes to bool, ~ to None
     value = yaml.SafeLoader("").construct_object(node, deep=True)
     return _Located(value, line)
-
-
-def _plain(loc: _Located) -> Any:
-    v = loc.value
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    return v
 
 
 def parse_yaml(text: str, where: str) -> ModelSpec:
@@ -410,7 +401,7 @@ def _parse_path_line(pl: _Located, codes: set[str], path_lines: dict[tuple[str, 
 
 def _parse_scale(sl: _Located, where: str) -> tuple[float, float]:
     """``scale:`` — ``{min: 1, max: 10}`` or the text ``"1-10"``; min below max."""
-    sv = _plain(sl)
+    sv = plain(sl)
     if isinstance(sv, str) and _SCALE_TEXT.match(sv):
         lo, hi = re.findall(r"-?\d+(?:\.\d+)?", sv)[:2]
         sv = {"min": float(lo), "max": float(hi)}
@@ -442,7 +433,7 @@ def _parse_roles(rl: _Located, constructs: list[Construct], where: str) -> tuple
 
 def _parse_missing_codes(ml: _Located, where: str) -> tuple[float, ...]:
     """``missing_codes:`` — a list of numbers (booleans are not numbers here)."""
-    vals = _plain(ml)
+    vals = plain(ml)
     if not isinstance(vals, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
         raise _err(where, ml, f"missing_codes should be a list of numbers; got {vals!r}")
     return tuple(float(x) for x in vals)
@@ -458,7 +449,7 @@ def _tiers(tl: _Located, where: str) -> tuple[str, ...]:
     elif isinstance(tl.value, list) and all(isinstance(x.value, str) for x in tl.value):
         locs = tl.value
     else:
-        raise _err(where, tl, f"tiers should be a list of schemes like [nps, \"quadrants:80\", bands]; got {_plain(tl)!r}")
+        raise _err(where, tl, f"tiers should be a list of schemes like [nps, \"quadrants:80\", bands]; got {plain(tl)!r}")
     out: list[str] = []
     for loc in locs:
         try:

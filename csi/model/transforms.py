@@ -109,19 +109,20 @@ def _err(where: str, loc: _Loc, msg: str) -> SpecError:
 
 def _body(code: str, loc: _Loc, keys: tuple[str, ...], what: str, where: str) -> dict[str, _Loc]:
     if not isinstance(loc.value, dict):
-        raise _err(where, loc, f"{what} {code}: expected {{{', '.join(keys)}}}; found {_plain(loc)!r}")
+        raise _err(where, loc, f"{what} {code}: expected {{{', '.join(keys)}}}; found {plain(loc)!r}")
     for k, v in loc.value.items():
         if k not in keys:
             raise _err(where, v, f"{what} {code}: unknown key {k!r}; expected {', '.join(keys)}")
     return dict(loc.value)
 
 
-def _plain(loc: _Loc) -> Any:
+def plain(loc: _Loc) -> Any:
+    """The plain Python value of a parsed YAML value (lines dropped), for messages and scalar sections."""
     v = loc.value
     if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
+        return {k: plain(x) for k, x in v.items()}
     if isinstance(v, list):
-        return [_plain(x) for x in v]
+        return [plain(x) for x in v]
     return v
 
 

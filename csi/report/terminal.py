@@ -51,20 +51,12 @@ def render(res: FitResults, console: Console, show: Sequence[str] | None = None)
             f" ({spec.name}) · {res.method.upper()} · {s['scheme']} scheme · n = {pls.n_obs} of {s['n_read']} read ({s['missing']})"
             + (f" · effective n {s['n_effective']:.1f}" if s.get("weighted") else ""))
     )
-    if shown(show, "measurement"):
-        render_measurement(res, console)
-    if shown(show, "structural"):
-        _render_structural(res, console)
-    if shown(show, "indices"):
-        _render_indices(res, console)
-    if shown(show, "quality"):
-        _render_quality(res, console)
-    if shown(show, "effects"):
-        render_effects(res, console)
-    if shown(show, "mediation"):
-        render_mediation(res, console)
-    if shown(show, "cbsem"):
-        _render_cbsem(res, console)
+    sections = (("measurement", render_measurement), ("structural", _render_structural), ("indices", _render_indices),
+                ("quality", _render_quality), ("effects", render_effects), ("mediation", render_mediation),
+                ("cbsem", _render_cbsem))
+    for key, draw in sections:
+        if shown(show, key):
+            draw(res, console)
     _render_maps_tiers_groups(res, console, show)
     for note in res.survey.notes:
         console.print(f"[dim]note: {esc(note)}[/dim]")

@@ -33,9 +33,7 @@ from csi.model.spec import ModelSpec
 from csi.options import PLSOptions
 from csi.stats.em import em_normal
 from csi.stats.index import normalized_weights as acsi_weights
-
-CONST_REL_VAR = 1e-10  # as csi.inference.moments: a resample's item is constant below this share of its variance
-FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
+from csi.stats.resample import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT
 
 
 @dataclass(frozen=True)

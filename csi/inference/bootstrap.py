@@ -100,7 +100,7 @@ STAT_COLUMNS: tuple[str, ...] = ("estimate", "mean", "std_error", "t", "p_value"
 COUNTS_BUDGET = 4_000_000  # elements of the (rows × n) resample-count matrix built at once
 BLOCK_ROWS = 50_000  # above this many respondents resample blocks of sufficient statistics, not rows
 DEFAULT_BLOCKS = 5_000  # G: blocks of ≥ 10 respondents above BLOCK_ROWS; G·p(p+1)/2 per resample
-# Q_MAX_ROWS (cross-products kept up to this n) and CONST_REL_VAR live in csi.inference.moments
+# Q_MAX_ROWS (cross-products kept up to this n) lives in csi.inference.moments, CONST_REL_VAR in csi.stats.resample
 FAIL_SHARE_WARN = 0.05
 FAIL_REASONS: dict[int, str] = {
     1: "an item constant in the resample",

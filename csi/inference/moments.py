@@ -44,11 +44,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from csi.stats.resample import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT
+
 Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
 INT_MAX_CELLS = 40_000_000  # integer items: the float32 offset items and products kept (n × (p + p(p+1)/2)), ≤ 160 MB
 FLOAT32_EXACT = 2**24  # every integer of magnitude up to this is exact in float32
-CONST_REL_VAR = 1e-10
-FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 RNG_BLOCK = 250  # resamples per random stream and per batched fit; chunks are whole blocks
+#: a resample's item is constant below this share of its full-sample variance (failure FAIL_CONSTANT)
+CONST_REL_VAR = 1e-10
+#: why a resample's moments are unusable: an item constant in it, or no positive case weight
+FAIL_CONSTANT, FAIL_NO_WEIGHT = 1, 2
 
 
 def block_generator(seed: int, block: int) -> np.random.Generator:

@@ -57,12 +57,31 @@ from csi.stats.effects import indirect_effects, total_effects
 # ---------------------------------------------------------------------------------------
 # Numeric core (batched)
 # ---------------------------------------------------------------------------------------
+def _item_score_cov(S: np.ndarray, w: np.ndarray, L: Layout) -> np.ndarray:
+    """cov(X, Y) = S W (B, p, K) for weights ``w`` (B, p), W = w ∘ member.
+
+    (B small products: numpy's stacked matmul beats one (B·p, p) × (p, K) product here.)
+    """
+    return S @ (w[:, :, None] * L.member)
+
+
+def _score_cov(SW: np.ndarray, w: np.ndarray, L: Layout) -> np.ndarray:
+    """cov(Y) = W' S W (B, K, K) from ``SW`` = S W: row ``k`` sums ``w_i (SW)[i, :]`` over the items of ``k``."""
+    return np.matmul((w[:, :, None] * L.member).transpose(0, 2, 1), SW)
+
+
 def _scale(w: np.ndarray, S: np.ndarray, L: Layout) -> np.ndarray:
     """Scale weights so that every construct score has unit variance: diag(W'SW) = 1."""
-    Wm = w[:, :, None] * L.member
-    var = (Wm * (S @ Wm)).sum(axis=1)
+    return _scaled(w, _item_score_cov(S, w, L), L)[0]
+
+
+def _scaled(w: np.ndarray, SW: np.ndarray, L: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """``w`` scaled to unit score variances (var_k = Σ_{i∈k} w_i (SW)[i, k]) and S W rescaled with it."""
+    own = SW[:, np.arange(L.p), L.block]  # (B, p): cov(item, own construct)
+    var = (w * own) @ L.member  # (B, K)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(var[:, L.block])
+        f = 1.0 / np.sqrt(var)
+    return w * f[:, L.block], SW * f[:, None, :]
 
 
 def _inner_weights(R: np.ndarray, L: Layout, scheme: str) -> np.ndarray:
@@ -73,7 +92,11 @@ def _inner_weights(R: np.ndarray, L: Layout, scheme: str) -> np.ndarray:
     E = R * sym
     if scheme == "path":
         for j, pr in enumerate(L.preds):
-            if len(pr):
+            if len(pr) == 1:  # a one-predecessor regression is a division (what the solver does)
+                i = int(pr[0])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    E[:, i, j] = R[:, i, j] / R[:, i, i]
+            elif len(pr):
                 E[:, pr, j] = _solve(R[:, pr[:, None], pr], R[:, pr, j])
     return E
 
@@ -91,6 +114,9 @@ def estimate(
     ``criterion="plspm"`` reproduces R plspm's stopping rule exactly: it compares the
     unscaled weights ``cov(X, Z)`` of consecutive iterations by ``Σ(|w_old| − |w_new|)²``
     and counts the first update as iteration 1 (plspm stops at ``maxiter`` as well).
+
+    The members still iterating are kept packed (``Sa``, ``wa``, ``SWa``) and the pack shrinks
+    when some converge, so a member's arithmetic never depends on the others in its batch.
     """
     S = np.asarray(S, dtype=float)
     if S.ndim == 2:
@@ -98,43 +124,42 @@ def estimate(
     L = layout
     B, p = S.shape[0], L.p
     rows = np.arange(p)
-    w = _scale(np.ones((B, p)), S, L)
+    w, SW = _scaled(np.ones((B, p)), _item_score_cov(S, np.ones((B, p)), L), L)
     raw_prev = w.copy()
-    active = np.ones(B, dtype=bool)
     iterations = np.zeros(B, dtype=int)
+    converged = np.zeros(B, dtype=bool)
     modeb = [k for k, m in enumerate(L.modes) if m == "B" and len(L.blocks[k]) > 1]
+    idx, Sa, wa, SWa, rawa = np.arange(B), S, w.copy(), SW, raw_prev
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        Sa, wa = S[idx], w[idx]
-        Wm = wa[:, :, None] * L.member
-        SW = Sa @ Wm  # cov(X, Y)
-        R = np.matmul(Wm.transpose(0, 2, 1), SW)  # cov(Y) = corr(Y)
-        E = _inner_weights(R, L, scheme)
-        C = (SW @ E)[:, rows, L.block]  # cov(item, inner proxy of its construct)
+        E = _inner_weights(_score_cov(SWa, wa, L), L, scheme)
+        C = (SWa * E.transpose(0, 2, 1)[:, L.block, :]).sum(axis=2)  # cov(item, inner proxy of its construct)
         for k in modeb:
             b = L.blocks[k]
             C[:, b] = _solve(Sa[:, b[:, None], b], C[:, b])
-        new = _scale(C, Sa, L)
+        new, SWn = _scaled(C, _item_score_cov(Sa, C, L), L)
         if criterion == "plspm":
-            diff = ((np.abs(raw_prev[idx]) - np.abs(C)) ** 2).sum(axis=1)
-            raw_prev[idx] = C
+            diff = ((np.abs(rawa) - np.abs(C)) ** 2).sum(axis=1)
+            rawa = C
         else:
             diff = np.abs(new - wa).sum(axis=1)
-        w[idx] = new
+        wa, SWa = new, SWn
         iterations[idx] += 1
         done = ~(diff >= tol)  # NaN counts as done (it is flagged as not ok below)
-        active[idx[done]] = False
-    converged = ~active
+        if done.any():
+            w[idx[done]] = wa[done]
+            converged[idx[done]] = True
+            keep = ~done
+            idx, Sa, wa, SWa, rawa = idx[keep], Sa[keep], wa[keep], SWa[keep], rawa[keep]
+    w[idx] = wa  # members stopped by max_iter: their last iteration
     return _finish(S, w, L, iterations, converged)
 
 
 def _finish(S: np.ndarray, w: np.ndarray, L: Layout, iterations: np.ndarray, converged: np.ndarray) -> BatchEstimate:
     B, p = w.shape
     rows = np.arange(p)
-    Wm = w[:, :, None] * L.member
-    SW = S @ Wm
+    SW = _item_score_cov(S, w, L)
     sd = np.sqrt(np.diagonal(S, axis1=1, axis2=2))  # (B, p)
     with np.errstate(invalid="ignore", divide="ignore"):
         cross = SW / sd[:, :, None]
@@ -144,8 +169,7 @@ def _finish(S: np.ndarray, w: np.ndarray, L: Layout, iterations: np.ndarray, con
     sign = np.where(sums < 0, -1.0, 1.0)
     w = w * sign[:, L.block]
     cross = cross * sign[:, None, :]
-    Wm = w[:, :, None] * L.member
-    R = np.matmul(Wm.transpose(0, 2, 1), S @ Wm)
+    R = _score_cov(_item_score_cov(S, w, L), w, L)
     K = L.k
     paths = np.zeros((B, K, K))
     r2 = np.full((B, K), np.nan)

@@ -53,6 +53,7 @@ from csi.errors import CsiError, Issue
 from csi.estimators.base import Layout
 from csi.estimators.pls import estimate
 from csi.options import PredictOptions
+from csi.stats.tdist import t_cdf
 
 PREDICT_STREAM = 0x5052  # spawn-key prefix of the fold shuffles (apart from the bootstrap's streams)
 
@@ -191,8 +192,6 @@ def case_losses(cv: CVResult, which: str, columns: np.ndarray) -> np.ndarray:
 
 def cvpat(cv: CVResult) -> pd.DataFrame:
     """CVPAT of PLS against LM and IA, overall and per endogenous construct (module docstring)."""
-    from scipy.special import stdtr
-
     rows = []
     groups = [("overall", np.arange(len(cv.items)))] + [
         (c, np.flatnonzero(np.array(cv.constructs) == c)) for c in dict.fromkeys(cv.constructs)]
@@ -204,7 +203,7 @@ def cvpat(cv: CVResult) -> pd.DataFrame:
             d = lb - lp
             s = d.std(ddof=1)
             t = d.mean() / (s / np.sqrt(n)) if s > 0 else np.nan
-            rows.append((name, bench.upper(), lp.mean(), lb.mean(), d.mean(), t, float(stdtr(n - 1, -t)) if np.isfinite(t) else np.nan))
+            rows.append((name, bench.upper(), lp.mean(), lb.mean(), d.mean(), t, float(t_cdf(-t, n - 1)) if np.isfinite(t) else np.nan))
     return pd.DataFrame(rows, columns=["construct", "benchmark", "loss_pls", "loss_benchmark", "difference", "t", "p_value"]).set_index(["construct", "benchmark"])
 
 

@@ -123,7 +123,6 @@ def estimate(
         S = S[None]
     L = layout
     B, p = S.shape[0], L.p
-    rows = np.arange(p)
     w, SW = _scaled(np.ones((B, p)), _item_score_cov(S, np.ones((B, p)), L), L)
     raw_prev = w.copy()
     iterations = np.zeros(B, dtype=int)

@@ -92,7 +92,8 @@ from csi.inference.runners import Runner, SerialRunner, get_runner
 from csi.options import CI_METHODS, DEFAULT_RESAMPLES, check_count, check_level
 from csi.stats.effects import effect_pairs, indirect_effects, total_effects
 from csi.stats.htmt import htmt, lower_pairs
-from csi.stats.intervals import bca_interval, normal_cdf, percentile_interval
+from csi.stats.intervals import bca_interval, percentile_interval
+from csi.stats.tdist import t_two_sided
 
 KINDS: tuple[str, ...] = ("paths", "weights", "loadings", "r2", "total_effects", "indirect_effects", "htmt", "index")
 STAT_COLUMNS: tuple[str, ...] = ("estimate", "mean", "std_error", "t", "p_value", "ci_lo", "ci_hi")
@@ -178,8 +179,6 @@ def summarize(
     (``df = ∞``: normal).  A statistic constant over the draws up to rounding (e.g. the
     standardized weight of a single-item construct, always 1) has SE 0 and NaN t and p.
     """
-    from scipy.special import stdtr
-
     draws = np.asarray(draws, dtype=float)
     est = np.asarray(estimate, dtype=float)
     B, m = draws.shape
@@ -188,7 +187,7 @@ def summarize(
     se = np.where(se <= 1e-12 * np.maximum(1.0, np.abs(est)), 0.0, se)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.nan)
-    p = 2 * stdtr(df, -np.abs(t)) if np.isfinite(df) else 2 * normal_cdf(-np.abs(t))
+    p = t_two_sided(t, df)  # df = ∞: the normal tail
     if ci == "bca":
         if jackknife is None:
             raise ValueError("BCa intervals need the jackknife values")

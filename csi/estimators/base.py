@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +37,10 @@ class Layout:
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> Layout:
+        return _layout(spec)
+
+    @classmethod
+    def build(cls, spec: ModelSpec) -> Layout:
         codes = spec.codes
         items = spec.items
         kidx = {c: k for k, c in enumerate(codes)}
@@ -56,6 +61,15 @@ class Layout:
     @property
     def k(self) -> int:
         return len(self.codes)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(spec: ModelSpec) -> Layout:
+    """One Layout per model (a fit builds several): its arrays are never written to."""
+    L = Layout.build(spec)
+    for a in (L.block, L.member, L.adj, *L.preds, *L.blocks):
+        a.flags.writeable = False
+    return L
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -92,11 +92,12 @@ class ModelSpec:
     index: IndexConfig | None = None  # weights and grades of the index methods (csi.model.index_config)
 
     # -- convenient views -------------------------------------------------------------
-    @property
+    # the views are computed once per (immutable) spec: a fit reads them thousands of times
+    @functools.cached_property
     def codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.constructs)
 
-    @property
+    @functools.cached_property
     def items(self) -> tuple[str, ...]:
         return tuple(i for c in self.constructs for i in c.items)
 
@@ -107,6 +108,10 @@ class ModelSpec:
         raise SpecError(f"model {self.name}: no construct {code!r}; constructs are {', '.join(self.codes)}")
 
     def item_construct(self) -> dict[str, str]:
+        return dict(self._item_construct)
+
+    @functools.cached_property
+    def _item_construct(self) -> dict[str, str]:
         return {i: c.code for c in self.constructs for i in c.items}
 
     def predecessors(self, code: str) -> tuple[str, ...]:

@@ -24,9 +24,8 @@ CUSL = ["CUSL1", "CUSL2", "CUSL3"]
 BANDS = "bands:" + "/".join(f"b{b}>={b}" for b in range(100, 0, -10)) + "/b0"
 
 
-@pytest.fixture(scope="module")
-def on_bounds(mobi):
-    rng = np.random.default_rng(5)  # a seed whose weights put 15 of the 22 just below their bound
+def _on_bounds(mobi: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, csi.FitResults]:
+    rng = np.random.default_rng(seed)
     x = mobi.copy()
     x[:] = np.clip(np.round(mobi.to_numpy() - rng.integers(0, 2, mobi.shape)), 0, 10)
     # 22 respondents answer v, v, v on the loyalty items, v = 0..10, twice each
@@ -39,6 +38,23 @@ def on_bounds(mobi):
     return x, res
 
 
+def _below(x: pd.DataFrame, res: csi.FitResults) -> int:
+    c = x[CUSL].to_numpy()
+    eq = (c == c[:, :1]).all(axis=1)
+    return int((res.indices.respondent["CUSL"].to_numpy()[eq] < 10.0 * c[eq, 0]).sum())
+
+
+@pytest.fixture(scope="module")
+def on_bounds(mobi):
+    # the first seed whose weights put some of the 22 just below their bound (which ones do depends
+    # on the last bits of the weights, so the seed is searched rather than fixed)
+    for seed in range(5, 105):
+        x, res = _on_bounds(mobi, seed)
+        if _below(x, res):
+            return x, res
+    pytest.fail("no seed in 5..104 puts a respondent below its bound: the case is no longer exercised")
+
+
 def test_scores_on_a_bound_are_within_rounding_and_some_fall_below(on_bounds):
     x, res = on_bounds
     c = x[CUSL].to_numpy()
@@ -46,7 +62,7 @@ def test_scores_on_a_bound_are_within_rounding_and_some_fall_below(on_bounds):
     exact = 10.0 * c[eq, 0]
     loy = res.indices.respondent["CUSL"].to_numpy()[eq]
     assert np.max(np.abs(loy - exact)) < 1e-12  # exactly on the bound up to rounding
-    assert (loy < exact).sum() >= 1  # the plain comparison would misplace these (15 of 22 here)
+    assert (loy < exact).sum() >= 1  # the plain comparison would misplace these
     assert np.max(np.abs(loy - exact)) < BOUND_TOL / 1000
 
 

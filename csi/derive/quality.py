@@ -36,15 +36,17 @@ R plspm 0.4 (GoF on ``satisfaction``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from csi.estimators.pls import PLSResults
+from csi.estimators.pls import PLSResults, spec_labels
 from csi.stats.htmt import htmt as htmt_kernel
 from csi.stats.htmt import lower_pairs
 
+RELIABILITY_COLUMNS = pd.Index(["alpha", "rho_a", "rho_c", "ave"])
 THRESHOLDS = {"alpha": 0.7, "rho_a": 0.7, "rho_c": 0.7, "ave": 0.5, "htmt": 0.85, "htmt_liberal": 0.90, "vif": 5.0}
 
 
@@ -92,8 +94,10 @@ def rho_a(w: np.ndarray, R: np.ndarray) -> float:
     return float((w @ w) ** 2 * num / den)
 
 
-def htmt(item_corr: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
-    """HTMT of every construct pair below the diagonal (NaN on and above it): :func:`csi.stats.htmt.htmt` with B = 1."""
+def htmt(item_corr: pd.DataFrame, blocks: dict[str, list[str]], labels: pd.Index | None = None) -> pd.DataFrame:
+    """HTMT of every construct pair below the diagonal (NaN on and above it): :func:`csi.stats.htmt.htmt` with B = 1.
+
+    ``labels``: the constructs' index, if the caller has it (else built from ``blocks``)."""
     codes = list(blocks)
     pos = {name: k for k, name in enumerate(item_corr.index)}
     member = np.zeros((len(pos), len(codes)))
@@ -102,7 +106,8 @@ def htmt(item_corr: pd.DataFrame, blocks: dict[str, list[str]]) -> pd.DataFrame:
     a, b = lower_pairs(len(codes))
     out = np.full((len(codes), len(codes)), np.nan)
     out[a, b] = htmt_kernel(item_corr.to_numpy()[None], member, a, b)[0]
-    return pd.DataFrame(out, index=codes, columns=codes)
+    names = pd.Index(codes) if labels is None else labels
+    return pd.DataFrame(out, index=names, columns=names)
 
 
 def _r2_of(R: np.ndarray, preds: list[int], j: int) -> float:
@@ -138,14 +143,15 @@ def assess(res: PLSResults) -> Quality:
             w = w * sds[ix]
         w = w / np.sqrt(w @ R @ w)
         rel.append((cronbach_alpha(R), rho_a(w, R), rho_c(lam), float(np.mean(lam**2))))
-    reliability = pd.DataFrame(rel, index=list(spec.codes), columns=["alpha", "rho_a", "rho_c", "ave"])
+    lab = spec_labels(spec)
+    relv = np.array(rel, dtype=float)
+    reliability = pd.DataFrame(relv, index=lab.codes, columns=RELIABILITY_COLUMNS)
     blocks = {c.code: list(c.items) for c in spec.constructs}
-    ht = htmt(res.item_corr, blocks)
-    fl = res.construct_corr.copy()
-    flv = fl.to_numpy(copy=True)
-    np.fill_diagonal(flv, np.sqrt(reliability["ave"].to_numpy()))
-    fl = pd.DataFrame(flv, index=fl.index, columns=fl.columns)
-    fl = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
+    ht = htmt(res.item_corr, blocks, lab.codes)
+    flv = res.construct_corr.to_numpy(copy=True)
+    np.fill_diagonal(flv, np.sqrt(relv[:, 3]))
+    flv[np.triu_indices_from(flv, 1)] = np.nan
+    fl = pd.DataFrame(flv, index=res.construct_corr.index, columns=res.construct_corr.columns)
     ivif = {}
     for c in spec.constructs:
         R = Rs[c.code]
@@ -189,14 +195,20 @@ def _pair_series(values: dict[tuple[str, str], float], name: str, names: list[st
     it from tuples) without pandas' per-call factorizing; empty: a float Series with a flat index."""
     if not values:
         return pd.Series(values, name=name, dtype=float)
+    index = _pair_index(tuple(values), tuple(names))
+    return pd.Series(np.fromiter(values.values(), dtype=float, count=len(values)), index=index, name=name)
+
+
+@functools.lru_cache(maxsize=256)
+def _pair_index(keys: tuple[tuple[str, str], ...], names: tuple[str, ...]) -> pd.MultiIndex:
+    """The index of :func:`_pair_series`, built once per model (indexes are immutable)."""
     levels: list[list[str]] = []
     codes: list[list[int]] = []
-    for part in zip(*values, strict=True):
+    for part in zip(*keys, strict=True):
         lev, code = np.unique(np.array(part, dtype=object), return_inverse=True)
         levels.append(lev.tolist())
         codes.append(code.tolist())
-    index = pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=False)
-    return pd.Series(np.fromiter(values.values(), dtype=float, count=len(values)), index=index, name=name)
+    return pd.MultiIndex(levels=levels, codes=codes, names=list(names), verify_integrity=False)
 
 
 def quality_warnings(q: Quality) -> list[str]:

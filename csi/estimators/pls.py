@@ -326,8 +326,9 @@ class PLS:
     def _results(self, X: np.ndarray, m: Moments, est: BatchEstimate, weights: np.ndarray | None) -> PLSResults:
         spec, L = self.spec, self.layout
         n = X.shape[0]
-        codes = list(L.codes)
-        idx, pidx, src, tgt = _labels(spec)
+        lab = spec_labels(spec)
+        codes, items = lab.codes, lab.items
+        idx, pidx, src, tgt = lab.construct_item, lab.paths, lab.src, lab.tgt
         w = est.weights[0]
         # scores: the items as the algorithm saw them times the weights
         # standardized: items scaled by their SD (n − 1), so scores have unit sample variance.
@@ -343,9 +344,10 @@ class PLS:
         paths = pd.Series(est.paths[0][src, tgt], index=pidx, name="estimate")  # one gather, not a lookup per path
         r2 = pd.Series(est.r2[0], index=codes, name="r2")
         ne = n if weights is None else float(weights.sum() ** 2 / np.sum(weights**2))
-        kpred = pd.Series([len(pr) for pr in L.preds], index=codes)
-        r2_adj = 1 - (1 - r2) * (ne - 1) / (ne - kpred - 1)
-        r2_adj[kpred == 0] = np.nan
+        kpred = np.array([len(pr) for pr in L.preds], dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            adj = 1 - (1 - est.r2[0]) * (ne - 1) / (ne - kpred - 1)
+        r2_adj = pd.Series(np.where(kpred == 0, np.nan, adj), index=codes)
         return PLSResults(
             spec=spec,
             scheme=self.scheme,
@@ -353,16 +355,16 @@ class PLS:
             n_obs=n,
             weights=pd.Series(w, index=idx, name="weight"),
             loadings=pd.Series(est.loadings[0], index=idx, name="loading"),
-            cross_loadings=pd.DataFrame(est.cross[0], index=list(L.items), columns=codes),
+            cross_loadings=pd.DataFrame(est.cross[0], index=items, columns=codes),
             paths=paths,
             path_matrix=pm,
             r2=r2,
             r2_adj=r2_adj.rename("r2_adj"),
             construct_corr=pd.DataFrame(est.R[0], index=codes, columns=codes),
             scores=scores,
-            item_means=pd.Series(m.mean, index=list(L.items), name="mean"),
-            item_sds=pd.Series(m.sd, index=list(L.items), name="sd"),
-            item_corr=pd.DataFrame(_corr(m.S), index=list(L.items), columns=list(L.items)),
+            item_means=pd.Series(m.mean, index=items, name="mean"),
+            item_sds=pd.Series(m.sd, index=items, name="sd"),
+            item_corr=pd.DataFrame(_corr(m.S), index=items, columns=items),
             iterations=int(est.iterations[0]),
             converged=bool(est.converged[0]),
             tol=self.tol,
@@ -374,17 +376,37 @@ class PLS:
         )
 
 
-@functools.cache
-def _labels(spec: ModelSpec) -> tuple[pd.MultiIndex, pd.MultiIndex, np.ndarray, np.ndarray]:
-    """The (construct, item) and (source, target) indexes of a model's results, and the paths'
-    construct positions; built once per model (pandas indexes are immutable, so they are shared)."""
+@dataclass(frozen=True)
+class SpecLabels:
+    """A model's result labels as pandas indexes, built once per model and shared by every fit
+    (pandas indexes are immutable; building one from strings costs ~50 µs with pandas 3's
+    arrow-backed strings, and a fit with its derivations labels ~100 tables)."""
+
+    codes: pd.Index
+    items: pd.Index
+    construct_item: pd.MultiIndex  # (construct, item) in layout order
+    paths: pd.MultiIndex  # (source, target) in the model's path order
+    src: np.ndarray  # construct position of each path's source
+    tgt: np.ndarray
+
+
+@functools.lru_cache(maxsize=64)
+def spec_labels(spec: ModelSpec) -> SpecLabels:
+    """The :class:`SpecLabels` of ``spec``."""
     L = Layout.from_spec(spec)
     idx = pd.MultiIndex.from_arrays([[L.codes[b] for b in L.block], list(L.items)], names=["construct", "item"])
     pidx = pd.MultiIndex.from_tuples([(p.source, p.target) for p in spec.paths], names=["source", "target"])
     kpos = {c: k for k, c in enumerate(L.codes)}
     src = np.array([kpos[p.source] for p in spec.paths], dtype=int)
     tgt = np.array([kpos[p.target] for p in spec.paths], dtype=int)
-    return idx, pidx, src, tgt
+    return SpecLabels(pd.Index(list(L.codes)), pd.Index(list(L.items)), idx, pidx, src, tgt)
+
+
+def _labels(spec: ModelSpec) -> tuple[pd.MultiIndex, pd.MultiIndex, np.ndarray, np.ndarray]:
+    """The (construct, item) and (source, target) indexes of a model's results, and the paths'
+    construct positions (:func:`spec_labels`)."""
+    lab = spec_labels(spec)
+    return lab.construct_item, lab.paths, lab.src, lab.tgt
 
 
 def batch_fit(

@@ -38,6 +38,8 @@ and PLSc, estimated and saturated model) to 1e-6 in ``tests/reference/test_csem_
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -201,8 +203,15 @@ class ModelFit:
 
 def _htmt_table(corr: np.ndarray, L: Layout) -> pd.DataFrame:
     a, b = lower_pairs(L.k)
-    idx = pd.MultiIndex.from_arrays([[L.codes[i] for i in a], [L.codes[j] for j in b]], names=["a", "b"])
+    idx = _pair_index(L.codes)
     return pd.DataFrame({"htmt": htmt(corr[None], L.member, a, b)[0], "htmt2": htmt2(corr[None], L.member, a, b)[0]}, index=idx)
+
+
+@functools.lru_cache(maxsize=64)
+def _pair_index(codes: tuple[str, ...]) -> pd.MultiIndex:
+    """The (a, b) index of the construct pairs below the diagonal, once per model."""
+    a, b = lower_pairs(len(codes))
+    return pd.MultiIndex.from_arrays([[codes[i] for i in a], [codes[j] for j in b]], names=["a", "b"])
 
 
 def _test(ctx: Context, est: BatchEstimate, sigma: np.ndarray, reflective: np.ndarray, observed: np.ndarray) -> tuple[dict[str, JSON], np.ndarray, list[Issue]]:
@@ -256,7 +265,9 @@ class ModelFitDerivation:
         from csi.estimators.plsc import reflective_mask
 
         reflective = reflective_mask(res.spec) if ctx.options.method == "plsc" else np.zeros(L.k, dtype=bool)
-        corr = res.item_corr.loc[list(L.items), list(L.items)].to_numpy()
+        ic = res.item_corr
+        same = tuple(ic.index) == L.items and tuple(ic.columns) == L.items  # the fit's own order: no reindexing
+        corr = ic.to_numpy() if same else ic.loc[list(L.items), list(L.items)].to_numpy()
         first = BatchEstimate(*(getattr(est, f)[:1] for f in ("weights", "loadings", "cross", "R", "paths", "r2",
                                                                "iterations", "converged", "ok")))
         d_est, d_sat, sigma = fit_measures(first, corr[None], L, reflective)

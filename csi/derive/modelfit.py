@@ -39,7 +39,6 @@ and PLSc, estimated and saturated model) to 1e-6 in ``tests/reference/test_csem_
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 

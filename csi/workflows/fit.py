@@ -142,7 +142,8 @@ def _inference(spec: ModelSpec, survey: SurveyData, pls: PLSResults, opts: FitOp
 
         boot_res = bootstrap_fit(pls, survey, resamples=boot, seed=seed, ci=ci, level=level, progress=opts.progress, indexer=indexer,
                                  estimator=ESTIMATORS.get("plsc").of(pls) if opts.method == "plsc" else None,
-                                 rebuild=_rebuild(spec, survey, pls, opts, cb_spec))
+                                 rebuild=_rebuild(spec, survey, pls, opts, cb_spec),
+                                 full_index=getattr(derived.get("indices"), "index", None))
         issues += [Issue.of("bootstrap", w) for w in boot_res.warnings]
     cb_res = None
     if opts.method in ("cbsem", "both"):

@@ -229,7 +229,10 @@ def _test(ctx: Context, est: BatchEstimate, sigma: np.ndarray, reflective: np.nd
     estimator = ESTIMATORS.get(key).of(ctx.pls)
     X = ctx.survey.items.loc[:, list(estimator.layout.items)].to_numpy(dtype=float)
     seed = ctx.options.boot.seed
-    dist, failed = bollen_stine(X, sigma, estimator, reflective, FIT_TEST_RESAMPLES, seed)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # small batched products: threads only contend
+        dist, failed = bollen_stine(X, sigma, estimator, reflective, FIT_TEST_RESAMPLES, seed)
     issues = []
     if len(dist) >= 2:
         q = np.quantile(dist, QUANTILES, axis=0).T

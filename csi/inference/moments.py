@@ -48,6 +48,7 @@ from csi.stats.resample import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT
 
 Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
 INT_MAX_CELLS = 40_000_000  # integer items: the float32 offset items and products kept (n × (p + p(p+1)/2)), ≤ 160 MB
+GROUP_SLICE = 256  # blocks whose sums grouped() forms at once (temporaries of ~10 MB at 200 rows a block)
 FLOAT32_EXACT = 2**24  # every integer of magnitude up to this is exact in float32
 
 
@@ -230,17 +231,25 @@ def grouped(X: np.ndarray, v: np.ndarray | None, standardized: bool, blocks: int
     xbar = (vv / vv.sum()) @ X
     iu = np.triu_indices(p)
     perm = rng.permutation(n)
-    s1 = np.zeros((G, p))
-    s2 = np.zeros((G, len(iu[0])))
-    W = np.zeros(G)
-    for a in range(0, n, G):  # slice j of the permuted rows gives one respondent to each block
-        rows = perm[a:a + G]
-        x0 = X[rows] - xbar
-        vi = vv[rows]
-        k = rows.size
-        W[:k] += vi
-        s1[:k] += vi[:, None] * x0
-        s2[:k] += vi[:, None] * (x0[:, iu[0]] * x0[:, iu[1]])
+    size = -(-n // G)
+    # block g holds rows perm[g], perm[g + G], perm[g + 2G], …: column g of the permutation laid
+    # out G to a row (the last row padded with -1, a row of weight 0)
+    order = np.concatenate([perm, np.full(G * size - n, -1)]).reshape(size, G).T
+    s1 = np.empty((G, p))
+    s2 = np.empty((G, len(iu[0])))
+    W = np.empty(G)
+    for a in range(0, G, GROUP_SLICE):
+        # each block's sums are one product Zᵀ diag(v) Z of its rows Z = [1, x − x̄] (n·p² in
+        # all, in BLAS; a pass per slice of rows with the n × p(p+1)/2 products formed was 20× slower)
+        rows = order[a:a + GROUP_SLICE]
+        Z = np.empty((*rows.shape, p + 1))
+        Z[..., 0] = 1.0
+        np.subtract(X[rows], xbar, out=Z[..., 1:])
+        vz = np.where(rows >= 0, vv[rows], 0.0)
+        M = np.matmul((Z * vz[..., None]).transpose(0, 2, 1), Z)
+        W[a:a + GROUP_SLICE] = M[:, 0, 0]
+        s1[a:a + GROUP_SLICE] = M[:, 0, 1:]
+        s2[a:a + GROUP_SLICE] = M[:, 1 + iu[0], 1 + iu[1]]
     tri = np.empty((p, p), dtype=int)
     tri[iu] = tri[iu[1], iu[0]] = np.arange(len(iu[0]))
     m0, m2 = s1 / W[:, None], s2 / W[:, None]

@@ -60,3 +60,26 @@ def test_import_csi_is_lazy_but_complete() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+FIT_PROBE = """
+import atexit, sys
+NEVER = ("pydantic", "scipy.special", "scipy.stats", "statsmodels", "semopy", "matplotlib", "openpyxl")
+atexit.register(lambda: print("LOADED=" + ",".join(m for m in NEVER if m in sys.modules)))
+sys.argv = ["csi", *sys.argv[1:]]
+from csi.cli import main
+main()
+"""
+
+
+def test_a_pls_fit_with_bootstrap_imports_only_what_it_uses(tmp_path: Path) -> None:
+    # issue 18: option parsing without pydantic (typer < 0.29), p-values without scipy.special,
+    # the workbook without openpyxl; CB-SEM, charts and statsmodels only in the commands that use them
+    mobi = ROOT.parent / "shared" / "reference" / "mobi.csv"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ["fit", str(mobi), "--model", "ecsi", "--boot", "300", "--out", str(tmp_path / "out")]
+    proc = subprocess.run([sys.executable, "-c", FIT_PROBE, *args], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "out" / "results.json").exists()
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("LOADED=")][-1]
+    assert line == "LOADED=", line

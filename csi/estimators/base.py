@@ -58,6 +58,13 @@ class Layout:
     def p(self) -> int:
         return len(self.items)
 
+    # derived index arrays the iterations read every time (computed once per layout)
+    @functools.cached_property
+    def sym(self) -> np.ndarray:
+        """(K, K) 1 where constructs are adjacent in either direction."""
+        return self.adj + self.adj.T
+
+
     @property
     def k(self) -> int:
         return len(self.codes)

@@ -86,10 +86,9 @@ def _scaled(w: np.ndarray, SW: np.ndarray, L: Layout) -> tuple[np.ndarray, np.nd
 
 def _inner_weights(R: np.ndarray, L: Layout, scheme: str) -> np.ndarray:
     """Inner weights E (B, K, K) from construct correlations R for the chosen scheme."""
-    sym = L.adj + L.adj.T
     if scheme == "centroid":
-        return np.sign(R) * sym
-    E = R * sym
+        return np.sign(R) * L.sym
+    E = R * L.sym
     if scheme == "path":
         for j, pr in enumerate(L.preds):
             if len(pr) == 1:  # a one-predecessor regression is a division (what the solver does)
@@ -133,7 +132,7 @@ def estimate(
         if idx.size == 0:
             break
         E = _inner_weights(_score_cov(SWa, wa, L), L, scheme)
-        C = (SWa * E.transpose(0, 2, 1)[:, L.block, :]).sum(axis=2)  # cov(item, inner proxy of its construct)
+        C = np.einsum("bik,bki->bi", SWa, E[:, :, L.block])  # cov(item i, inner proxy of its construct)
         for k in modeb:
             b = L.blocks[k]
             C[:, b] = _solve(Sa[:, b[:, None], b], C[:, b])

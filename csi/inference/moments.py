@@ -89,16 +89,17 @@ class CentredItems:
     ints: tuple[np.ndarray, np.ndarray, float] | None = None  # integer items: float32 [z, zz'] (n, p + p(p+1)/2), d = x̄ − c, max|z z'|
 
     @classmethod
-    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False) -> CentredItems:
+    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False, keep: bool = True) -> CentredItems:
         """From the items (n, p) and optional survey weights (n,); ``exact``: prepare the exact
-        float32 path for integer items (the permutation tests; the bootstrap keeps float64)."""
+        float32 path for integer items (the permutation tests; the bootstrap keeps float64);
+        ``keep=False``: neither path's per-row products (a caller that sums a few rows only)."""
         n, p = X.shape
         xbar = X.mean(axis=0) if v is None else (v / v.sum()) @ X
         X0 = X - xbar
         iu = np.triu_indices(p)
-        ints = _integer_items(X, xbar, iu) if exact and v is None else None  # survey weights: case weights never integers
+        ints = _integer_items(X, xbar, iu) if exact and keep and v is None else None  # survey weights: case weights never integers
         # symmetric: half; not needed beside the exact float32 path (other case weights form them on the fly)
-        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS and ints is None else None
+        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if keep and n <= Q_MAX_ROWS and ints is None else None
         tri = np.empty((p, p), dtype=int)
         tri[iu] = tri[iu[1], iu[0]] = np.arange(len(iu[0]))
         vn = np.full(n, 1.0 / n) if v is None else v / v.sum()
@@ -246,3 +247,30 @@ def grouped(X: np.ndarray, v: np.ndarray | None, standardized: bool, blocks: int
     m0, m2 = s1 / W[:, None], s2 / W[:, None]
     var_full = (W / W.sum()) @ m2[:, np.flatnonzero(iu[0] == iu[1])]
     return CentredItems(m0, xbar, np.ascontiguousarray(m2), iu, tri.ravel(), var_full, standardized), W
+
+
+def block_sums(items: CentredItems, v: np.ndarray, idx: np.ndarray,
+               extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Sums over blocks of rows: ``idx`` (U, s) holds block u's row numbers in its row ``u``.
+
+    For each block ``g``: ``W_g = Σ vᵢ``, ``Σ vᵢ(xᵢ − x̄)``, ``Σ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (upper
+    triangle, as :meth:`CentredItems.sums`) and ``Σ vᵢ eᵢ`` of the ``extra`` columns (n, q),
+    over ``i ∈ g``, from the centred items of ``items``.  A block's products are one (p × s) by
+    (s × p) matrix product, so a partition costs n·p² whatever the number of blocks; used by
+    the block permutations of :mod:`csi.inference.groups` (a new partition every round).
+    """
+    X = items.X0[idx]  # (U, s, p)
+    vv = v[idx]
+    Xw = X * vv[:, :, None]
+    s2 = np.matmul(Xw.transpose(0, 2, 1), X)[:, items.iu[0], items.iu[1]]
+    e = None if extra is None else np.einsum("us,usq->uq", vv, extra[idx])
+    return vv.sum(axis=1), Xw.sum(axis=1), s2, e
+
+
+def direct_sums(items: CentredItems, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`CentredItems.sums` for a few rows of case weights V (B, n) when no products are
+    kept: ``Σᵢ Vᵦᵢ xᵢxᵢ'`` as one (p × n) by (n × p) product per row instead of forming the n
+    products (the observed groups of a block-permuted pair)."""
+    X0 = items.X0
+    s2 = np.stack([(X0 * Vb[:, None]).T @ X0 for Vb in V]) if len(V) else np.zeros((0, X0.shape[1], X0.shape[1]))
+    return V @ X0, s2[:, items.iu[0], items.iu[1]]

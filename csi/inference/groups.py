@@ -32,6 +32,28 @@ the index method's ``batch`` (``acsi`` by default, :mod:`csi.derive.indices`).  
 where either fit fails (a constant item, no convergence, non-finite results) is skipped and
 counted.
 
+Many respondents: block permutations (``blocks``; automatic above ``PERM_BLOCK_ROWS`` = 10,000
+pooled respondents, decided for each pair and for the joint shuffles).  A row permutation costs
+``n·p²`` (the groups' sums over n respondents) and n random draws.  Above the threshold the
+permutations run in rounds of ``PERM_ROUND`` (200).  A round draws one random partition of the
+pooled respondents — ``rng.permutation(n)`` cut into blocks of ``s = ⌊n / G⌋`` (``G`` =
+``PERM_BLOCKS`` = 1,000), group g contributing ``⌊n_g/s⌋`` blocks and its remaining
+``n_g mod s`` respondents as single units — and forms each unit's sums: total weight,
+``Σ v(x − x̄)``, ``Σ v(x − x̄)(x − x̄)'`` and the sums MICOM step 3 and the index method need
+(:func:`csi.inference.moments.block_sums`).  Each permutation of the round shuffles the blocks'
+group labels and, separately, the single units' labels, so every group keeps exactly its n_g
+respondents and its sums cost ``G·p²`` instead of ``n·p²``.  The partition is uniformly random
+and independent of the shuffles, so every block permutation is, marginally, exactly a uniformly
+random relabelling of the respondents — the row permutation's distribution — and the p-values
+estimate the same exact-permutation p-values.  The permutations of a round share a partition:
+their tail indicators are slightly correlated (given the partition, the spread of a difference
+follows the variance of G block means, relative SD ``√(1/(2G))``), which adds about
+``(R − 1)(2zφ(z))²/(2G·p(1 − p))`` to the Monte Carlo variance of a p-value p = 2(1 − Φ(z)) —
+some 10–20 % at R = 200, G = 1,000.  The observed statistics always use the rows.  Checked
+against row permutations at n = 3,000 (``tests/inference/test_group_blocks.py``) and at 15,000
+(``bench/bench_groups.py``); ``settings["resampling"]`` names the comparisons permuted by
+blocks and ``settings["blocks"]`` records G.
+
 Multiple comparisons.  Path and index differences: the Westfall–Young step-down maxT
 procedure (:mod:`csi.stats.maxt`) over every pair × path (and every pair × construct for the
 indices) of one grouping column.  It needs the joint permutation distribution of all those
@@ -51,9 +73,11 @@ predecessors, or items of a mode-B block) — the "10-times rule" of Hair et al.
 30.  A group whose fit fails is reported the same way.
 
 Reproducibility: the permutations of pair ``(i, j)`` (positions of the levels in sorted
-order) come from ``SeedSequence(seed, spawn_key=(i, j))``, drawn one after another, so the
-same seed gives the same p-values whatever the chunk size; group ``i``'s bootstrap uses the
-seed ``SeedSequence(seed, spawn_key=(i,))`` so the groups' resamples are independent.
+order) come from ``SeedSequence(seed, spawn_key=(i, j))``, drawn one after another (block
+permutations: each round's partition, then its shuffles; rounds of fixed size), so the same
+seed gives the same p-values whatever the chunk size; everything runs on one BLAS thread, so
+the number of cores does not matter either; group ``i``'s bootstrap uses the seed
+``SeedSequence(seed, spawn_key=(i,))`` so the groups' resamples are independent.
 
 Validated in ``tests/inference/test_groups.py``: per-group fits equal PLS on the subsets; MICOM's ``c``
 and step-3 statistics equal direct numpy computations; PLS-MGA equals SEMinR's all-pairs
@@ -776,17 +800,8 @@ def _joint_permutations(run: _Run, labels: list[str], masks: dict[str, np.ndarra
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(run.seed, spawn_key=(len(labels), len(labels)))))
     if blocks:
         found.blocked.append("joint")
-
-        def by_blocks(u: _Units, M: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-            tot, s1, s2, e = u.sums(M)
-            pooled = u.pooled
-            fmean = None
-            if ctx.features is not None:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    fmean = _with_last(e, pooled[3], k) / _with_last(tot, pooled[0], k)[:, None]
-            return stats(_by_complement(ctx.items, tot, s1, s2, pooled[:3], k), fmean)
-
-        out, ok = _block_rounds(ctx, g, run.permutations, run.blocks, rng, ctx.features, by_blocks, bar)
+        out, ok = _block_rounds(ctx, g, run.permutations, run.blocks, rng, ctx.features,
+                                partial(_joint_block_stats, ctx, k, stats), bar)
     else:
         out, ok = _joint_rows(ctx, g, k, run, rng, stats, bar)
     return {kind: a[ok] for kind, a in out.items()}
@@ -824,6 +839,19 @@ def _joint_rows(ctx: _Pair, g: np.ndarray, k: int, run: _Run, rng: np.random.Gen
         if bar is not None:
             bar.advance(b)
     return _collect(parts, oks)
+
+
+def _joint_block_stats(ctx: _Pair, k: int, stats: Callable[[BatchMoments, np.ndarray | None], tuple[dict[str, np.ndarray], np.ndarray]],
+                       u: _Units, M: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The joint shuffles' moments (and feature means) from the units selected by the masks ``M``
+    of groups 0 … k − 2, the last group's by complement, then ``stats`` (:func:`_joint_stats`)."""
+    tot, s1, s2, e = u.sums(M)
+    pooled = u.pooled
+    fmean = None
+    if ctx.features is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fmean = _with_last(e, pooled[3], k) / _with_last(tot, pooled[0], k)[:, None]
+    return stats(_by_complement(ctx.items, tot, s1, s2, pooled[:3], k), fmean)
 
 
 def _joint_stats(ctx: _Pair, k: int, ia: np.ndarray, ib: np.ndarray, m: BatchMoments,

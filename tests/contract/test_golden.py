@@ -29,7 +29,8 @@ and of issue 18:
   ``p_permutation_adj`` and ``significant`` of the differences, the ``p_value`` and
   ``adjustment`` texts and the new ``joint_permutations_used`` / ``min_attainable_p`` settings
   differ and are checked for shape here (the procedure is tested in tests/stats/test_maxt.py and
-  tests/inference/test_groups.py); the v1 issue "after the Holm adjustment … no difference can
+  tests/inference/test_groups.py); the group settings record ``resampling`` (rows here: far below
+  the block-permutation threshold) and ``blocks`` (null); the v1 issue "after the Holm adjustment … no difference can
   reach 0.05" is gone because with maxT 1,000 permutations can.  Everything else of the groups
   (fits, MICOM, sizes) is still compared strictly.
 """
@@ -127,6 +128,7 @@ def _issue_18(got: dict[str, Any], want: dict[str, Any]) -> None:
         st = g["settings"]
         assert st["adjustment"].startswith("maxT: Westfall-Young") and "joint shuffles" in st["p_value"]
         assert st.pop("joint_permutations_used") == st["permutations"] and st.pop("min_attainable_p") == 1 / (1 + st["permutations"])
+        assert st.pop("resampling").startswith("rows") and st.pop("blocks") is None  # n far below the block threshold
         w["settings"]["adjustment"], w["settings"]["p_value"] = st["adjustment"], st["p_value"]
         for gd, wd in zip(g["differences"], w["differences"], strict=True):
             assert 0 < gd["p_permutation"] <= gd["p_permutation_adj"] <= 1 and gd["significant"] == (gd["p_permutation_adj"] < 0.05)

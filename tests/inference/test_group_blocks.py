@@ -194,3 +194,16 @@ def test_progress_of_group_bootstraps_and_permutations(monkeypatch, capsys):
     for label, lines in (("--group g=a: bootstrap", 4), ("--group g=b: bootstrap", 4), ("--group g: permutations", 10)):
         mine = [ln for ln in err if ln.startswith(f"csi: {label} ")]  # the bootstrap advances by blocks of 250
         assert len(mine) == lines and mine[-1].startswith(f"csi: {label} 100%"), (label, err)
+
+
+@pytest.mark.parametrize("key", ["fuzzy", "pca"])
+def test_joint_shuffles_use_moment_based_index_methods(key):
+    """Three groups: the joint shuffles give each group's index by the method's moment formula (its
+    ``batch_moments`` with the groups' correlations and feature means), as every pair's do — they
+    used to call ``batch``, which these methods refuse."""
+    frames = {"a": 150, "b": 140, "c": 130}
+    gc = _compare(_survey(frames, seed=90), permutations=49, seed=1, indexer=INDEXERS.get(key))
+    idx = gc.differences[gc.differences.kind == "index"]
+    assert len(idx) == 3 * len(SPEC.codes) and gc.settings["joint_permutations_used"] == 49
+    assert ((idx.p_permutation > 0) & (idx.p_permutation <= 1)).all()
+    assert (idx.p_permutation_adj >= idx.p_permutation - 1e-15).all()

@@ -106,7 +106,7 @@ from csi.errors import CsiError, EstimationError
 from csi.estimators.base import BatchEstimator, Layout, Moments, moments
 from csi.estimators.pls import DEFAULT_MAX_ITER, DEFAULT_TOL, PLS, PLSResults
 from csi.inference.bootstrap import BootstrapResults, bootstrap_fit
-from csi.inference.moments import BatchMoments, CentredItems, block_sums, direct_sums
+from csi.inference.moments import BatchMoments, CentredItems, block_sums, direct_sums, unit_table
 from csi.inference.runners import Runner
 from csi.model.spec import ModelSpec
 from csi.options import check_count
@@ -366,15 +366,18 @@ def block_size(n: int, blocks: int | None = None) -> int:
     return 1 if blocks == 0 else max(1, n // blocks)
 
 
-def _partition(ctx: _Pair, sizes: np.ndarray, s: int, rng: np.random.Generator, extra: np.ndarray | None) -> _Units:
+def _partition(ctx: _Pair, sizes: np.ndarray, s: int, rng: np.random.Generator, table: np.ndarray) -> _Units:
     """A random partition of the pooled respondents (``sizes`` (k,) per group) into units: the
-    first ``G·s`` respondents of ``rng.permutation(n)`` in blocks of ``s``, the rest single."""
+    first ``G·s`` respondents of ``rng.permutation(n)`` in blocks of ``s``, the rest single
+    (``table``: :func:`csi.inference.moments.unit_table` of the items and extra columns)."""
     perm = rng.permutation(ctx.items.n)
     nb = sizes // s
     G = int(nb.sum())
     k = np.arange(sizes.size)
-    parts = [block_sums(ctx.items, ctx.v, rows, extra) for rows in (perm[:G * s].reshape(G, s), perm[G * s:, None])]
-    T = np.concatenate([np.concatenate([W[:, None], s1, s2] + ([] if e is None else [e]), axis=1) for W, s1, s2, e in parts])
+    p = ctx.items.X0.shape[1]
+    T = np.empty((G + int((sizes % s).sum()), table.shape[1] + p * (p + 1) // 2))
+    block_sums(ctx.items, ctx.v, perm[:G * s].reshape(G, s), table=table, out=T[:G])
+    block_sums(ctx.items, ctx.v, perm[G * s:, None], table=table, out=T[G:])
     return _Units(G, ctx.items.X0.shape[1], T, np.concatenate([np.repeat(k, nb), np.repeat(k, sizes % s)]).astype(float))
 
 
@@ -389,12 +392,13 @@ def _block_rounds(ctx: _Pair, group: np.ndarray, permutations: int, blocks: int 
     sizes = np.bincount(group)
     k = sizes.size
     s = block_size(group.size, blocks)
+    table = unit_table(ctx.items, extra)
     parts: list[dict[str, np.ndarray]] = []
     oks: list[np.ndarray] = []
     done = 0
     while done < permutations:
         b = min(PERM_ROUND, permutations - done)
-        u = _partition(ctx, sizes, s, rng, extra)
+        u = _partition(ctx, sizes, s, rng, table)
         A = np.empty((b, u.labels.size))
         A[:] = u.labels
         for r in range(b):

@@ -49,6 +49,7 @@ from csi.stats.resample import CONST_REL_VAR, FAIL_CONSTANT, FAIL_NO_WEIGHT
 Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1)/2)
 INT_MAX_CELLS = 40_000_000  # integer items: the float32 offset items and products kept (n × (p + p(p+1)/2)), ≤ 160 MB
 FLOAT32_EXACT = 2**24  # every integer of magnitude up to this is exact in float32
+BLOCK_SLICE = 128  # blocks whose sums block_sums forms at a time (temporaries of ~1 MB)
 
 
 @dataclass(frozen=True)
@@ -249,22 +250,36 @@ def grouped(X: np.ndarray, v: np.ndarray | None, standardized: bool, blocks: int
     return CentredItems(m0, xbar, np.ascontiguousarray(m2), iu, tri.ravel(), var_full, standardized), W
 
 
-def block_sums(items: CentredItems, v: np.ndarray, idx: np.ndarray,
-               extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Sums over blocks of rows: ``idx`` (U, s) holds block u's row numbers in its row ``u``.
+def unit_table(items: CentredItems, extra: np.ndarray | None = None) -> np.ndarray:
+    """Per row ``[1, xᵢ − x̄, eᵢ]`` (n, 1 + p + q): the columns :func:`block_sums` sums."""
+    n = items.X0.shape[0]
+    return np.concatenate([np.ones((n, 1)), items.X0] + ([] if extra is None else [extra]), axis=1)
 
-    For each block ``g``: ``W_g = Σ vᵢ``, ``Σ vᵢ(xᵢ − x̄)``, ``Σ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (upper
-    triangle, as :meth:`CentredItems.sums`) and ``Σ vᵢ eᵢ`` of the ``extra`` columns (n, q),
-    over ``i ∈ g``, from the centred items of ``items``.  A block's products are one (p × s) by
-    (s × p) matrix product, so a partition costs n·p² whatever the number of blocks; used by
-    the block permutations of :mod:`csi.inference.groups` (a new partition every round).
+
+def block_sums(items: CentredItems, v: np.ndarray, idx: np.ndarray, extra: np.ndarray | None = None,
+               table: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Sums over blocks of rows, side by side: ``idx`` (U, s) holds block u's row numbers in its row ``u``.
+
+    Row ``u`` of the result (U, 1 + p + p(p+1)/2 + q) holds, over ``i ∈ u``: ``W_u = Σ vᵢ``,
+    ``Σ vᵢ(xᵢ − x̄)``, ``Σ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (upper triangle, as :meth:`CentredItems.sums`)
+    and ``Σ vᵢ eᵢ`` of the ``extra`` columns (n, q), from the centred items of ``items``.  All of
+    them are one (p + 1) × s by s × (1 + p + q) product per block, ``Σ vᵢ zᵢ[1, xᵢ − x̄, eᵢ]`` with
+    ``zᵢ = [1, xᵢ − x̄]``, so a partition costs n·p² whatever the number of blocks; used by the
+    block permutations of :mod:`csi.inference.groups` (a new partition every round).  ``table``:
+    :func:`unit_table` formed once (then ``extra`` is not used); ``out``: where to write.
     """
-    X = items.X0[idx]  # (U, s, p)
-    vv = v[idx]
-    Xw = X * vv[:, :, None]
-    s2 = np.matmul(Xw.transpose(0, 2, 1), X)[:, items.iu[0], items.iu[1]]
-    e = None if extra is None else np.einsum("us,usq->uq", vv, extra[idx])
-    return vv.sum(axis=1), Xw.sum(axis=1), s2, e
+    R0 = unit_table(items, extra) if table is None else table
+    p, c = items.X0.shape[1], R0.shape[1]
+    # row 0 of a block's product: Σv, Σv(x − x̄), Σv e; rows 1…p, columns 1…p: Σv(x − x̄)(x − x̄)'
+    take = np.concatenate([np.arange(p + 1), (items.iu[0] + 1) * c + items.iu[1] + 1, np.arange(p + 1, c)])
+    U = idx.shape[0]
+    out = np.empty((U, take.size)) if out is None else out
+    for a in range(0, U, BLOCK_SLICE):  # slices: small temporaries, reused rather than freshly mapped (3x faster)
+        R = R0[idx[a:a + BLOCK_SLICE]]  # (u, s, 1 + p + q)
+        Rw = R[:, :, :p + 1] * v[idx[a:a + BLOCK_SLICE]][:, :, None]
+        M = np.matmul(Rw.transpose(0, 2, 1), R)  # (u, p + 1, 1 + p + q)
+        out[a:a + BLOCK_SLICE] = M.reshape(M.shape[0], (p + 1) * c)[:, take]
+    return out
 
 
 def direct_sums(items: CentredItems, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,9 +19,9 @@ from csi.data.survey import from_frame
 from csi.derive.indices import INDEXERS, configure
 from csi.estimators.pls import PLS
 from csi.inference import bootstrap as bootstrap_module
-from csi.inference import groups
+from csi.inference import groups, moments
 from csi.inference.groups import compare_groups
-from csi.inference.moments import CentredItems, block_sums
+from csi.inference.moments import CentredItems, block_sums, unit_table
 from csi.model.simulate import ECSI_PATHS, simulate_survey
 from csi.model.spec import load_model
 
@@ -44,21 +44,23 @@ def _compare(sv, **kw):
         return compare_groups(SPEC, sv, "g", **kw)
 
 
-def test_block_sums_equal_a_literal_loop():
+def test_block_sums_equal_a_literal_loop(monkeypatch):
     rng = np.random.default_rng(3)
     X = rng.integers(1, 11, (103, 5)).astype(float)
     v = rng.uniform(0.5, 2.0, 103)
     E = rng.normal(size=(103, 3))
     items = CentredItems.of(X, v, True, keep=False)
     idx = rng.permutation(103)[:100].reshape(20, 5)
-    W, s1, s2, e = block_sums(items, v, idx, E)
+    monkeypatch.setattr(moments, "BLOCK_SLICE", 7)  # several slices
+    T = block_sums(items, v, idx, E)
+    assert T.shape == (20, 1 + 5 + 15 + 3)
     iu = np.triu_indices(5)
     for g, rows in enumerate(idx):
         x0 = X[rows] - items.xbar
-        assert W[g] == pytest.approx(v[rows].sum(), abs=1e-12)
-        assert np.allclose(s1[g], (v[rows, None] * x0).sum(axis=0), rtol=0, atol=1e-12)
-        assert np.allclose(s2[g], ((v[rows, None] * x0).T @ x0)[iu], rtol=0, atol=1e-12)
-        assert np.allclose(e[g], (v[rows, None] * E[rows]).sum(axis=0), rtol=0, atol=1e-12)
+        want = np.concatenate([[v[rows].sum()], (v[rows, None] * x0).sum(axis=0), ((v[rows, None] * x0).T @ x0)[iu],
+                               (v[rows, None] * E[rows]).sum(axis=0)])
+        assert np.allclose(T[g], want, rtol=0, atol=1e-12)
+    assert np.allclose(block_sums(items, v, idx), T[:, :-3], rtol=0, atol=1e-12)  # no extra columns
 
 
 def _run(sv, index: str = "acsi", standardize: bool = True) -> groups._Run:
@@ -76,7 +78,7 @@ def test_block_statistics_equal_the_rows_of_the_same_groups(weights, index, stan
     ctx = groups._pair_context(_run(sv, index, standardize), sv, keep=False)
     g = (sv.segments.g.to_numpy() == "b").astype(int)
     rng = np.random.default_rng(8)
-    u = groups._partition(ctx, np.bincount(g), 7, rng, groups._pair_extra(ctx))
+    u = groups._partition(ctx, np.bincount(g), 7, rng, unit_table(ctx.items, groups._pair_extra(ctx)))
     assert u.G == 160 // 7 + 140 // 7 and u.labels.size == u.G + 160 % 7 + 140 % 7
     A = np.empty((6, u.labels.size))
     A[:] = u.labels
@@ -105,7 +107,7 @@ def test_joint_block_statistics_equal_the_rows_of_the_same_groups():
     k, ia, ib = 3, np.array([0, 0, 1]), np.array([1, 2, 2])
     stats = lambda m, f: groups._joint_stats(ctx, k, ia, ib, m, f)  # noqa: E731
     rng = np.random.default_rng(4)
-    u = groups._partition(ctx, np.bincount(g), 6, rng, ctx.features)
+    u = groups._partition(ctx, np.bincount(g), 6, rng, unit_table(ctx.items, ctx.features))
     A = np.empty((5, u.labels.size))
     A[:] = u.labels
     for r in range(5):

@@ -124,6 +124,7 @@ JOINT_PRODUCTS = 40_000_000  # item cross-products kept for the joint permutatio
 PERM_BLOCK_ROWS = 10_000  # above this many pooled respondents a permutation test reassigns blocks, not rows
 PERM_BLOCKS = 1_000  # ... of ⌊n / PERM_BLOCKS⌋ respondents
 PERM_ROUND = 200  # block permutations sharing one random partition
+DIRECT_ROWS = 8  # up to this many case-weight rows, sums without per-row products are direct products (direct_sums)
 
 
 def n_products(items: CentredItems) -> int:
@@ -228,7 +229,7 @@ def _complement_moments(items: CentredItems, Va: np.ndarray, v: np.ndarray, k: i
     """Moments of ``k`` groups per shuffle from the sums of the first ``k − 1`` (rows of ``Va``,
     ``(k − 1)·B × n``, group-major): the last group's sums are the pooled sums minus theirs, so
     one matrix product less per shuffle (half the work for a pair).  Exact up to rounding."""
-    if items.Q is None and items.ints is None:  # no per-row products kept (block permutations): the observed groups
+    if items.Q is None and items.ints is None and len(Va) <= DIRECT_ROWS:  # no per-row products kept: the observed groups
         s1, s2 = direct_sums(items, Va)
         t1, t2 = (x[0] for x in direct_sums(items, v[None]))
     else:
@@ -380,7 +381,7 @@ def _partition(ctx: _Pair, sizes: np.ndarray, s: int, rng: np.random.Generator, 
     T = np.empty((G + int((sizes % s).sum()), table.shape[1] + p * (p + 1) // 2))
     block_sums(ctx.items, ctx.v, perm[:G * s].reshape(G, s), table=table, out=T[:G])
     block_sums(ctx.items, ctx.v, perm[G * s:, None], table=table, out=T[G:])
-    return _Units(G, ctx.items.X0.shape[1], T, np.concatenate([np.repeat(k, nb), np.repeat(k, sizes % s)]).astype(float))
+    return _Units(G, p, T, np.concatenate([np.repeat(k, nb), np.repeat(k, sizes % s)]).astype(float))
 
 
 def _block_rounds(ctx: _Pair, group: np.ndarray, permutations: int, blocks: int | None, rng: np.random.Generator,
@@ -914,13 +915,18 @@ def _mga_note(run: _Run, n_fits: int, n_fitted: int) -> list[str]:
     return []
 
 
-def _resampling(blocked: list[str]) -> str:
-    rule = (f"rows up to {PERM_BLOCK_ROWS:,} pooled respondents; above, blocks: each round of {PERM_ROUND} permutations "
-            f"shares one random partition of the respondents into blocks of floor(n / {PERM_BLOCKS:,}) (each group's "
-            "remainder kept as single respondents) and reassigns whole blocks, keeping group sizes")
+def _resampling(run: _Run, blocked: list[str]) -> str:
+    """The permutation rule applied, and the comparisons it permuted by blocks."""
+    G = PERM_BLOCKS if run.blocks is None else run.blocks
+    how = (f"blocks: each round of {PERM_ROUND} permutations shares one random partition of the pooled respondents into "
+           f"blocks of floor(n / {G:,}) (each group's remainder kept as single respondents) and reassigns whole blocks, "
+           "keeping group sizes")
+    rule = ("rows whatever n (blocks=0)" if run.blocks == 0 else
+            f"rows up to {PERM_BLOCK_ROWS:,} pooled respondents; above, {how}" if run.blocks is None else
+            f"{how}, when blocks hold 2 or more (blocks={G})")
     if not blocked:
-        return "rows: every permutation shuffles the respondents' labels (" + rule + ")"
-    return f"blocks for {', '.join(blocked)} (" + rule + ")"
+        return f"rows: every permutation shuffles the respondents' labels ({rule})"
+    return f"blocks for {', '.join(blocked)} ({rule})"
 
 
 def _settings(run: _Run, labels: list[str], fitted: list[str], used: dict[str, int], blocked: list[str]) -> dict[str, Any]:
@@ -938,7 +944,7 @@ def _settings(run: _Run, labels: list[str], fitted: list[str], used: dict[str, i
                    + ("; paths and indices from joint shuffles of all fitted groups' labels" if len(fitted) > 2 else ""),
         "adjustment": f"{ADJUST}: Westfall-Young step-down maxT over all pairs x paths (and pairs x indices) of this column; "
                       "Holm for PLS-MGA and each MICOM step",
-        "resampling": _resampling(blocked),
+        "resampling": _resampling(run, blocked),
         "blocks": (PERM_BLOCKS if run.blocks is None else run.blocks) if blocked else None,
         "min_attainable_p": 1 / (1 + run.permutations),
         "alpha": run.alpha,
@@ -1006,7 +1012,9 @@ def compare_groups(
     ``indexer`` is the index method of the group indices, their bootstrap and their permutation
     tests (default ``acsi``); ``runner`` runs the groups' bootstraps (see
     :func:`csi.inference.bootstrap.bootstrap_fit`); ``progress`` reports each group's bootstrap
-    and the permutations (:mod:`csi._progress`).
+    and the permutations (:mod:`csi._progress`).  ``blocks``: permute blocks of respondents
+    (module notes): None automatic (G = ``PERM_BLOCKS`` above ``PERM_BLOCK_ROWS`` pooled
+    respondents), 0 rows always, G > 0 blocks of ``⌊n / G⌋`` respondents.
     """
     need = _check(spec, survey, column, permutations, alpha, min_size)
     est = PLS(spec, scheme=scheme, standardize=standardize, tol=tol, max_iter=max_iter, criterion=criterion)

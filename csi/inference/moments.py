@@ -33,9 +33,14 @@ batched core — when its total case weight is not positive (code 2) or an item 
 it (code 1: variance below ``CONST_REL_VAR`` of the full-sample variance; on a rating scale the
 smallest non-zero variance of a resample is ~1/n of the full one).
 
+Block permutations of many respondents (:mod:`csi.inference.groups`) sum the rows of each
+block of a random partition once (:func:`block_sums`: weight, items, products and extra columns
+side by side, one small product per block) and then select whole blocks.
+
 Validated through its callers: every bootstrap draw equals a plain refit of the resampled rows
 to 1e-10 (``tests/inference/test_bootstrap.py``); permutation-group statistics equal direct numpy
-computations (``tests/inference/test_groups.py``).
+computations (``tests/inference/test_groups.py``); block sums equal a literal loop and block
+statistics the rows of the same groups (``tests/inference/test_group_blocks.py``).
 """
 
 from __future__ import annotations

@@ -452,8 +452,8 @@ def _estimates(ctx: _Context, res: PLSResults, survey: SurveyData, labels: dict[
 class _Progress(Reporter):
     """The bootstrap's progress (:mod:`csi._progress`: a bar on a terminal, a line per 10 % in logs)."""
 
-    def __init__(self, total: int, enabled: bool, delay: float = 1.0) -> None:
-        super().__init__("bootstrap", total, enabled, delay)
+    def __init__(self, total: int, enabled: bool, delay: float = 1.0, label: str = "bootstrap") -> None:
+        super().__init__(label, total, enabled, delay)
 
 
 def _blas_threads(limit: int) -> Any:
@@ -509,11 +509,12 @@ def _plan(n: int, resamples: int, seed: int, ci: str, level: float, workers: int
     return _Plan(resamples, seed, ci_key, level, workers, chunk_blocks, indices)
 
 
-def _resample(ctx: _Context, plan: _Plan, labels: dict[str, pd.Index], runner: Runner, progress: bool) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _resample(ctx: _Context, plan: _Plan, labels: dict[str, pd.Index], runner: Runner, progress: bool,
+              label: str = "bootstrap") -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every resample's statistics (placed by resample number) and failure codes, chunk by chunk on ``runner``."""
     draws = {k: np.empty((plan.resamples, len(labels[k]))) for k in KINDS}
     fail = np.zeros(plan.resamples, dtype=int)
-    bar = _Progress(plan.resamples, progress)
+    bar = _Progress(plan.resamples, progress, label=label)
     task = partial(_chunk_task, ctx, plan.chunk_blocks, plan.n_blocks, plan.resamples, plan.indices)
     # one BLAS thread: the workers already use the cores, and results must not depend on it
     with _blas_threads(1):
@@ -648,6 +649,7 @@ def bootstrap_fit(
     blocks: int | None = None,
     rebuild: Callable[[np.ndarray], Any] | None = None,
     full_index: pd.Series | None = None,
+    progress_label: str = "bootstrap",
 ) -> BootstrapResults:
     """Bootstrap the PLS fit ``res`` of ``survey.items``: ``resamples`` resamples of respondents.
 
@@ -668,6 +670,7 @@ def bootstrap_fit(
     mean, var, S and fail arrays); default: the moments of the resampled items.
     ``full_index``: the full-sample indices by construct, when the caller has computed them with
     the same (configured) index method; computed here otherwise.
+    ``progress_label`` names the step in the progress report (a group's bootstrap, for instance).
     """
     items = survey.items.loc[:, list(res.spec.items)].to_numpy(dtype=float)
     plan = _plan(items.shape[0], resamples, seed, ci, level, workers, chunk_size, indices)
@@ -680,7 +683,7 @@ def bootstrap_fit(
     labels = _labels(ctx, res)
     single = runner is None and (plan.workers == 1 or plan.n_blocks <= plan.chunk_blocks)
     run_on = SerialRunner() if single else get_runner(runner, plan.workers)
-    draws, fail = _resample(ctx, plan, labels, run_on, progress)
+    draws, fail = _resample(ctx, plan, labels, run_on, progress, progress_label)
     reasons, warns = _failures(fail, plan.resamples)
     est = _estimates(ctx, res, survey, labels, full_index)
     jack: dict[str, np.ndarray] | None = None

@@ -33,9 +33,14 @@ batched core — when its total case weight is not positive (code 2) or an item 
 it (code 1: variance below ``CONST_REL_VAR`` of the full-sample variance; on a rating scale the
 smallest non-zero variance of a resample is ~1/n of the full one).
 
+Block permutations of many respondents (:mod:`csi.inference.groups`) sum the rows of each
+block of a random partition once (:func:`block_sums`: weight, items, products and extra columns
+side by side, one small product per block) and then select whole blocks.
+
 Validated through its callers: every bootstrap draw equals a plain refit of the resampled rows
 to 1e-10 (``tests/inference/test_bootstrap.py``); permutation-group statistics equal direct numpy
-computations (``tests/inference/test_groups.py``).
+computations (``tests/inference/test_groups.py``); block sums equal a literal loop and block
+statistics the rows of the same groups (``tests/inference/test_group_blocks.py``).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ Q_MAX_ROWS = 16_384  # up to this n the item cross-products are kept (n × p(p+1
 INT_MAX_CELLS = 40_000_000  # integer items: the float32 offset items and products kept (n × (p + p(p+1)/2)), ≤ 160 MB
 GROUP_SLICE = 256  # blocks whose sums grouped() forms at once (temporaries of ~10 MB at 200 rows a block)
 FLOAT32_EXACT = 2**24  # every integer of magnitude up to this is exact in float32
+BLOCK_SLICE = 128  # blocks whose sums block_sums forms at a time (temporaries of ~1 MB)
 
 
 @dataclass(frozen=True)
@@ -90,16 +96,17 @@ class CentredItems:
     ints: tuple[np.ndarray, np.ndarray, float] | None = None  # integer items: float32 [z, zz'] (n, p + p(p+1)/2), d = x̄ − c, max|z z'|
 
     @classmethod
-    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False) -> CentredItems:
+    def of(cls, X: np.ndarray, v: np.ndarray | None, standardized: bool, exact: bool = False, keep: bool = True) -> CentredItems:
         """From the items (n, p) and optional survey weights (n,); ``exact``: prepare the exact
-        float32 path for integer items (the permutation tests; the bootstrap keeps float64)."""
+        float32 path for integer items (the permutation tests; the bootstrap keeps float64);
+        ``keep=False``: neither path's per-row products (a caller that sums a few rows only)."""
         n, p = X.shape
         xbar = X.mean(axis=0) if v is None else (v / v.sum()) @ X
         X0 = X - xbar
         iu = np.triu_indices(p)
-        ints = _integer_items(X, xbar, iu) if exact and v is None else None  # survey weights: case weights never integers
+        ints = _integer_items(X, xbar, iu) if exact and keep and v is None else None  # survey weights: case weights never integers
         # symmetric: half; not needed beside the exact float32 path (other case weights form them on the fly)
-        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if n <= Q_MAX_ROWS and ints is None else None
+        Q = np.ascontiguousarray(X0[:, iu[0]] * X0[:, iu[1]]) if keep and n <= Q_MAX_ROWS and ints is None else None
         tri = np.empty((p, p), dtype=int)
         tri[iu] = tri[iu[1], iu[0]] = np.arange(len(iu[0]))
         vn = np.full(n, 1.0 / n) if v is None else v / v.sum()
@@ -255,3 +262,44 @@ def grouped(X: np.ndarray, v: np.ndarray | None, standardized: bool, blocks: int
     m0, m2 = s1 / W[:, None], s2 / W[:, None]
     var_full = (W / W.sum()) @ m2[:, np.flatnonzero(iu[0] == iu[1])]
     return CentredItems(m0, xbar, np.ascontiguousarray(m2), iu, tri.ravel(), var_full, standardized), W
+
+
+def unit_table(items: CentredItems, extra: np.ndarray | None = None) -> np.ndarray:
+    """Per row ``[1, xᵢ − x̄, eᵢ]`` (n, 1 + p + q): the columns :func:`block_sums` sums."""
+    n = items.X0.shape[0]
+    return np.concatenate([np.ones((n, 1)), items.X0] + ([] if extra is None else [extra]), axis=1)
+
+
+def block_sums(items: CentredItems, v: np.ndarray, idx: np.ndarray, extra: np.ndarray | None = None,
+               table: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Sums over blocks of rows, side by side: ``idx`` (U, s) holds block u's row numbers in its row ``u``.
+
+    Row ``u`` of the result (U, 1 + p + p(p+1)/2 + q) holds, over ``i ∈ u``: ``W_u = Σ vᵢ``,
+    ``Σ vᵢ(xᵢ − x̄)``, ``Σ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (upper triangle, as :meth:`CentredItems.sums`)
+    and ``Σ vᵢ eᵢ`` of the ``extra`` columns (n, q), from the centred items of ``items``.  All of
+    them are one (p + 1) × s by s × (1 + p + q) product per block, ``Σ vᵢ zᵢ[1, xᵢ − x̄, eᵢ]`` with
+    ``zᵢ = [1, xᵢ − x̄]``, so a partition costs n·p² whatever the number of blocks; used by the
+    block permutations of :mod:`csi.inference.groups` (a new partition every round).  ``table``:
+    :func:`unit_table` formed once (then ``extra`` is not used); ``out``: where to write.
+    """
+    R0 = unit_table(items, extra) if table is None else table
+    p, c = items.X0.shape[1], R0.shape[1]
+    # row 0 of a block's product: Σv, Σv(x − x̄), Σv e; rows 1…p, columns 1…p: Σv(x − x̄)(x − x̄)'
+    take = np.concatenate([np.arange(p + 1), (items.iu[0] + 1) * c + items.iu[1] + 1, np.arange(p + 1, c)])
+    U = idx.shape[0]
+    out = np.empty((U, take.size)) if out is None else out
+    for a in range(0, U, BLOCK_SLICE):  # slices: small temporaries, reused rather than freshly mapped (3x faster)
+        R = R0[idx[a:a + BLOCK_SLICE]]  # (u, s, 1 + p + q)
+        Rw = R[:, :, :p + 1] * v[idx[a:a + BLOCK_SLICE]][:, :, None]
+        M = np.matmul(Rw.transpose(0, 2, 1), R)  # (u, p + 1, 1 + p + q)
+        out[a:a + BLOCK_SLICE] = M.reshape(M.shape[0], (p + 1) * c)[:, take]
+    return out
+
+
+def direct_sums(items: CentredItems, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`CentredItems.sums` for a few rows of case weights V (B, n) when no products are
+    kept: ``Σᵢ Vᵦᵢ xᵢxᵢ'`` as one (p × n) by (n × p) product per row instead of forming the n
+    products (the observed groups of a block-permuted pair)."""
+    X0 = items.X0
+    s2 = np.stack([(X0 * Vb[:, None]).T @ X0 for Vb in V]) if len(V) else np.zeros((0, X0.shape[1], X0.shape[1]))
+    return V @ X0, s2[:, items.iu[0], items.iu[1]]

@@ -74,15 +74,15 @@ def _beta_fraction(a: float, b: float, x: np.ndarray) -> np.ndarray:
 
 def t_two_sided(t: np.ndarray | float, df: float) -> np.ndarray:
     """``P(|T_df| ≥ |t|)`` elementwise (NaN for NaN ``t``; ``df = ∞``: the normal tail)."""
-    t = np.abs(np.asarray(t, dtype=float))
+    at = np.abs(np.asarray(t, dtype=float))
     if not np.isfinite(df):
-        return 2.0 * normal_cdf(-t)
+        return 2.0 * normal_cdf(-at)
     if not df > 0:
         raise ValueError(f"degrees of freedom must be positive; got {df!r}")
-    out = np.full(t.shape, np.nan)
-    ok = np.isfinite(t)
-    out[np.isinf(t)] = 0.0
-    tt = t[ok]
+    out = np.full(at.shape, np.nan)
+    ok = np.isfinite(at)
+    out[np.isinf(at)] = 0.0
+    tt = at[ok]
     a, b = df / 2.0, 0.5
     with np.errstate(divide="ignore"):
         r = tt * tt / df
@@ -104,9 +104,9 @@ def t_two_sided(t: np.ndarray | float, df: float) -> np.ndarray:
 
 def t_cdf(t: np.ndarray | float, df: float) -> np.ndarray:
     """``P(T_df ≤ t)`` elementwise (``scipy.special.stdtr(df, t)``)."""
-    t = np.asarray(t, dtype=float)
-    half = 0.5 * t_two_sided(t, df)
-    return np.where(t > 0, 1.0 - half, half)
+    x = np.asarray(t, dtype=float)
+    half = 0.5 * t_two_sided(x, df)
+    return np.where(x > 0, 1.0 - half, half)
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -114,5 +114,5 @@ _erfc = np.frompyfunc(math.erfc, 1, 1)
 
 def normal_cdf(x: np.ndarray | float) -> np.ndarray:
     """Φ(x) = ½ erfc(−x/√2) elementwise (``scipy.special.ndtr``)."""
-    x = np.asarray(x, dtype=float)
-    return 0.5 * np.asarray(_erfc(-x / math.sqrt(2.0)), dtype=float)
+    z = np.asarray(x, dtype=float)
+    return 0.5 * np.asarray(_erfc(-z / math.sqrt(2.0)), dtype=float)

@@ -705,7 +705,9 @@ def weight_drift(first: UnitResult, other: UnitResult, spec: ModelSpec) -> pd.Da
         wa = first.normalized_weights.loc[c.code].reindex(list(c.items)).to_numpy(dtype=float)
         wb = other.normalized_weights.loc[c.code].reindex(list(c.items)).to_numpy(dtype=float)
         diff = np.abs(wb - wa)
-        k = int(np.argmax(diff))
+        # the first item among those within rounding of the largest change: in a two-item block the
+        # two changes are equal (the weights sum to 1), and the last bits must not pick the item
+        k = int(np.flatnonzero(diff >= diff.max() - 1e-12 * max(1.0, float(diff.max())))[0]) if np.isfinite(diff).all() else int(np.argmax(diff))
         b = [pos[i] for i in c.items]
         Sb = S[np.ix_(b, b)]
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -320,7 +320,7 @@ def _latent_start(S: np.ndarray, Lam: np.ndarray, blocks: list[np.ndarray], T0: 
             il = blocks[j]
             ll = np.outer(Lam[ik, k], Lam[il, j])
             ss = S[np.ix_(ik, il)]
-            if k == l:
+            if k == j:
                 if ik.size == 1:  # a single item: its variance less a fixed error variance
                     m = ik[0]
                     err = T0[m, m] if not _is_free(prob, "T", m, m) else 0.5 * S[m, m]

@@ -320,10 +320,12 @@ def _structure(desc: str, names: SafeNames) -> MLProblem:
 def _fit_ml(prob: MLProblem, S: np.ndarray, n: int, information: bool = True, theta0: np.ndarray | None = None) -> _Raw | None:
     """csi's ML fit of S (divisor n): two-stage Fisher scoring (``csi.estimators.cbsem_ml``).
 
+    Callers hold ``threadpool_limits(1)``: BLAS threads only slow these small matrices down.
+
     None where it cannot start (a construct without items of its own) or does not converge:
     the caller then fits through semopy.  ``theta0``: a warm start (default: csi's starting values).
     """
-    with np.errstate(all="ignore"), threadpool_limits(1):
+    with np.errstate(all="ignore"):
         start = start_values(prob, S) if theta0 is None else theta0
         if start is None or not np.all(np.isfinite(start)):
             return None
@@ -746,12 +748,13 @@ class CBSEM:
 
     def _fit_ml(self, X: np.ndarray, cov: np.ndarray | None) -> _Raw | None:
         """csi's own ML fit (None where it cannot start or does not converge: semopy then fits)."""
-        if cov is None:
-            Xc = X - X.mean(axis=0)
-            cov = Xc.T @ Xc / X.shape[0]
         if getattr(self, "_prob", None) is None:
             self._prob = _structure(self.description, self.names)
-        return _fit_ml(self._prob, cov, X.shape[0])
+        with threadpool_limits(1):  # also S: one BLAS thread, the same rounding as every bootstrap resample
+            if cov is None:
+                Xc = X - X.mean(axis=0)
+                cov = Xc.T @ Xc / X.shape[0]
+            return _fit_ml(self._prob, cov, X.shape[0])
 
     def _n_free(self) -> int:
         spec = self.spec
@@ -1186,26 +1189,30 @@ def _boot_chunk(args: _BootArgs) -> list[tuple[int, np.ndarray | None, bool]]:
     semopy fit per resample.
     """
     desc, names, X, obj, path_cells, seed, bs, ml = args
-    out: list[tuple[int, np.ndarray | None, bool]] = []
+    with threadpool_limits(1):
+        return [_boot_one(desc, names, X, obj, path_cells, seed, b, ml) for b in bs]
+
+
+def _boot_one(desc: str, names: SafeNames, X: np.ndarray, obj: str, path_cells: tuple[tuple[int, int], ...], seed: int,
+              b: int, ml: tuple[MLProblem, np.ndarray | None] | None) -> tuple[int, np.ndarray | None, bool]:
+    """Resample b refitted (:func:`_boot_chunk`): (b, standardized paths or None if failed, admissible)."""
     n = X.shape[0]
-    for b in bs:
-        Xb = X[_resample_rows(seed, b, n)]
-        try:
-            if np.any(Xb.std(axis=0) == 0):
-                raise np.linalg.LinAlgError("constant item")
-            raw = None
-            if ml is not None:
-                Xc = Xb - Xb.mean(axis=0)
-                raw = _fit_ml(ml[0], Xc.T @ Xc / n, n, information=False, theta0=ml[1])
-            if raw is None:
-                raw = _fit_semopy(desc, names, Xb, obj, information=False)
-                if not raw.success or not np.isfinite(raw.fun):
-                    raise np.linalg.LinAlgError("no convergence")
-            vals, ok = _path_draw(*_matrices(raw), path_cells)
-            out.append((b, vals, ok))
-        except Exception:  # noqa: BLE001 - a failed resample is skipped and counted, never fatal
-            out.append((b, None, False))
-    return out
+    Xb = X[_resample_rows(seed, b, n)]
+    try:
+        if np.any(Xb.std(axis=0) == 0):
+            raise np.linalg.LinAlgError("constant item")
+        raw = None
+        if ml is not None:
+            Xc = Xb - Xb.mean(axis=0)
+            raw = _fit_ml(ml[0], Xc.T @ Xc / n, n, information=False, theta0=ml[1])
+        if raw is None:
+            raw = _fit_semopy(desc, names, Xb, obj, information=False)
+            if not raw.success or not np.isfinite(raw.fun):
+                raise np.linalg.LinAlgError("no convergence")
+        vals, ok = _path_draw(*_matrices(raw), path_cells)
+        return (b, vals, ok)
+    except Exception:  # noqa: BLE001 - a failed resample is skipped and counted, never fatal
+        return (b, None, False)
 
 
 def _ml_refit(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[MLProblem, np.ndarray | None] | None:
@@ -1221,7 +1228,7 @@ def _ml_refit(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[MLProblem, 
     if est.estimator != "ML" or raw is None or prob is None or raw.n != X.shape[0]:
         return None
     Xc = X - X.mean(axis=0)
-    if not np.allclose(raw.S, Xc.T @ Xc / X.shape[0], rtol=1e-10, atol=1e-12):
+    if not np.allclose(raw.S, np.einsum("ni,nj->ij", Xc, Xc) / X.shape[0], rtol=1e-10, atol=1e-12):
         return None
     warm = raw.success and not raw.bounded and res.admissible
     return prob, (np.array([p.value for p in raw.params if p.free]) if warm else None)

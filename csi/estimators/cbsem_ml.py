@@ -51,7 +51,10 @@ from scipy.linalg import solve_triangular
 
 GTOL = 1e-12  # stop when max |∂F/∂θ| is below this
 DECREMENT = 1e-20  # ... or when the scoring step's predicted decrease g'H⁻¹g of F is below this
-MAXITER = 100
+MAXITER = 200
+MAXITER_UNBOUNDED = 40  # from a bounded optimum, Newton reaches an interior one within ~20; longer is a ridge
+NEWTON_AFTER = 8  # scoring iterations before Newton steps (numerical Hessian) are tried ...
+NEWTON_EVERY = 4  # ... every this many iterations, and at every one once they succeed
 START_FLOOR = 0.1  # starting error and disturbance variances at least this share of their variable's variance
 
 
@@ -178,6 +181,19 @@ class MLProblem:
         Hc = 2.0 * np.outer(self.w, self.w) * (VU * VU.T + (USi @ U.T) * (VSi @ V.T))
         return self.incidence @ Hc @ self.incidence.T
 
+    def hessian(self, theta: np.ndarray, g: np.ndarray, S: np.ndarray, logdet_s: float, skip: np.ndarray) -> np.ndarray:
+        """∂²F/∂θ∂θ' by forward differences of the analytic gradient (columns in ``skip``: the expected information's)."""
+        Hn = self.information(self.objective(theta, S, logdet_s)[1]) if np.any(skip) else np.zeros((self.q, self.q))
+        for j in np.flatnonzero(~skip):
+            h = 1e-7 * max(1.0, abs(theta[j]))
+            th = theta.copy()
+            th[j] += h
+            _, at = self.objective(th, S, logdet_s)
+            if at is None:
+                return np.full((self.q, self.q), np.nan)
+            Hn[:, j] = (self.gradient(at, S) - g) / h
+        return (Hn + Hn.T) / 2
+
     def lower_bounds(self) -> np.ndarray:
         """0 for the variances (diagonal cells of Ψ and Θ), −∞ for the other parameters."""
         lb = np.full(self.q, -np.inf)
@@ -200,17 +216,25 @@ class MLProblem:
         if aux is None:
             return theta, F, False, 0, "Σ not positive definite at the starting values"
         mu = 0.0
+        newton = False
         for it in range(1, maxiter + 1):
             g = self.gradient(aux, S)
-            act = np.zeros(self.q, dtype=bool) if lb is None else (theta <= lb) & (g > 0)
-            gmax = float(np.max(np.abs(g[~act])))
+            gmax = float(np.max(np.abs(g if lb is None else g[(theta > lb) | (g <= 0)])))
             if gmax < GTOL:
                 return theta, F, True, it - 1, "Optimization terminated successfully"
             H = self.information(aux)
+            act = _near_bound(theta, g, lb, H)
             step = _scoring_step(H, g, mu, act)
             if step is not None and -float(g @ step) < DECREMENT and mu == 0.0:
                 return theta, F, True, it - 1, "Optimization terminated successfully"
-            found = _line_search(self, theta, step, F, S, logdet_s, lb) if step is not None else None
+            found = None
+            if it > NEWTON_AFTER and (newton or it % NEWTON_EVERY == 0):
+                # linear convergence (a misfitting model: expected ≠ observed information): try Newton
+                nstep = _scoring_step(self.hessian(theta, g, S, logdet_s, act), g, 0.0, act)
+                found = _line_search(self, theta, nstep, F, S, logdet_s, lb) if nstep is not None else None
+                newton = found is not None
+            if found is None and step is not None:
+                found = _line_search(self, theta, step, F, S, logdet_s, lb)
             if found is None:
                 mu = max(mu * 10.0, 1e-6 * float(np.mean(np.diag(H))))  # scoring failed: damp toward the gradient
                 if mu > 1e6 * max(float(np.max(np.diag(H))), 1e-300):
@@ -239,10 +263,28 @@ class MLProblem:
             return np.linalg.pinv(fim), True
 
 
+def _near_bound(theta: np.ndarray, g: np.ndarray, lb: np.ndarray | None, H: np.ndarray) -> np.ndarray:
+    """Bertsekas' ε-active set: parameters within ε of their bound with the gradient pushing them onto it.
+
+    ε = min(10⁻³, the projected gradient step's length), so the set shrinks to the truly active
+    bounds near the optimum and scoring then runs on the others alone.
+    """
+    if lb is None:
+        return np.zeros(theta.size, dtype=bool)
+    d = np.maximum(np.diag(H), 1e-300)
+    eps = min(1e-3, float(np.max(np.abs(theta - np.maximum(theta - g / d, lb)))))
+    return (theta - lb <= eps) & (g > 0)
+
+
 def _scoring_step(H: np.ndarray, g: np.ndarray, mu: float, act: np.ndarray) -> np.ndarray | None:
-    """−(H + μI)⁻¹g on the parameters not held at a bound (``act``), by Cholesky; None when not positive definite."""
+    """−(H + μI)⁻¹g on the parameters off their bound, a scaled gradient step −g/H_ii on those near it (``act``).
+
+    By Cholesky; None when not positive definite.
+    """
     fr = ~act
     A = H[np.ix_(fr, fr)]
+    if not np.all(np.isfinite(A)):
+        return None
     if mu:
         A = A + mu * np.eye(A.shape[0])
     try:
@@ -251,6 +293,7 @@ def _scoring_step(H: np.ndarray, g: np.ndarray, mu: float, act: np.ndarray) -> n
         return None
     step = np.zeros_like(g)
     step[fr] = -np.linalg.solve(Lc.T, np.linalg.solve(Lc, g[fr]))
+    step[act] = -g[act] / np.maximum(np.diag(H)[act], 1e-300)
     return step
 
 
@@ -258,7 +301,9 @@ def _line_search(prob: MLProblem, theta: np.ndarray, step: np.ndarray, F: float,
                  logdet_s: float, lb: np.ndarray | None) -> tuple[np.ndarray, float, _At] | None:
     """θ + αΔ (projected on the bounds ``lb``) with α = 1, ½, ¼, … (down to 2⁻¹⁶) where F does not increase."""
     alpha = 1.0
-    tol = 1e-15 * max(1.0, abs(F))
+    # F's own rounding (its log-determinant and trace sum p terms): a smaller "increase" is noise, and
+    # refusing it would stall scoring short of the optimum, where the decrease per step falls below it
+    tol = 8.0 * np.finfo(float).eps * (prob.p + abs(logdet_s) + abs(F))
     while alpha >= 2.0**-16:
         cand = theta + alpha * step if lb is None else np.maximum(theta + alpha * step, lb)
         Fc, auxc = prob.objective(cand, S, logdet_s)
@@ -374,7 +419,9 @@ def fit_two_stage(prob: MLProblem, S: np.ndarray, theta0: np.ndarray, maxiter: i
     th1, F1, ok1, it1, msg1 = prob.fit(S, theta0, maxiter, bounded=True)
     if not ok1:
         return MLFit(th1, F1, False, it1, msg1)
-    th2, F2, ok2, it2, msg2 = prob.fit(S, th1, maxiter)
+    if np.all(th1 > prob.lower_bounds()):
+        return MLFit(th1, F1, True, it1, msg1)  # no variance at its bound: already the unbounded optimum
+    th2, F2, ok2, it2, msg2 = prob.fit(S, th1, min(maxiter, MAXITER_UNBOUNDED))
     if ok2 and np.isfinite(F2):
         return MLFit(th2, F2, True, it1 + it2, msg2)
     return MLFit(th1, F1, True, it1, msg1, bounded=True)

@@ -183,7 +183,10 @@ class MLProblem:
 
     def hessian(self, theta: np.ndarray, g: np.ndarray, S: np.ndarray, logdet_s: float, skip: np.ndarray) -> np.ndarray:
         """∂²F/∂θ∂θ' by forward differences of the analytic gradient (columns in ``skip``: the expected information's)."""
-        Hn = self.information(self.objective(theta, S, logdet_s)[1]) if np.any(skip) else np.zeros((self.q, self.q))
+        at0 = self.objective(theta, S, logdet_s)[1]
+        if at0 is None:
+            return np.full((self.q, self.q), np.nan)
+        Hn = self.information(at0) if np.any(skip) else np.zeros((self.q, self.q))
         for j in np.flatnonzero(~skip):
             h = 1e-7 * max(1.0, abs(theta[j]))
             th = theta.copy()

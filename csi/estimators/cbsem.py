@@ -1,9 +1,13 @@
-"""Covariance-based SEM (CB-SEM) through semopy, with admissibility checks.
+"""Covariance-based SEM (CB-SEM): csi's own ML, semopy for GLS, ULS and DWLS, with admissibility checks.
 
 This is the only module that imports semopy.  ``fit_cbsem(spec, survey)`` (or
 ``CBSEM(spec).fit(items)``) takes the model's semopy description from ``csi.model.lavaan``
-(whose ``describe``, ``latent_names`` and ``lavaan_syntax`` are also importable here), fits a fresh
-``semopy.Model`` every time, and turns its output and its exceptions into a frozen
+(whose ``describe``, ``latent_names`` and ``lavaan_syntax`` are also importable here).  ML is
+fitted by csi (``csi.estimators.cbsem_ml``: F_ML on the covariance matrix, two-stage Fisher
+scoring with Newton steps, from moment starting values) on the LISREL pattern semopy parses
+from the description (no semopy fit); where csi's scoring cannot start (a construct without
+items of its own: a second-order factor) or does not converge, and for the other estimators,
+a fresh ``semopy.Model`` is fitted.  Output and exceptions become a frozen
 :class:`CBSEMResults` and csi's own errors.  Everything reported is computed here from the
 fitted matrices, not taken from semopy's ``calc_stats`` (whose log-likelihood is the ML
 discrepancy, whose RMSEA divides by n − 1, and whose baseline model breaks when an item's
@@ -25,8 +29,11 @@ Estimators (``ESTIMATORS``), all as lavaan 0.6 defines them:
     γ_ij the variance of (x_i − x̄_i)(x_j − x̄_j) (fourth moments, divisor N).  semopy
     minimizes 2F for GLS and the full-matrix tr[(S − Σ)²] for ULS, which has the same
     minimizer as long as every item's error variance is free (the diagonal then fits exactly).
-    The optimizer is semopy's SLSQP with ``ftol`` 1e-14 (its default 1e-6 stops ~5e-4 short
-    of lavaan's estimates), first with semopy's bounds (variances ≥ 0), then without them.
+    ML: csi's Fisher scoring (``csi.estimators.cbsem_ml``), first with the variances ≥ 0, then
+    without bounds; it reaches semopy's SLSQP optimum (F to 1e-12) in 10–60 iterations instead of
+    SLSQP's 100–500.  The others (and ML where csi's scoring does not converge): semopy's SLSQP
+    with ``ftol`` 1e-14 (its default 1e-6 stops ~5e-4 short of lavaan's estimates), first with
+    semopy's bounds (variances ≥ 0), then without them.
 
 Fit (N respondents, p items, q free parameters, df = p(p+1)/2 − q; N' = N for ML, N − 1 else)
     χ² = N'·F(θ̂) (ML: lavaan's "normal" likelihood); p = P(χ²_df > χ²) for ML and GLS only.
@@ -50,7 +57,7 @@ Fit (N respondents, p items, q free parameters, df = p(p+1)/2 − q; N' = N for 
     SRMR ≤ .08.
 
 Estimates
-    Standard errors: ML, the expected information (semopy's ``calc_fim``, normal theory);
+    Standard errors: ML, the expected information (normal theory; csi's, equal to semopy's ``calc_fim``);
     GLS, the expected information at S with N − 1; ULS and DWLS, the distribution-free
     sandwich (lavaan ``se = "robust.sem"``) — the normal-theory information is not their
     covariance.  z = est/SE, two-sided normal p.  Standardized ("std.all"): loading
@@ -83,13 +90,17 @@ Bootstrap (``boot`` > 0)
     percentile intervals (``csi.stats.intervals.percentile_interval``).
     Resample b's rows are the PLS bootstrap's resample b (``csi.stats.resample.resample_indices``,
     from (seed, b) alone), so results do not depend on the number of worker processes or on
-    chunking, and PLS and CB-SEM see the same resamples.  ML after an admissible full-sample fit:
-    each resample is refitted by csi's own ML (:class:`_MLProblem`: F_ML on the resample's
-    covariance matrix, analytic gradient tr(Σ⁻¹(Σ − S)Σ⁻¹ ∂Σ/∂θ), Fisher scoring with the
-    expected information and step halving) warm-started from the full-sample estimate, with
-    no semopy model built; where it does not converge, and for the other estimators or an
-    inadmissible full-sample fit, a fresh semopy model is fitted.  Validated: the warm-started
-    draws equal fresh semopy refits to 1e-9 (tests/estimators/test_cbsem.py).  Resamples that fail (an exception, non-finite
+    chunking, and PLS and CB-SEM see the same resamples.  ML: each resample is refitted by csi's
+    own ML on the resample's covariance matrix (no semopy model built), warm-started from the
+    full-sample estimate after an admissible full-sample fit (the draws equal fresh fits to 1e-9,
+    tests/estimators/test_cbsem.py); after an inadmissible one from csi's starting values, i.e.
+    exactly the full-sample procedure (a warm start from an improper solution ends on ridges
+    more often); semopy refits a resample where csi's scoring does not converge, and every
+    resample of the other estimators.  Only the standardized paths are computed per resample (no
+    information matrix, no tables).  Where a resample's unbounded likelihood falls along a ridge
+    without an interior optimum (mobi), its draw is the bounded (variances ≥ 0) solution, as the
+    full-sample fit reports; semopy's SLSQP used to stop somewhere on the ridge with the gradient
+    still ~1e-5 and call it converged.  Resamples that fail (an exception, non-finite
     estimates, no convergence) are skipped and counted; inadmissible ones are counted.
 
 Validated against R lavaan 0.6.14 on ``tests/reference_lavaan`` (synthetic ECSI data, n = 2000,

@@ -18,22 +18,32 @@ Derivatives  ∂Σ/∂θ_cell = w(uv' + vu') with (e_i a unit vector, D = ΛC):
     parameters they belong to; the ML information is (N/2)H (semopy's ``calc_fim``, lavaan's
     expected information).
 
-Optimizer  Fisher scoring, θ ← θ − α(H + μI)⁻¹g: α halved until F does not increase, μ = 0
-    (pure scoring, quadratic convergence near the optimum) unless H is not positive definite
-    or halving fails, when a Levenberg–Marquardt damping μ grows tenfold per retry.  Stops
-    when max|g| < 1e-12 or the predicted decrease g'H⁻¹g < 1e-20 (F is ~1e-2 … 10, so the
-    optimum is reached to rounding; lavaan's nlminb stops near 1e-10 relative in F).
+Optimizer  (:func:`fit_two_stage`) semopy's two stages, with csi's iterations: first the
+    variances held ≥ 0 (keeps Σ positive definite on the way from the starting values; unbounded,
+    scoring wanders onto ridges on collinear real data such as mobi), then unbounded from that
+    optimum (skipped when no variance is at its bound; if it does not converge within
+    ``MAXITER_UNBOUNDED`` iterations the likelihood falls along a ridge without an interior
+    optimum and the bounded solution is kept, flagged ``bounded``).  Each iteration:
+    θ ← θ − α(H + μI)⁻¹g (Fisher scoring), α halved until F does not increase beyond its own
+    rounding, μ = 0 unless H is not positive definite or halving fails (then a Levenberg–Marquardt
+    μ grows tenfold per retry).  Under bounds, Bertsekas' ε-active set: variances within ε of 0
+    with the gradient pushing them there take a scaled gradient step and are projected.  Scoring
+    converges only linearly when the model misfits (expected ≠ observed information: mobi), so
+    after ``NEWTON_AFTER`` iterations a Newton step with the numerical Hessian (forward
+    differences of the analytic gradient) is tried every ``NEWTON_EVERY`` iterations, and at
+    every one once it descends.  Stops when max|g| < 1e-12 (off the active bounds) or the
+    predicted decrease g'H⁻¹g < 1e-20, i.e. at the optimum to rounding (lavaan's nlminb stops
+    near 1e-10 relative in F).
 
-Starting values (:func:`start_values`, from S alone; the marker item m of construct k has
-    its loading fixed): λ_i = λ_m Σ_j s_ij / Σ_j s_mj over the other items j of the block (all
-    other items for a block of two), φ_k = Σ_{i<j} s_ij / Σ_{i<j} λ_iλ_j within the block
-    (a single item: s_mm − θ_mm), θ_ii = max(s_ii − λ_i²φ_k, s_ii/10), latent covariances
-    Σ_{i∈k, j∈l} s_ij / Σ λ_iλ_j (shrunk toward 0 until Φ is positive definite), paths by
-    regressing each endogenous construct on its predecessors within Φ, disturbance variances
-    the residual variances (at least a tenth of φ).  These are the population values when
-    S fits the model exactly (the 1-factor moment identities), so scoring starts close to the
-    optimum; lavaan's "simple" starts (λ = 1, β = 0, ψ = 0.05) leave it in an ill-conditioned
-    region on real data.
+Starting values (:func:`start_values`, from S alone; the marker item m of construct k has its
+    loading fixed): λ_i = λ_m Σ_j s_ij s_mj / Σ_j s_mj² over all other items j (the least-squares
+    ratio of rows i and m of S, which are proportional under the model); φ_kl by least squares of
+    s_ij ≈ λ_iλ_jφ_kl over i ∈ k, j ∈ l, i ≠ j (a single item: s_mm − θ_mm); the latent
+    correlations' eigenvalues clipped at 0.02; θ_ii = max(s_ii − λ_i²φ_kk, s_ii/10); paths by
+    regressing each endogenous construct on its predecessors within Φ, disturbance variances the
+    residual variances (at least a tenth of φ).  These are the population values when S fits the
+    model exactly, so scoring starts close to the optimum; lavaan's "simple" starts (λ = 1, β = 0,
+    ψ = 0.05) and semopy's leave scoring in an ill-conditioned region on real data.
 
 Validated: the optimum equals semopy's SLSQP fit and R lavaan 0.6.14's (tests/reference/
 test_cbsem_lavaan.py, tests/estimators/test_cbsem.py: ∂F/∂θ and ∂Σ/∂θ against central

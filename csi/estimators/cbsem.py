@@ -1,9 +1,13 @@
-"""Covariance-based SEM (CB-SEM) through semopy, with admissibility checks.
+"""Covariance-based SEM (CB-SEM): csi's own ML, semopy for GLS, ULS and DWLS, with admissibility checks.
 
 This is the only module that imports semopy.  ``fit_cbsem(spec, survey)`` (or
 ``CBSEM(spec).fit(items)``) takes the model's semopy description from ``csi.model.lavaan``
-(whose ``describe``, ``latent_names`` and ``lavaan_syntax`` are also importable here), fits a fresh
-``semopy.Model`` every time, and turns its output and its exceptions into a frozen
+(whose ``describe``, ``latent_names`` and ``lavaan_syntax`` are also importable here).  ML is
+fitted by csi (``csi.estimators.cbsem_ml``: F_ML on the covariance matrix, two-stage Fisher
+scoring with Newton steps, from moment starting values) on the LISREL pattern semopy parses
+from the description (no semopy fit); where csi's scoring cannot start (a construct without
+items of its own: a second-order factor) or does not converge, and for the other estimators,
+a fresh ``semopy.Model`` is fitted.  Output and exceptions become a frozen
 :class:`CBSEMResults` and csi's own errors.  Everything reported is computed here from the
 fitted matrices, not taken from semopy's ``calc_stats`` (whose log-likelihood is the ML
 discrepancy, whose RMSEA divides by n − 1, and whose baseline model breaks when an item's
@@ -25,8 +29,11 @@ Estimators (``ESTIMATORS``), all as lavaan 0.6 defines them:
     γ_ij the variance of (x_i − x̄_i)(x_j − x̄_j) (fourth moments, divisor N).  semopy
     minimizes 2F for GLS and the full-matrix tr[(S − Σ)²] for ULS, which has the same
     minimizer as long as every item's error variance is free (the diagonal then fits exactly).
-    The optimizer is semopy's SLSQP with ``ftol`` 1e-14 (its default 1e-6 stops ~5e-4 short
-    of lavaan's estimates), first with semopy's bounds (variances ≥ 0), then without them.
+    ML: csi's Fisher scoring (``csi.estimators.cbsem_ml``), first with the variances ≥ 0, then
+    without bounds; it reaches semopy's SLSQP optimum (F to 1e-12) in 10–60 iterations instead of
+    SLSQP's 100–500.  The others (and ML where csi's scoring does not converge): semopy's SLSQP
+    with ``ftol`` 1e-14 (its default 1e-6 stops ~5e-4 short of lavaan's estimates), first with
+    semopy's bounds (variances ≥ 0), then without them.
 
 Fit (N respondents, p items, q free parameters, df = p(p+1)/2 − q; N' = N for ML, N − 1 else)
     χ² = N'·F(θ̂) (ML: lavaan's "normal" likelihood); p = P(χ²_df > χ²) for ML and GLS only.
@@ -50,7 +57,7 @@ Fit (N respondents, p items, q free parameters, df = p(p+1)/2 − q; N' = N for 
     SRMR ≤ .08.
 
 Estimates
-    Standard errors: ML, the expected information (semopy's ``calc_fim``, normal theory);
+    Standard errors: ML, the expected information (normal theory; csi's, equal to semopy's ``calc_fim``);
     GLS, the expected information at S with N − 1; ULS and DWLS, the distribution-free
     sandwich (lavaan ``se = "robust.sem"``) — the normal-theory information is not their
     covariance.  z = est/SE, two-sided normal p.  Standardized ("std.all"): loading
@@ -83,13 +90,17 @@ Bootstrap (``boot`` > 0)
     percentile intervals (``csi.stats.intervals.percentile_interval``).
     Resample b's rows are the PLS bootstrap's resample b (``csi.stats.resample.resample_indices``,
     from (seed, b) alone), so results do not depend on the number of worker processes or on
-    chunking, and PLS and CB-SEM see the same resamples.  ML after an admissible full-sample fit:
-    each resample is refitted by csi's own ML (:class:`_MLProblem`: F_ML on the resample's
-    covariance matrix, analytic gradient tr(Σ⁻¹(Σ − S)Σ⁻¹ ∂Σ/∂θ), Fisher scoring with the
-    expected information and step halving) warm-started from the full-sample estimate, with
-    no semopy model built; where it does not converge, and for the other estimators or an
-    inadmissible full-sample fit, a fresh semopy model is fitted.  Validated: the warm-started
-    draws equal fresh semopy refits to 1e-9 (tests/estimators/test_cbsem.py).  Resamples that fail (an exception, non-finite
+    chunking, and PLS and CB-SEM see the same resamples.  ML: each resample is refitted by csi's
+    own ML on the resample's covariance matrix (no semopy model built), warm-started from the
+    full-sample estimate after an admissible full-sample fit (the draws equal fresh fits to 1e-9,
+    tests/estimators/test_cbsem.py); after an inadmissible one from csi's starting values, i.e.
+    exactly the full-sample procedure (a warm start from an improper solution ends on ridges
+    more often); semopy refits a resample where csi's scoring does not converge, and every
+    resample of the other estimators.  Only the standardized paths are computed per resample (no
+    information matrix, no tables).  Where a resample's unbounded likelihood falls along a ridge
+    without an interior optimum (mobi), its draw is the bounded (variances ≥ 0) solution, as the
+    full-sample fit reports; semopy's SLSQP used to stop somewhere on the ridge with the gradient
+    still ~1e-5 and call it converged.  Resamples that fail (an exception, non-finite
     estimates, no convergence) are skipped and counted; inadmissible ones are counted.
 
 Validated against R lavaan 0.6.14 on ``tests/reference_lavaan`` (synthetic ECSI data, n = 2000,
@@ -128,6 +139,7 @@ from csi.errors import (
     QualityWarning,
     check_choice,
 )
+from csi.estimators.cbsem_ml import GTOL, MAXITER, MLProblem, fit_two_stage, start_values
 from csi.model.lavaan import SafeNames, describe, latent_names, lavaan_syntax
 from csi.model.spec import ModelSpec
 
@@ -152,6 +164,11 @@ ZERO_VARIANCE = 1e-3  # a free variance below 0.1% of its variable's variance co
 HIGH_CORR = 0.95
 SOLVER = "SLSQP"
 SOLVER_OPTIONS: dict[str, float] = {"ftol": 1e-14, "maxiter": 10000}
+OWN_ML = "Fisher scoring"
+OWN_ML_TEXT = (
+    f"csi's Fisher scoring (analytic gradient, expected information, step halving): variances ≥ 0 from csi's starting "
+    f"values, then unbounded; stops at max |∂F/∂θ| < {GTOL:g}, at most {MAXITER} iterations per stage"
+)
 PLS_ADVICE = "PLS is the usual estimator for index models"
 INDEX_SOURCE = (
     "0–100 indices come from the PLS fit (ACSI formula on PLS outer weights), also under CB-SEM: "
@@ -204,6 +221,7 @@ class _Raw:
     information_singular: bool
     log: tuple[str, ...]
     bounded: bool = False  # True when the unbounded stage failed and variances stayed >= 0
+    optimizer: str = "semopy"  # "semopy" (SLSQP) or OWN_ML (csi's Fisher scoring)
 
 
 class _Collect(logging.Handler):
@@ -291,8 +309,54 @@ def _fit_semopy(desc: str, names: SafeNames, X: np.ndarray, obj: str, cov: np.nd
         return _raw_of(model, names, res, information, log, bounded, int(first.n_it) + (0 if bounded else int(res.n_it)))
 
 
-def _semopy_parameters(model: Any, names: SafeNames) -> tuple[list[int], list[int], tuple[_Param, ...]]:
-    """semopy's positions of the constructs and items in csi order, and its parameters in csi's cells."""
+def _structure(desc: str, names: SafeNames) -> MLProblem:
+    """The model's LISREL pattern from semopy's parse of ``desc`` (no data, no fit): fixed values and free cells."""
+    import semopy
+
+    with _quiet_semopy():
+        model = semopy.Model(desc)
+    _, _, params = _semopy_parameters(model, names, fitted=False)
+    p, K = len(names.obs_names), len(names.lat_names)
+    M = {"B": np.zeros((K, K)), "L": np.zeros((p, K)), "P": np.zeros((K, K)), "T": np.zeros((p, p))}
+    for prm in params:
+        for r, c in prm.cells:
+            M[prm.kind][r, c] = 0.0 if prm.free else prm.value
+            if prm.kind in "PT":
+                M[prm.kind][c, r] = M[prm.kind][r, c]
+    prob = MLProblem(M["B"], M["L"], M["P"], M["T"], [(prm.kind, prm.cells) for prm in params if prm.free])
+    prob.params = params  # their names and fixed values, for _Raw
+    return prob
+
+
+def _fit_ml(prob: MLProblem, S: np.ndarray, n: int, information: bool = True, theta0: np.ndarray | None = None) -> _Raw | None:
+    """csi's ML fit of S (divisor n): two-stage Fisher scoring (``csi.estimators.cbsem_ml``).
+
+    Callers hold ``threadpool_limits(1)``: BLAS threads only slow these small matrices down.
+
+    None where it cannot start (a construct without items of its own) or does not converge:
+    the caller then fits through semopy.  ``theta0``: a warm start (default: csi's starting values).
+    """
+    with np.errstate(all="ignore"):
+        start = start_values(prob, S) if theta0 is None else theta0
+        if start is None or not np.all(np.isfinite(start)):
+            return None
+        fit = fit_two_stage(prob, S, start)
+        if not fit.success or not np.isfinite(fit.F) or not np.all(np.isfinite(fit.theta)):
+            return None
+        vcov, singular = prob.vcov(fit.theta, S, n) if information else (None, False)
+    B, L, P, T = prob.matrices(fit.theta)
+    values = iter(fit.theta)
+    params = tuple(replace(prm, value=float(next(values))) if prm.free else prm for prm in prob.params)
+    return _Raw(B=B, L=L, P=P, T=T, S=S, params=params, fun=fit.F, success=True, iterations=fit.iterations,
+                message=fit.message, n=n, vcov=vcov, information_singular=singular, log=(), bounded=fit.bounded,
+                optimizer=OWN_ML)
+
+
+def _semopy_parameters(model: Any, names: SafeNames, fitted: bool = True) -> tuple[list[int], list[int], tuple[_Param, ...]]:
+    """semopy's positions of the constructs and items in csi order, and its parameters in csi's cells.
+
+    ``fitted`` False: a model parsed but not fitted (free values NaN, fixed ones their value).
+    """
     inner = list(model.names_beta[0])
     obs = list(model.names_lambda[0])
     li = [inner.index(n) for n in names.lat_names]
@@ -301,10 +365,10 @@ def _semopy_parameters(model: Any, names: SafeNames) -> tuple[list[int], list[in
     inv_o = {j: k for k, j in enumerate(oi)}
     mats = {"B": model.mx_beta, "L": model.mx_lambda, "P": model.mx_psi, "T": model.mx_theta}
     maps = {"B": (inv_l, inv_l), "L": (inv_o, inv_l), "P": (inv_l, inv_l), "T": (inv_o, inv_o)}
-    free_vals = iter(np.asarray(model.param_vals, dtype=float))
+    free_vals = iter(np.asarray(model.param_vals, dtype=float) if fitted else [])
     params = []
     for pname, prm in model.parameters.items():
-        value = float(next(free_vals)) if prm.active else float(prm.start)
+        value = (float(next(free_vals)) if fitted else float("nan")) if prm.active else float(prm.start)
         cells: list[tuple[int, int]] = []
         kind = ""
         for loc in prm.locations:
@@ -355,156 +419,6 @@ def _standardize(B: np.ndarray, L: np.ndarray, P: np.ndarray, T: np.ndarray) -> 
             "T": T / np.outer(so, so),
             "r2": 1.0 - np.diag(P) / np.diag(Phi),
         }
-
-
-# ---------------------------------------------------------------------------------------
-# csi's own ML minimization (analytic gradient, Fisher scoring) on the covariance matrix
-# ---------------------------------------------------------------------------------------
-ML_GTOL = 1e-12  # stop when max |∂F/∂θ| is below this (F is ~1e-2..1; lavaan stops near 1e-10 relative in F)
-ML_DECREMENT = 1e-20  # ... or when the scoring step's predicted decrease g'H⁻¹g of F is below this
-ML_MAXITER = 100
-
-
-class _MLProblem:
-    """F_ML(θ; S) = log|Σ(θ)| + tr(SΣ(θ)⁻¹) − log|S| − p on the LISREL matrices of a semopy model.
-
-    Σ(θ) = ΛΦΛ' + Θ, Φ = CΨC', C = (I − B)⁻¹.  Each free cell contributes
-    ∂Σ/∂θ_cell = w(uv' + vu') with (e_i: unit vector, D = ΛC):
-    Λ_ik: u = e_i, v = (ΛΦ)_·k, w = 1;  Θ_ij: u = e_i, v = e_j;  Ψ_rs: u = D_·r, v = D_·s;
-    B_rs: u = D_·r, v = (ΛΦ)_·s, w = 1; w = ½ on the diagonal of the symmetric Ψ and Θ (else 1).
-    Gradient ∂F/∂θ = Σ_cells tr(W ∂Σ) = Σ_cells 2w u'Wv with W = Σ⁻¹(Σ − S)Σ⁻¹; expected
-    information (per respondent, F scale) H_ij = tr(Σ⁻¹∂Σ_iΣ⁻¹∂Σ_j), so the ML information is
-    (N/2)H (semopy's ``calc_fim``, lavaan's expected information).  Validated against lavaan's
-    estimates and SEs (tests/reference/test_cbsem_lavaan.py) and semopy's fit.
-    """
-
-    def __init__(self, raw: _Raw) -> None:
-        self.B0, self.L0, self.P0, self.T0 = (m.copy() for m in (raw.B, raw.L, raw.P, raw.T))
-        free = [p for p in raw.params if p.free]
-        self.q = len(free)
-        cells = [(j, prm.kind, r, c) for j, prm in enumerate(free) for r, c in prm.cells]
-        self.idx = {k: tuple(np.array([x[i] for x in cells if x[1] == k], dtype=int) for i in (0, 2, 3)) for k in "BLPT"}
-        kinds = np.array([x[1] for x in cells])
-        rows = np.array([x[2] for x in cells], dtype=int)
-        cols = np.array([x[3] for x in cells], dtype=int)
-        self.cell_kind, self.cell_r, self.cell_c = kinds, rows, cols
-        self.w = np.where(np.isin(kinds, ["P", "T"]) & (rows == cols), 0.5, 1.0)
-        self.incidence = np.zeros((self.q, len(cells)))
-        self.incidence[[x[0] for x in cells], np.arange(len(cells))] = 1.0
-        self.p = raw.L.shape[0]
-
-    def matrices(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        B, L, P, T = self.B0.copy(), self.L0.copy(), self.P0.copy(), self.T0.copy()
-        for k, M in zip("BLPT", (B, L, P, T), strict=True):
-            j, r, c = self.idx[k]
-            M[r, c] = theta[j]
-            if k in "PT":
-                M[c, r] = theta[j]
-        return B, L, P, T
-
-    def _uv(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Σ(θ) and the u, v vectors of every free cell (rows), or None if I − B is singular."""
-        B, L, P, T = self.matrices(theta)
-        try:
-            C = np.linalg.inv(np.eye(B.shape[0]) - B)
-        except np.linalg.LinAlgError:
-            return None
-        Phi = C @ P @ C.T
-        D, LPhi = L @ C, L @ Phi
-        Sigma = LPhi @ L.T + T
-        eye = np.eye(self.p)
-        U = np.empty((self.cell_r.size, self.p))
-        V = np.empty_like(U)
-        for k in "BLPT":
-            m = self.cell_kind == k
-            r, c = self.cell_r[m], self.cell_c[m]
-            if k == "L":
-                U[m], V[m] = eye[r], LPhi[:, c].T
-            elif k == "T":
-                U[m], V[m] = eye[r], eye[c]
-            elif k == "P":
-                U[m], V[m] = D[:, r].T, D[:, c].T
-            else:
-                U[m], V[m] = D[:, r].T, LPhi[:, c].T
-        return Sigma, U, V
-
-    def delta(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
-        """∂Σ/∂θ_j for every free parameter, (q, p, p)."""
-        cell = self.w[:, None, None] * (U[:, :, None] * V[:, None, :] + V[:, :, None] * U[:, None, :])
-        return np.tensordot(self.incidence, cell, axes=1)
-
-    def objective(self, theta: np.ndarray, S: np.ndarray, logdet_s: float) -> tuple[float, Any]:
-        """F_ML at θ (inf where Σ is not positive definite) and what the gradient needs."""
-        parts = self._uv(theta)
-        if parts is None:
-            return float("inf"), None
-        Sigma = parts[0]
-        try:
-            Lc = np.linalg.cholesky(Sigma)
-        except np.linalg.LinAlgError:
-            return float("inf"), None
-        Li = np.linalg.inv(Lc)
-        Si = Li.T @ Li
-        F = 2.0 * float(np.sum(np.log(np.diag(Lc)))) + float(np.sum(S * Si)) - logdet_s - self.p
-        return (F if np.isfinite(F) else float("inf")), (parts, Si)
-
-    def information(self, Si: np.ndarray, Dl: np.ndarray) -> np.ndarray:
-        """H_ij = tr(Σ⁻¹∂Σ_iΣ⁻¹∂Σ_j) (expected information per respondent, F scale)."""
-        A = Si @ Dl  # (q, p, p)
-        return A.reshape(self.q, -1) @ A.transpose(0, 2, 1).reshape(self.q, -1).T
-
-    def fit(self, S: np.ndarray, theta0: np.ndarray, maxiter: int = ML_MAXITER) -> tuple[np.ndarray, float, bool, int, str]:
-        """Fisher scoring with step halving from θ0: (θ̂, F, converged, iterations, message)."""
-        logdet_s = float(np.linalg.slogdet(S)[1])
-        theta = np.asarray(theta0, dtype=float).copy()
-        F, aux = self.objective(theta, S, logdet_s)
-        if aux is None:
-            return theta, F, False, 0, "Σ not positive definite at the starting values"
-        for it in range(1, maxiter + 1):
-            (Sigma, U, V), Si = aux
-            W = Si @ (Sigma - S) @ Si
-            g = self.incidence @ (2.0 * self.w * np.einsum("ci,ij,cj->c", U, W, V))
-            if np.max(np.abs(g)) < ML_GTOL:
-                return theta, F, True, it - 1, "Optimization terminated successfully"
-            H = self.information(Si, self.delta(U, V))
-            try:
-                step = -np.linalg.solve(H, g)
-            except np.linalg.LinAlgError:
-                step = -np.linalg.lstsq(H, g, rcond=None)[0]
-            if -float(g @ step) < ML_DECREMENT:  # predicted decrease of F below rounding: converged
-                return theta, F, True, it - 1, "Optimization terminated successfully"
-            alpha = 1.0
-            while True:
-                cand = theta + alpha * step
-                Fc, auxc = self.objective(cand, S, logdet_s)
-                if auxc is not None and Fc <= F + 1e-15 * max(1.0, abs(F)):
-                    break
-                alpha /= 2
-                if alpha < 1e-10:
-                    # no descent along the scoring direction: at the optimum to rounding, or stuck
-                    ok = np.max(np.abs(g)) < 1e-8
-                    return theta, F, ok, it, "Optimization terminated successfully" if ok else "Line search failed"
-            if not np.all(np.isfinite(cand)):
-                return theta, F, False, it, "non-finite step"
-            small = np.max(np.abs(cand - theta)) < 1e-15 * max(1.0, float(np.max(np.abs(theta))))
-            theta, F, aux = cand, Fc, auxc
-            if small:
-                return theta, F, bool(np.max(np.abs(g)) < 1e-8), it, "Optimization terminated successfully"
-        return theta, F, False, maxiter, "Iteration limit reached"
-
-    def vcov(self, theta: np.ndarray, S: np.ndarray, n: int) -> tuple[np.ndarray | None, bool]:
-        """Inverse of the expected information (N/2)H; pseudo-inverse (and True) when not positive definite."""
-        F, aux = self.objective(theta, S, float(np.linalg.slogdet(S)[1]))
-        if aux is None:
-            return None, True
-        (_, U, V), Si = aux
-        fim = 0.5 * n * self.information(Si, self.delta(U, V))
-        try:
-            Lc = np.linalg.cholesky(fim)
-            Li = np.linalg.inv(Lc)
-            return Li.T @ Li, False
-        except np.linalg.LinAlgError:
-            return np.linalg.pinv(fim), True
 
 
 # ---------------------------------------------------------------------------------------
@@ -843,6 +757,16 @@ class CBSEM:
             )
         return X
 
+    def _fit_ml(self, X: np.ndarray, cov: np.ndarray | None) -> _Raw | None:
+        """csi's own ML fit (None where it cannot start or does not converge: semopy then fits)."""
+        if getattr(self, "_prob", None) is None:
+            self._prob = _structure(self.description, self.names)
+        with threadpool_limits(1):  # also S: one BLAS thread, the same rounding as every bootstrap resample
+            if cov is None:
+                Xc = X - X.mean(axis=0)
+                cov = Xc.T @ Xc / X.shape[0]
+            return _fit_ml(self._prob, cov, X.shape[0])
+
     def _n_free(self) -> int:
         spec = self.spec
         exo = [c for c in spec.codes if not spec.predecessors(c)]
@@ -868,7 +792,9 @@ class CBSEM:
             cov = (np.cov(X, rowvar=False, bias=True) if cov is None else cov) * n / (n - 1)
         t0 = time.perf_counter()
         try:
-            raw = _fit_semopy(self.description, self.names, X, ESTIMATORS[self.estimator][0], cov=cov)
+            raw = self._fit_ml(X, cov) if self.estimator == "ML" else None
+            if raw is None:
+                raw = _fit_semopy(self.description, self.names, X, ESTIMATORS[self.estimator][0], cov=cov)
         except CsiError:
             raise
         except Exception as exc:  # noqa: BLE001 - semopy's failures become one clear message
@@ -930,7 +856,7 @@ class CBSEM:
             sample_cov=pd.DataFrame(raw.S, index=items, columns=items),
             fit=fit_measures(self.estimator, raw.S, Sigma, raw.n, q, gamma),
             problems=tuple(problems),
-            settings=self._settings(raw.n, seconds, weighted),
+            settings=self._settings(raw.n, seconds, weighted, raw.optimizer),
             syntax=lavaan_syntax(spec),
             other_warnings=tuple(notes + extra),
         )
@@ -955,7 +881,7 @@ class CBSEM:
                     "non_convergence",
                     "optimizer",
                     float(raw.iterations),
-                    f"CB-SEM non-convergence: semopy's {SOLVER} stopped after {raw.iterations} iterations without converging "
+                    f"CB-SEM non-convergence: {_optimizer_name(raw)} stopped after {raw.iterations} iterations without converging "
                     f"({raw.message}); the estimates are not a solution — {PLS_ADVICE}",
                     ConvergenceWarning,
                 ),
@@ -968,13 +894,16 @@ class CBSEM:
             notes.append((QualityWarning, f"CB-SEM treats {', '.join(modeb)} (mode B, formative in PLS) as reflective common factors"))
         return problems, notes
 
-    def _settings(self, n_obs: int, seconds: float, weighted: bool) -> dict[str, Any]:
+    def _settings(self, n_obs: int, seconds: float, weighted: bool, optimizer: str) -> dict[str, Any]:
         """What was fitted and how (engine, objective, optimizer, identification, SEs, conventions)."""
+        own = optimizer == OWN_ML
         return {
-            "engine": f"semopy {_semopy_version()}",
+            "engine": f"csi ML (model parsed by semopy {_semopy_version()})" if own else f"semopy {_semopy_version()}",
             "estimator": self.estimator,
             "objective": ESTIMATORS[self.estimator][1],
-            "optimizer": f"{SOLVER} (ftol {SOLVER_OPTIONS['ftol']:g}, at most {int(SOLVER_OPTIONS['maxiter'])} iterations)",
+            "optimizer": OWN_ML_TEXT if own else (
+                f"{SOLVER} (ftol {SOLVER_OPTIONS['ftol']:g}, at most {int(SOLVER_OPTIONS['maxiter'])} iterations)"
+            ),
             "identification": "first loading of every construct fixed to 1; single-item constructs: loading 1, error variance 0",
             "variances": "unbounded (negative variances are reported and flagged, as in lavaan)",
             "standard_errors": (
@@ -1072,6 +1001,10 @@ def _latent_tables(spec: ModelSpec, Phi: np.ndarray) -> tuple[pd.DataFrame, pd.D
         corr = Phi / np.outer(sl, sl)
     codes = list(spec.codes)
     return pd.DataFrame(Phi, index=codes, columns=codes), pd.DataFrame(corr, index=codes, columns=codes)
+
+
+def _optimizer_name(raw: _Raw) -> str:
+    return "csi's Fisher scoring" if raw.optimizer == OWN_ML else f"semopy's {SOLVER}"
 
 
 def _semopy_version() -> str:
@@ -1254,59 +1187,62 @@ def _path_draw(B: np.ndarray, L: np.ndarray, P: np.ndarray, T: np.ndarray, path_
     return vals, ok
 
 
-_BootArgs = tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int], "tuple[_MLProblem, np.ndarray] | None"]
+_BootArgs = tuple[str, SafeNames, np.ndarray, str, tuple[tuple[int, int], ...], int, list[int], "tuple[MLProblem, np.ndarray | None] | None"]
 
 
 def _boot_chunk(args: _BootArgs) -> list[tuple[int, np.ndarray | None, bool]]:
     """Refit resamples ``bs``: (b, standardized paths or None if failed, admissible).
 
-    ML (``ml`` given): csi's Fisher scoring on the resample's covariance matrix (divisor n),
-    warm-started from the full-sample estimate, no semopy model built; a resample where it
-    does not converge is refitted by semopy from its own starting values.  Other estimators:
-    a fresh semopy fit per resample.
+    ML (``ml`` given): csi's two-stage Fisher scoring on the resample's covariance matrix
+    (divisor n), warm-started from the full-sample estimate when that was admissible, else from
+    csi's starting values (then exactly the full-sample procedure); no semopy model is built.
+    A resample where it does not converge is refitted by semopy.  Other estimators: a fresh
+    semopy fit per resample.
     """
     desc, names, X, obj, path_cells, seed, bs, ml = args
-    out: list[tuple[int, np.ndarray | None, bool]] = []
+    with threadpool_limits(1):
+        return [_boot_one(desc, names, X, obj, path_cells, seed, b, ml) for b in bs]
+
+
+def _boot_one(desc: str, names: SafeNames, X: np.ndarray, obj: str, path_cells: tuple[tuple[int, int], ...], seed: int,
+              b: int, ml: tuple[MLProblem, np.ndarray | None] | None) -> tuple[int, np.ndarray | None, bool]:
+    """Resample b refitted (:func:`_boot_chunk`): (b, standardized paths or None if failed, admissible)."""
     n = X.shape[0]
-    for b in bs:
-        Xb = X[_resample_rows(seed, b, n)]
-        try:
-            if np.any(Xb.std(axis=0) == 0):
-                raise np.linalg.LinAlgError("constant item")
-            mats = None
-            if ml is not None:
-                prob, theta0 = ml
-                with threadpool_limits(1), np.errstate(all="ignore"):
-                    Xc = Xb - Xb.mean(axis=0)
-                    theta, _, conv, _, _ = prob.fit(Xc.T @ Xc / n, theta0)
-                if conv and np.all(np.isfinite(theta)):
-                    mats = prob.matrices(theta)
-            if mats is None:
-                raw = _fit_semopy(desc, names, Xb, obj, information=False)
-                if not raw.success or not np.isfinite(raw.fun):
-                    raise np.linalg.LinAlgError("no convergence")
-                mats = _matrices(raw)
-            vals, ok = _path_draw(*mats, path_cells)
-            out.append((b, vals, ok))
-        except Exception:  # noqa: BLE001 - a failed resample is skipped and counted, never fatal
-            out.append((b, None, False))
-    return out
+    Xb = X[_resample_rows(seed, b, n)]
+    try:
+        if np.any(Xb.std(axis=0) == 0):
+            raise np.linalg.LinAlgError("constant item")
+        raw = None
+        if ml is not None:
+            Xc = Xb - Xb.mean(axis=0)
+            raw = _fit_ml(ml[0], Xc.T @ Xc / n, n, information=False, theta0=ml[1])
+        if raw is None:
+            raw = _fit_semopy(desc, names, Xb, obj, information=False)
+            if not raw.success or not np.isfinite(raw.fun):
+                raise np.linalg.LinAlgError("no convergence")
+        vals, ok = _path_draw(*_matrices(raw), path_cells)
+        return (b, vals, ok)
+    except Exception:  # noqa: BLE001 - a failed resample is skipped and counted, never fatal
+        return (b, None, False)
 
 
-def _ml_warm_start(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[_MLProblem, np.ndarray] | None:
-    """The ML problem and full-sample estimate of ``est``'s last fit, if it was an unweighted, admissible ML fit of X.
+def _ml_refit(est: CBSEM, res: CBSEMResults, X: np.ndarray) -> tuple[MLProblem, np.ndarray | None] | None:
+    """csi's ML problem for the resamples of ``est``'s last fit, with its warm start (or None), if it was an unweighted ML fit of X.
 
-    From an inadmissible full-sample solution (mobi) the resamples' likelihoods are flat or
-    multimodal and a warm start can end at another stationary point than semopy's fresh fit,
-    so those resamples keep the fresh semopy refit.
+    The warm start is the full-sample estimate when that fit was admissible; from an
+    inadmissible one (mobi) the resamples' likelihoods are flat or have ridges, and scoring from
+    it can end elsewhere than a fresh fit, so each resample then starts from csi's own starting
+    values, exactly as a fresh fit of its rows does.
     """
     raw: _Raw | None = getattr(est, "_raw", None)
-    if est.estimator != "ML" or raw is None or not raw.success or raw.bounded or raw.n != X.shape[0] or not res.admissible:
+    prob: MLProblem | None = getattr(est, "_prob", None)
+    if est.estimator != "ML" or raw is None or prob is None or raw.n != X.shape[0]:
         return None
     Xc = X - X.mean(axis=0)
-    if not np.allclose(raw.S, Xc.T @ Xc / X.shape[0], rtol=1e-10, atol=1e-12):
+    if not np.allclose(raw.S, np.einsum("ni,nj->ij", Xc, Xc) / X.shape[0], rtol=1e-10, atol=1e-12):
         return None
-    return _MLProblem(raw), np.array([p.value for p in raw.params if p.free])
+    warm = raw.success and not raw.bounded and res.admissible
+    return prob, (np.array([p.value for p in raw.params if p.free]) if warm else None)
 
 
 def bootstrap_paths(
@@ -1329,7 +1265,7 @@ def bootstrap_paths(
     obj = ESTIMATORS[est.estimator][0]
     bs = list(range(resamples))
     chunks = [bs[i : i + chunk] for i in range(0, resamples, chunk)]
-    ml = _ml_warm_start(est, res, X)
+    ml = _ml_refit(est, res, X)
     args: list[_BootArgs] = [(est.description, est.names, X, obj, path_cells, seed, c, ml) for c in chunks]
     workers = max(1, min(workers if workers is not None else (os.cpu_count() or 1), len(chunks)))
     results: list[tuple[int, np.ndarray | None, bool]] = []
@@ -1374,8 +1310,9 @@ def bootstrap_paths(
         "draws": "resample b = the PLS bootstrap's resample b (SeedSequence(seed, spawn_key=(b // 250,))); independent of workers and chunking",
         "workers": workers,
         "refit": (
-            "ML: csi's Fisher scoring (analytic gradient, expected information) on each resample's covariance matrix, "
-            "warm-started from the full-sample estimate (semopy refit where it does not converge)"
+            "ML: csi's two-stage Fisher scoring (analytic gradient, expected information) on each resample's covariance "
+            + ("matrix, warm-started from the full-sample estimate" if ml[1] is not None else "matrix from csi's starting values")
+            + " (semopy refit where it does not converge)"
             if ml is not None else "a fresh semopy fit per resample"
         ),
         "seconds": round(time.perf_counter() - t0, 3),

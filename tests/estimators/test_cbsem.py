@@ -23,7 +23,7 @@ from scipy import optimize, stats
 import csi
 from csi.data.survey import from_frame
 from csi.errors import DataError, EstimationError, ImproperSolutionWarning
-from csi.estimators import cbsem
+from csi.estimators import cbsem, cbsem_ml
 from csi.estimators.cbsem import CBSEM, fit_cbsem
 from csi.model.simulate import ECSI_PATHS
 from csi.model.spec import load_model
@@ -431,6 +431,7 @@ def test_non_convergence_is_a_named_convergence_warning(spec, synthetic, monkeyp
     from csi.errors import ConvergenceWarning
 
     monkeypatch.setattr(cbsem, "SOLVER_OPTIONS", {"ftol": 1e-14, "maxiter": 3})
+    monkeypatch.setattr(cbsem, "fit_two_stage", lambda prob, S, start: cbsem_ml.MLFit(start, np.inf, False, 3, "Iteration limit reached"))
     res = CBSEM(spec).fit(synthetic.iloc[:500])
     assert not res.converged and not res.admissible
     (p,) = [p for p in res.problems if p.check == "non_convergence"]
@@ -470,24 +471,28 @@ def test_ml_and_gls_keep_the_chi2_p_value(syn, spec, synthetic):
 
 
 def test_own_ml_gradient_information_and_optimum_match_semopy(spec, synthetic):
-    """csi's ML (bootstrap refits): analytic ∂F/∂θ and ∂Σ/∂θ vs central differences, its inverse
-    information vs semopy's calc_fim, and Fisher scoring from a perturbed start back to semopy's optimum."""
+    """csi's ML: analytic ∂F/∂θ and ∂Σ/∂θ vs central differences, its inverse information vs
+    semopy's calc_fim, and Fisher scoring from a perturbed start back to semopy's SLSQP optimum."""
     est = CBSEM(spec)
-    est.fit(synthetic.iloc[:400])
-    raw = est._raw
-    prob = cbsem._MLProblem(raw)
+    data = synthetic.iloc[:400]
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    raw = cbsem._fit_semopy(est.description, est.names, X, "MLW")
+    prob = cbsem.MLProblem.of(raw)
     theta = np.array([p.value for p in raw.params if p.free])
     start = theta * 1.05
     lds = float(np.linalg.slogdet(raw.S)[1])
-    F, aux = prob.objective(start, raw.S, lds)
-    (Sigma, U, V), Si = aux
-    assert F == pytest.approx(cbsem.discrepancy("ML", raw.S, Sigma), abs=1e-12)
-    g = prob.incidence @ (2.0 * prob.w * np.einsum("ci,ij,cj->c", U, Si @ (Sigma - raw.S) @ Si, V))
+    F, at = prob.objective(start, raw.S, lds)
+    assert F == pytest.approx(cbsem.discrepancy("ML", raw.S, at.Sigma), abs=1e-12)
+    g = prob.gradient(at, raw.S)
     h = 1e-6
     num = np.array([(prob.objective(start + h * e, raw.S, lds)[0] - prob.objective(start - h * e, raw.S, lds)[0]) / (2 * h)
                     for e in np.eye(prob.q)])
     np.testing.assert_allclose(g, num, atol=1e-6)
-    np.testing.assert_allclose(prob.delta(U, V), cbsem._dsigma(raw, start), atol=1e-8)
+    D = prob.delta(at)
+    np.testing.assert_allclose(D, cbsem._dsigma(raw, start), atol=1e-8)
+    Si = np.linalg.inv(at.Sigma)
+    A = Si @ D  # H_ij = tr(Σ⁻¹∂Σ_iΣ⁻¹∂Σ_j), written out
+    np.testing.assert_allclose(prob.information(at), np.einsum("iab,jba->ij", A, A), rtol=1e-10, atol=1e-12)
     vcov, singular = prob.vcov(theta, raw.S, raw.n)
     assert not singular
     np.testing.assert_allclose(vcov, raw.vcov, rtol=1e-6, atol=1e-12)
@@ -496,17 +501,56 @@ def test_own_ml_gradient_information_and_optimum_match_semopy(spec, synthetic):
     np.testing.assert_allclose(fitted, theta, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["synthetic", "inadmissible", "mobi"])
+def test_own_ml_reaches_semopys_optimum_from_its_own_starts(spec, synthetic, inadmissible_data, mobi, name):
+    """The full-sample ML fit (csi's starting values, bounded then unbounded Fisher scoring) ends where
+    semopy's two-stage SLSQP ends: F equal to 1e-12, estimates to 1e-6 (mobi: 5e-6, its flat likelihood)."""
+    data = {"synthetic": synthetic, "inadmissible": inadmissible_data, "mobi": mobi}[name]
+    est = CBSEM(spec)
+    res = est.fit(data)
+    assert est._raw.optimizer == cbsem.OWN_ML and "Fisher scoring" in res.settings["optimizer"]
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    ref = cbsem._fit_semopy(est.description, est.names, X, "MLW")
+    lds = float(np.linalg.slogdet(ref.S)[1])
+    ours = np.array([p.value for p in est._raw.params if p.free])
+    theirs = np.array([p.value for p in ref.params if p.free])
+    F_ours, F_theirs = est._prob.objective(ours, ref.S, lds)[0], est._prob.objective(theirs, ref.S, lds)[0]
+    assert F_ours <= F_theirs + 1e-12
+    np.testing.assert_allclose(ours, theirs, atol=5e-6 if name == "mobi" else 1e-6)
+    assert res.converged and res.iterations < 200
+
+
 def test_ml_bootstrap_warm_starts_only_from_an_admissible_ml_fit(spec, synthetic, inadmissible_data):
     est = CBSEM(spec)
     data = synthetic.iloc[:400]
     res = est.fit(data)
     X = data[list(spec.items)].to_numpy(dtype=float)
-    assert cbsem._ml_warm_start(est, res, X) is not None
+    ml = cbsem._ml_refit(est, res, X)
+    assert ml is not None and ml[1] is not None
     assert "warm-started" in cbsem.bootstrap_paths(est, res, X, 2, seed=1, workers=1)[1]["refit"]
-    assert cbsem._ml_warm_start(est, res, X[:300]) is None  # not the data of the fit
+    assert cbsem._ml_refit(est, res, X[:300]) is None  # not the data of the fit
     bad = CBSEM(spec)
     res_bad = bad.fit(inadmissible_data)
+    Xb = inadmissible_data[list(spec.items)].to_numpy(dtype=float)
     assert not res_bad.admissible
-    assert cbsem._ml_warm_start(bad, res_bad, inadmissible_data[list(spec.items)].to_numpy(dtype=float)) is None
+    ml_bad = cbsem._ml_refit(bad, res_bad, Xb)
+    assert ml_bad is not None and ml_bad[1] is None  # csi's own starting values, as a fresh fit
+    assert "starting values" in cbsem.bootstrap_paths(bad, res_bad, Xb, 2, seed=1, workers=1)[1]["refit"]
     uls = CBSEM(spec, "ULS")
-    assert cbsem._ml_warm_start(uls, uls.fit(data), X) is None
+    assert cbsem._ml_refit(uls, uls.fit(data), X) is None
+
+
+def test_inadmissible_bootstrap_draws_are_fresh_fits(spec, inadmissible_data):
+    """From an inadmissible full-sample fit every resample runs the full-sample procedure: draw b is a fresh fit of
+    its rows (to 1e-7: the data frame's column layout changes the rounding of S, and this nearly flat likelihood
+    turns that 1e-16 into ~1e-8 in the optimum)."""
+    est = CBSEM(spec)
+    res = est.fit(inadmissible_data)
+    X = inadmissible_data[list(spec.items)].to_numpy(dtype=float)
+    _, _, draws = cbsem.bootstrap_paths(est, res, X, 3, seed=5, workers=1)
+    rows = cbsem._resample_rows(5, 2, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = CBSEM(spec).fit(inadmissible_data.iloc[rows].reset_index(drop=True)).std_paths
+    for k in res.std_paths:
+        assert draws.loc[2, k] == pytest.approx(direct[k], abs=1e-7), k

@@ -336,7 +336,7 @@ def _apply_policy(f: _Found, report_kw: dict[str, Any], notes: list[str]) -> tup
         w_used = rescale_weights(w_used, f.options.weights, problems, notes)
     check_sample(f.spec, f.options.missing, applied.X, f.cells, problems, warns)
     if not problems and applied.X.shape[0] >= min_respondents(f.spec):
-        check_blocks(f.spec, applied.X, problems)
+        check_blocks(f.spec, applied.X, problems, f.cells.col_mean)
     n_eff = effective_n(w_used, n_used)
     report_kw.update({
         "n_empty": n_empty, "n_complete": int(complete.sum()), "n_used": n_used, "n_effective": n_eff,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ class RawTable:
 
     ``frame`` holds the selected columns under their header names (which may repeat);
     ``columns`` is the whole header; ``row_base`` is the file row of ``frame``'s first row.
+    ``names``: ``frame``'s column names as the checks see them, when not ``frame.columns``
+    themselves (a data frame is validated as given, under its cleaned header, without a copy).
     """
 
     frame: pd.DataFrame
@@ -36,6 +39,18 @@ class RawTable:
     value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     user_missing: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     details: Mapping[str, Any] = field(default_factory=dict)
+    names: tuple[str, ...] | None = None
+
+    @cached_property
+    def frame_names(self) -> tuple[str, ...]:
+        """The names of ``frame``'s columns (``names`` if given)."""
+        return self.names if self.names is not None else tuple(str(c) for c in self.frame.columns.tolist())
+
+    @cached_property
+    def series(self) -> tuple[pd.Series, ...]:
+        """``frame``'s columns by position, taken once: ``frame.iloc[:, j]`` costs 0.1 ms a column
+        with pandas 3, as much as all the checks of a small survey."""
+        return tuple(s for _, s in self.frame.items())
 
 
 def select_all(header: Sequence[str]) -> list[int]:

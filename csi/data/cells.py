@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.messages import num, rows, values_seen
+from csi.data.table import names_index
 
 
 def fold(text: str) -> str:
@@ -331,14 +332,17 @@ def _cell_notes(c: Cells, codes: np.ndarray, codes_source: str, notes: list[str]
 
 
 def item_table(c: Cells, items: Sequence[str], construct_of: Mapping[str, str]) -> pd.DataFrame:
-    """One row per model item (see the module docs); counts only for items found in a non-empty table."""
-    n = c.n
-    stats = [
-        {"item": item, "construct": construct_of[item], "found": bool(c.present[k]),
-         **({"answers": int(c.answers[k]), "blank": int(c.blank_n[k]), "coded_missing": int(c.coded_n[k]),
-             "non_numeric": int(c.nonnum_n[k]), "out_of_scale": int(c.out_n[k]), "min": float(c.col_min[k]),
-             "max": float(c.col_max[k]), "mean": float(c.col_mean[k])} if c.present[k] and n else {})}
-        for k, item in enumerate(items)
-    ]
-    return pd.DataFrame(stats, columns=ITEM_COLUMNS).set_index("item")
+    """One row per model item (see the module docs); counts only for items found in a non-empty table.
 
+    Built column by column: the counts are integers when every item has them, else floats with
+    NaN for the items without (as pandas types a list of records with missing keys).
+    """
+    ok = c.present & (c.n > 0)
+    counts = {"answers": c.answers, "blank": c.blank_n, "coded_missing": c.coded_n, "non_numeric": c.nonnum_n,
+              "out_of_scale": c.out_n}
+    cols: dict[str, object] = {"construct": [construct_of[i] for i in items], "found": c.present.astype(bool)}
+    for name, v in counts.items():
+        cols[name] = v.astype(np.int64) if ok.all() else np.where(ok, v, np.nan)
+    for name, v in (("min", c.col_min), ("max", c.col_max), ("mean", c.col_mean)):
+        cols[name] = np.where(ok, v, np.nan).astype(float)
+    return pd.DataFrame(cols, index=names_index(items, "item"), columns=ITEM_COLUMNS[1:])

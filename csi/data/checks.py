@@ -267,25 +267,30 @@ def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str], centre: np
             f"{len(big.items) + 1} respondents are needed (fewer make its items' correlation matrix singular)"
         )
         return
-    blocks = [(c, [items.index(i) for i in c.items]) for c in spec.constructs]
-    if all(len(ks) < 2 for _, ks in blocks):
+    at: dict[str, int] = {}
+    for k, it in enumerate(items):
+        at.setdefault(it, k)  # the first column of a name, as list.index
+    blocks = [(c, [at[i] for i in c.items]) for c in spec.constructs if len(c.items) > 1]
+    if not blocks:
         return
     C, means = centred_products(X, None if centre is None else np.asarray(centre, dtype=float))
+    ss = np.diag(C)
+    maybe_same = _maybe_same(C, ss, means)
+    check_same = bool(maybe_same.any())  # almost never: no pair to compare
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(ss)
+        R = C / np.outer(sd, sd)
+    usable = np.isfinite(ss) & (ss > 0)  # no NaN in the column, not constant
     for c, ks in blocks:
-        if len(ks) < 2:
-            continue
-        for a, b in _same_pairs(C, means, ks):
+        for a, b in zip(*np.nonzero(maybe_same[ks][:, ks]), strict=True) if check_same else ():  # row-major: in order
             if np.array_equal(X[:, ks[a]], X[:, ks[b]]):
                 problems.append(
                     f"items {c.items[a]} and {c.items[b]} (construct {c.code}) hold the same answer in every "
                     "row used: a column exported twice? Identical items make the block singular; drop or fix one"
                 )
                 return
-        block = C[np.ix_(ks, ks)]
-        ss = np.diag(block)
-        if np.isfinite(block).all() and (ss > 0).all():  # no NaN in the block's columns, none constant
-            sd = np.sqrt(ss)
-            ev = np.linalg.eigvalsh(block / np.outer(sd, sd))
+        if usable[ks].all():
+            ev = np.linalg.eigvalsh(R[ks][:, ks])
             if ev[0] < 1e-10 * max(ev[-1], 1.0):
                 problems.append(
                     f"construct {c.code}: its items {', '.join(c.items)} are linearly dependent among the {n} "
@@ -293,18 +298,14 @@ def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str], centre: np
                 )
 
 
-def _same_pairs(C: np.ndarray, means: np.ndarray, js: Sequence[int]) -> list[tuple[int, int]]:
-    """The pairs ``(a, b)``, ``a < b`` (positions in ``js``), in order, whose columns may be identical:
-    ``Σ(x_a − x_b)²`` is 0 up to rounding (NaN compares False: a column with NaN is never identical)."""
-    out = []
-    for a in range(len(js)):
-        for b in range(a + 1, len(js)):
-            i, j = js[a], js[b]
-            scale = C[i, i] + C[j, j]
-            mscale = abs(means[i]) + abs(means[j])
-            if C[i, i] + C[j, j] - 2 * C[i, j] <= 1e-9 * scale and abs(means[i] - means[j]) <= 1e-9 * mscale:
-                out.append((a, b))
-    return out
+def _maybe_same(C: np.ndarray, ss: np.ndarray, means: np.ndarray) -> np.ndarray:
+    """``[a, b]`` (``a < b``): columns ``a`` and ``b`` may be identical, as ``Σ(x_a − x_b)²`` is 0 up to
+    rounding (its centred part ``C_aa + C_bb − 2C_ab`` and the means' difference).  NaN compares False:
+    a column with NaN is never identical to another (as ``np.array_equal`` says)."""
+    with np.errstate(invalid="ignore"):
+        centred = ss[:, None] + ss[None, :] - 2 * C <= 1e-9 * (ss[:, None] + ss[None, :])
+        level = np.abs(means[:, None] - means[None, :]) <= 1e-9 * (np.abs(means[:, None]) + np.abs(means[None, :]))
+    return np.triu(centred & level, 1)
 
 
 #: rows per chunk of :func:`centred_products` (a chunk of 24 items is 3 MB, in cache)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.messages import num, rows, values_seen
-from csi.data.table import names_index
+from csi.data.table import RawTable, names_index
 
 
 def fold(text: str) -> str:
@@ -135,7 +135,7 @@ def to_numeric(col: pd.Series, tokens: Collection[str] = ()) -> tuple[np.ndarray
 
 
 def read_cells(
-    columns: Sequence[pd.Series],
+    raw: RawTable,
     items: Sequence[str],
     first: Mapping[str, int],
     *,
@@ -149,12 +149,12 @@ def read_cells(
     notes: list[str],
     tokens: Collection[str] = (),
 ) -> Cells:
-    """Rules 1–5 of the module docs on the item columns (``first``: an item's position in ``columns``).
+    """Rules 1–5 of the module docs on the item columns of ``raw`` (``first``: an item's position in ``raw.frame``).
 
     ``tokens``: text missing codes (folded), read as missing like :data:`NA_TOKENS`.
     """
     start = len(problems)
-    c = _convert(columns, items, first, user_missing, base, problems, tokens)
+    c = _convert(raw, items, first, user_missing, base, problems, tokens)
     _set_codes_missing(c, items, codes)
     _check_scale(c, items, scale, labels, base, problems)
     _summarise(c)
@@ -164,17 +164,16 @@ def read_cells(
     return c
 
 
-def _convert(columns: Sequence[pd.Series], items: Sequence[str], first: Mapping[str, int],
+def _convert(raw: RawTable, items: Sequence[str], first: Mapping[str, int],
              user_missing: Mapping[str, tuple[tuple[float, float], ...]], base: int, problems: list[str],
              tokens: Collection[str] = ()) -> Cells:
     """Rules 1–2: the item columns as floats, and their ranges.
 
     A column of whole numbers (the common case) is converted in place with no temporaries and no
-    blanks to look for; its min, max and (for 8- and 16-bit integers, as the fast text reader
-    gives) its sum are taken from the integers, exactly what the float column would give, at a
-    quarter of the memory traffic.
+    blanks to look for; its min, max and sum are taken from the integers (16-bit from the fast
+    text reader: a quarter of the memory traffic), exactly what the float column would give.
     """
-    n, p = (int(columns[0].shape[0]) if columns else 0), len(items)
+    n, p = int(raw.frame.shape[0]), len(items)
     c = Cells.empty(n, p)
     X = c.X
     for k, item in enumerate(items):
@@ -182,16 +181,16 @@ def _convert(columns: Sequence[pd.Series], items: Sequence[str], first: Mapping[
             X[:, k] = np.nan
             continue
         c.present[k] = True
-        col = columns[first[item]]
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu":
-            v = col.to_numpy()
+        v = raw.values(first[item])
+        if isinstance(v, np.ndarray) and v.dtype.kind in "iu":
             X[:, k] = v
             c.maybe_nan[k] = False
-            c.col_min[k], c.col_max[k] = v.min(), v.max()  # float() is monotonic: the min of the floats
-            if v.dtype.itemsize <= 2:  # exact: every partial sum is a whole number below 2⁵³
+            lo, hi = v.min(), v.max()
+            c.col_min[k], c.col_max[k] = lo, hi  # float() is monotonic: the min of the floats
+            if max(abs(int(lo)), abs(int(hi))) * n < 2**53:  # exact: every partial sum is a whole number below 2⁵³
                 c.int_sum[k] = v.sum(dtype=np.int64)
             continue
-        _convert_column(c, k, item, col, base, problems, tokens)
+        _convert_column(c, k, item, raw.column(first[item]), base, problems, tokens)
         for rlo, rhi in user_missing.get(item, ()):
             um = (X[:, k] >= rlo) & (X[:, k] <= rhi)
             if um.any():
@@ -269,18 +268,16 @@ def _summarise(c: Cells) -> None:
     """Valid answers, min, max and mean per item; the NaN mask when some answer is missing."""
     n, p = c.X.shape
     X = c.X
-    sums = np.zeros(p)
+    known = ~c.maybe_nan & ~np.isnan(c.int_sum)  # whole numbers untouched: every cell answered, sum known
+    sums = np.where(known, c.int_sum, 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, reported below
-        for k in range(p if n else 0):
+        for k in np.flatnonzero(~known).tolist() if n else ():
             if c.touched[k]:
                 c.col_min[k], c.col_max[k] = np.nanmin(X[:, k]), np.nanmax(X[:, k])
             valid = ~np.isnan(X[:, k]) if c.maybe_nan[k] else None
             c.answers[k] = n if valid is None else int(valid.sum())
-            if valid is None and not np.isnan(c.int_sum[k]):
-                sums[k] = c.int_sum[k]
-            else:
-                sums[k] = X[:, k].sum() if c.answers[k] == n else X[valid, k].sum()
+            sums[k] = X[:, k].sum() if c.answers[k] == n else X[valid, k].sum()
         c.col_mean = sums / np.where(c.answers > 0, c.answers, np.nan)
     # the respondent-level masks are needed only when some answer is missing
     c.nan = np.isnan(X) if n and (c.answers < n).any() else None

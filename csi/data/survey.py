@@ -281,12 +281,12 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions,
     n_read = int(raw.frame.shape[0])
     if n_read == 0:
         problems.append("the file has a header row but no data rows")
-    cells = read_cells(raw.series, items, cols.first, user_missing=cols.user_missing, labels=cols.labels,
+    cells = read_cells(raw, items, cols.first, user_missing=cols.user_missing, labels=cols.labels,
                        codes=rules.codes, codes_source=rules.codes_source, scale=rules.scale,
                        base=raw.row_base, problems=problems, notes=notes, tokens=rules.text_codes)
     wcol = None
     if cols.weights is not None and cols.weights in cols.first and n_read > 0:
-        wcol = raw.series[cols.first[cols.weights]]
+        wcol = raw.column(cols.first[cols.weights])
     w_all = weight_values(wcol, options.weights, raw.row_base, problems)
     importance = _importance_values(raw, spec, cols, rules, problems) if n_read > 0 else {}
     report_kw: dict[str, Any] = {
@@ -308,7 +308,7 @@ def _importance_values(raw: RawTable, spec: ModelSpec, cols: Columns, rules: Rul
     for c, name in zip(cols.importance, importance_columns(spec), strict=True):  # kept by the model's name
         if c not in cols.first:
             continue  # reported by resolve_columns
-        col = raw.series[cols.first[c]]
+        col = raw.column(cols.first[c])
         x, _, non = to_numeric(col, rules.text_codes)
         if non is not None and non.any():
             problems.append(f"importance column {c}: {int(non.sum())} non-numeric value(s) in row(s) {rows(non, raw.row_base)} "
@@ -400,7 +400,7 @@ def _segments(f: _Found, keep: np.ndarray, index: pd.Index, notes: list[str]) ->
     """The group columns of the respondents kept; value labels (sav/dta) replace their codes."""
     segs = pd.DataFrame({}, index=index)  # ({}, …): 10× cheaper than (index=…), the same frame
     for g in f.cols.groups:
-        s = f.raw.series[f.cols.first[g]].to_numpy()[keep]
+        s = f.raw.column(f.cols.first[g]).to_numpy()[keep]
         lab = f.cols.labels.get(g)
         if lab:  # value labels (sav/dta); codes without a label keep their value
             codes_s = pd.Series(s)

@@ -4,7 +4,8 @@ All model items go into one column-major matrix ``X`` (rows read × items, ``NaN
 so that every check is a vectorized pass over contiguous columns.  Each check runs only on the
 columns that can fail it (a code or an out-of-scale value lies outside the column's range of
 values; an integer column has no blanks): a clean national sample (10⁶ × 24) costs the
-conversion to float and one min/max pass, not a dozen passes over the whole matrix.
+conversion to float and one min/max/sum pass over the (16-bit) integers read, not a dozen
+passes over the whole matrix.
 
 Rules, in order (each problem names the column, the count, the first rows and the values seen):
 

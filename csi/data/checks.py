@@ -255,7 +255,9 @@ def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str], centre: np
     such pairs (rare) are confirmed by comparing the columns.  A block is singular when the
     smallest eigenvalue of its correlation matrix ``C_kk / √(diag C_kk diag C_kk')`` is below
     ``10⁻¹⁰`` times the largest (at least 1), as from the centred block itself before (the same
-    matrix up to rounding).  ``centre``: values close to the column means (the means of the valid
+    matrix up to rounding); when the correlation matrix of all block items passes that test, every
+    block passes it (Cauchy's interlacing theorem), and one eigenvalue problem replaces one per
+    block.  ``centre``: values close to the column means (the means of the valid
     answers), to centre by before the exact correction; the column means are used if not given.
     """
     n = int(X.shape[0])
@@ -281,6 +283,10 @@ def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str], centre: np
         sd = np.sqrt(ss)
         R = C / np.outer(sd, sd)
     usable = np.isfinite(ss) & (ss > 0)  # no NaN in the column, not constant
+    # every block is a principal submatrix of the items' correlation matrix: by Cauchy's interlacing
+    # its eigenvalues lie within the whole one's, so a whole matrix that passes passes every block
+    whole = sorted({k for _, ks in blocks for k in ks})
+    all_pass = bool(usable[whole].all()) and not _singular(R if len(whole) == len(ss) else R[np.ix_(whole, whole)])
     for c, ks in blocks:
         for a, b in zip(*np.nonzero(maybe_same[ks][:, ks]), strict=True) if check_same else ():  # row-major: in order
             if np.array_equal(X[:, ks[a]], X[:, ks[b]]):
@@ -289,13 +295,17 @@ def check_blocks(spec: ModelSpec, X: np.ndarray, problems: list[str], centre: np
                     "row used: a column exported twice? Identical items make the block singular; drop or fix one"
                 )
                 return
-        if usable[ks].all():
-            ev = np.linalg.eigvalsh(R[ks][:, ks])
-            if ev[0] < 1e-10 * max(ev[-1], 1.0):
-                problems.append(
-                    f"construct {c.code}: its items {', '.join(c.items)} are linearly dependent among the {n} "
-                    "respondents used (one is a sum or copy of others); the block is singular: drop or fix an item"
-                )
+        if not all_pass and usable[ks].all() and _singular(R[np.ix_(ks, ks)]):
+            problems.append(
+                f"construct {c.code}: its items {', '.join(c.items)} are linearly dependent among the {n} "
+                "respondents used (one is a sum or copy of others); the block is singular: drop or fix an item"
+            )
+
+
+def _singular(R: np.ndarray) -> bool:
+    """The smallest eigenvalue of the correlation matrix ``R`` below ``10⁻¹⁰`` times the largest (at least 1)."""
+    ev = np.linalg.eigvalsh(R)
+    return bool(ev[0] < 1e-10 * max(ev[-1], 1.0))
 
 
 def _maybe_same(C: np.ndarray, ss: np.ndarray, means: np.ndarray) -> np.ndarray:

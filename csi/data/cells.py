@@ -4,7 +4,8 @@ All model items go into one column-major matrix ``X`` (rows read × items, ``NaN
 so that every check is a vectorized pass over contiguous columns.  Each check runs only on the
 columns that can fail it (a code or an out-of-scale value lies outside the column's range of
 values; an integer column has no blanks): a clean national sample (10⁶ × 24) costs the
-conversion to float and one min/max pass, not a dozen passes over the whole matrix.
+conversion to float and one min/max/sum pass over the (16-bit) integers read, not a dozen
+passes over the whole matrix.
 
 Rules, in order (each problem names the column, the count, the first rows and the values seen):
 
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from csi.data.messages import num, rows, values_seen
+from csi.data.table import RawTable, names_index
 
 
 def fold(text: str) -> str:
@@ -83,6 +85,8 @@ class Cells:
     col_max: np.ndarray
     col_mean: np.ndarray
     answers: np.ndarray
+    #: the sum of a column of small whole numbers, taken exactly from them (else NaN: summed later)
+    int_sum: np.ndarray
     #: ``isnan(X)`` when some answer is missing, else None
     nan: np.ndarray | None = None
     token_notes: list[str] = field(default_factory=list)
@@ -96,7 +100,7 @@ class Cells:
         return cls(X=np.empty((n, p), order="F"), present=np.zeros(p, bool), maybe_nan=np.ones(p, bool),
                    blank_n=np.zeros(p, int), nonnum_n=np.zeros(p, int), coded_n=np.zeros(p, int),
                    out_n=np.zeros(p, int), touched=np.zeros(p, bool), col_min=nans.copy(),
-                   col_max=nans.copy(), col_mean=nans.copy(), answers=np.full(p, n))
+                   col_max=nans.copy(), col_mean=nans.copy(), answers=np.full(p, n), int_sum=nans.copy())
 
     @property
     def n(self) -> int:
@@ -112,6 +116,8 @@ def to_numeric(col: pd.Series, tokens: Collection[str] = ()) -> tuple[np.ndarray
     if pd.api.types.is_numeric_dtype(col.dtype):
         x = col.to_numpy(dtype=float, na_value=np.nan)
         return x, np.isnan(x), None
+    if not isinstance(col.index, pd.RangeIndex):  # a data frame's own index: .where below aligns on it
+        col = col.reset_index(drop=True)
     present = col.notna().to_numpy()
     text = col.astype(object).where(col.notna(), None)
     is_str = text.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
@@ -130,7 +136,7 @@ def to_numeric(col: pd.Series, tokens: Collection[str] = ()) -> tuple[np.ndarray
 
 
 def read_cells(
-    frame: pd.DataFrame,
+    raw: RawTable,
     items: Sequence[str],
     first: Mapping[str, int],
     *,
@@ -144,12 +150,12 @@ def read_cells(
     notes: list[str],
     tokens: Collection[str] = (),
 ) -> Cells:
-    """Rules 1–5 of the module docs on the item columns (``first``: an item's column in ``frame``).
+    """Rules 1–5 of the module docs on the item columns of ``raw`` (``first``: an item's position in ``raw.frame``).
 
     ``tokens``: text missing codes (folded), read as missing like :data:`NA_TOKENS`.
     """
     start = len(problems)
-    c = _convert(frame, items, first, user_missing, base, problems, tokens)
+    c = _convert(raw, items, first, user_missing, base, problems, tokens)
     _set_codes_missing(c, items, codes)
     _check_scale(c, items, scale, labels, base, problems)
     _summarise(c)
@@ -159,11 +165,16 @@ def read_cells(
     return c
 
 
-def _convert(frame: pd.DataFrame, items: Sequence[str], first: Mapping[str, int],
+def _convert(raw: RawTable, items: Sequence[str], first: Mapping[str, int],
              user_missing: Mapping[str, tuple[tuple[float, float], ...]], base: int, problems: list[str],
              tokens: Collection[str] = ()) -> Cells:
-    """Rules 1–2: the item columns as floats, then the column ranges."""
-    n, p = int(frame.shape[0]), len(items)
+    """Rules 1–2: the item columns as floats, and their ranges.
+
+    A column of whole numbers (the common case) is converted in place with no temporaries and no
+    blanks to look for; its min, max and sum are taken from the integers (16-bit from the fast
+    text reader: a quarter of the memory traffic), exactly what the float column would give.
+    """
+    n, p = int(raw.frame.shape[0]), len(items)
     c = Cells.empty(n, p)
     X = c.X
     for k, item in enumerate(items):
@@ -171,21 +182,24 @@ def _convert(frame: pd.DataFrame, items: Sequence[str], first: Mapping[str, int]
             X[:, k] = np.nan
             continue
         c.present[k] = True
-        col: pd.Series = frame.iloc[:, first[item]]  # type: ignore[assignment]
-        if pd.api.types.is_integer_dtype(col.dtype) and not isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-            X[:, k] = col.to_numpy()  # the common case: converted in place, no temporaries, no blanks
+        v = raw.values(first[item])
+        if isinstance(v, np.ndarray) and v.dtype.kind in "iu":
+            X[:, k] = v
             c.maybe_nan[k] = False
+            lo, hi = v.min(), v.max()
+            c.col_min[k], c.col_max[k] = lo, hi  # float() is monotonic: the min of the floats
+            if max(abs(int(lo)), abs(int(hi))) * n < 2**53:  # exact: every partial sum is a whole number below 2⁵³
+                c.int_sum[k] = v.sum(dtype=np.int64)
             continue
-        _convert_column(c, k, item, col, base, problems, tokens)
+        _convert_column(c, k, item, raw.column(first[item]), base, problems, tokens)
         for rlo, rhi in user_missing.get(item, ()):
             um = (X[:, k] >= rlo) & (X[:, k] <= rhi)
             if um.any():
                 c.user_counts[item] = c.user_counts.get(item, 0) + int(um.sum())
                 X[um, k] = np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN: no check applies to them
-        c.col_min = np.nanmin(X, axis=0) if n else np.full(p, np.nan)
-        c.col_max = np.nanmax(X, axis=0) if n else np.full(p, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column gives NaN: no check applies to it
+            c.col_min[k], c.col_max[k] = np.nanmin(X[:, k]), np.nanmax(X[:, k])
     return c
 
 
@@ -255,10 +269,11 @@ def _summarise(c: Cells) -> None:
     """Valid answers, min, max and mean per item; the NaN mask when some answer is missing."""
     n, p = c.X.shape
     X = c.X
-    sums = np.zeros(p)
+    known = ~c.maybe_nan & ~np.isnan(c.int_sum)  # whole numbers untouched: every cell answered, sum known
+    sums = np.where(known, c.int_sum, 0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, reported below
-        for k in range(p if n else 0):
+        for k in np.flatnonzero(~known).tolist() if n else ():
             if c.touched[k]:
                 c.col_min[k], c.col_max[k] = np.nanmin(X[:, k]), np.nanmax(X[:, k])
             valid = ~np.isnan(X[:, k]) if c.maybe_nan[k] else None
@@ -315,14 +330,17 @@ def _cell_notes(c: Cells, codes: np.ndarray, codes_source: str, notes: list[str]
 
 
 def item_table(c: Cells, items: Sequence[str], construct_of: Mapping[str, str]) -> pd.DataFrame:
-    """One row per model item (see the module docs); counts only for items found in a non-empty table."""
-    n = c.n
-    stats = [
-        {"item": item, "construct": construct_of[item], "found": bool(c.present[k]),
-         **({"answers": int(c.answers[k]), "blank": int(c.blank_n[k]), "coded_missing": int(c.coded_n[k]),
-             "non_numeric": int(c.nonnum_n[k]), "out_of_scale": int(c.out_n[k]), "min": float(c.col_min[k]),
-             "max": float(c.col_max[k]), "mean": float(c.col_mean[k])} if c.present[k] and n else {})}
-        for k, item in enumerate(items)
-    ]
-    return pd.DataFrame(stats, columns=ITEM_COLUMNS).set_index("item")
+    """One row per model item (see the module docs); counts only for items found in a non-empty table.
 
+    Built column by column: the counts are integers when every item has them, else floats with
+    NaN for the items without (as pandas types a list of records with missing keys).
+    """
+    ok = c.present & (c.n > 0)
+    counts = {"answers": c.answers, "blank": c.blank_n, "coded_missing": c.coded_n, "non_numeric": c.nonnum_n,
+              "out_of_scale": c.out_n}
+    cols: dict[str, object] = {"construct": [construct_of[i] for i in items], "found": c.present.astype(bool)}
+    for name, v in counts.items():
+        cols[name] = v.astype(np.int64) if ok.all() else np.where(ok, v, np.nan)
+    for name, v in (("min", c.col_min), ("max", c.col_max), ("mean", c.col_mean)):
+        cols[name] = np.where(ok, v, np.nan).astype(float)
+    return pd.DataFrame(cols, index=names_index(items, "item"), columns=ITEM_COLUMNS[1:])

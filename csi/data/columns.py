@@ -84,8 +84,8 @@ def resolve_columns(raw: RawTable, spec: ModelSpec, column_map: Mapping[str, str
             of = ", ".join(i for i, col in spec.index.importance if col == orig)  # type: ignore[union-attr]
             problems.append(f"importance column {orig} (the model's index: importance of {of}): no such column{close(orig, header)}")
     first: dict[str, int] = {}
-    for j, c in enumerate(raw.frame.columns):
-        first.setdefault(cmap.get(str(c), str(c)), j)
+    for j, c in enumerate(raw.frame_names):
+        first.setdefault(cmap.get(c, c), j)
     return Columns(
         cmap=cmap, header=header, mapped=mapped, first=first, groups=wanted_groups, weights=weights_col, importance=imp,
         absent=absent, labels={cmap.get(k, k): v for k, v in raw.value_labels.items()},

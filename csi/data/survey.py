@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from csi._io import control_names, strip_controls
-from csi.data.cells import NA_TOKENS, Cells, item_table, read_cells, to_numeric
+from csi.data.cells import ITEM_COLUMNS, NA_TOKENS, Cells, item_table, read_cells, to_numeric
 from csi.data.checks import (
     Rules,
     check_blocks,
@@ -59,7 +59,7 @@ from csi.data.missing import MISSING, Answers, Applied
 from csi.data.readers import read_table
 from csi.data.readers.frame import frame_table
 from csi.data.readers.text import sniff_text
-from csi.data.table import RawTable
+from csi.data.table import RawTable, names_index
 from csi.errors import CsiError, DataError
 from csi.model.spec import ModelSpec, load_model
 from csi.options import DEFAULT_MISSING, SurveyOptions
@@ -239,7 +239,7 @@ def validate_survey(data: str | Path | pd.DataFrame, spec: ModelSpec | str | Pat
 
 
 def _finish(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> SurveyData:
-    survey, report = _prepare(raw, spec, options)
+    survey, report = _prepare(raw, spec, options, table=False)
     if survey is None:
         raise DataError(report.message())
     return survey
@@ -248,6 +248,10 @@ def _finish(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> SurveyDat
 # ---------------------------------------------------------------------------------------
 # Validation and missing-data policy
 # ---------------------------------------------------------------------------------------
+#: the report's item table when only its problems are wanted (see :func:`_prepare`)
+_NO_TABLE = pd.DataFrame(columns=ITEM_COLUMNS[1:])
+
+
 @dataclass(frozen=True)
 class _Found:
     """What the checks of one table found, passed from one step of :func:`_prepare` to the next."""
@@ -262,8 +266,13 @@ class _Found:
     importance: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
-def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[SurveyData | None, ValidationReport]:
-    """Every check and the missing-data policy; the report lists all problems found."""
+def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions,
+             table: bool = True) -> tuple[SurveyData | None, ValidationReport]:
+    """Every check and the missing-data policy; the report lists all problems found.
+
+    ``table=False``: the report's per-item table is left empty (read_survey and from_frame use
+    the report for its problems only; the table costs as much as the checks of a small survey).
+    """
     problems: list[str] = []
     notes: list[str] = [str(n) for n in raw.details.get("notes", ())]  # header row / sheet chosen, encoding
     items = list(spec.items)
@@ -272,19 +281,20 @@ def _prepare(raw: RawTable, spec: ModelSpec, options: SurveyOptions) -> tuple[Su
     n_read = int(raw.frame.shape[0])
     if n_read == 0:
         problems.append("the file has a header row but no data rows")
-    cells = read_cells(raw.frame, items, cols.first, user_missing=cols.user_missing, labels=cols.labels,
+    cells = read_cells(raw, items, cols.first, user_missing=cols.user_missing, labels=cols.labels,
                        codes=rules.codes, codes_source=rules.codes_source, scale=rules.scale,
                        base=raw.row_base, problems=problems, notes=notes, tokens=rules.text_codes)
     wcol = None
     if cols.weights is not None and cols.weights in cols.first and n_read > 0:
-        wcol = _col(raw.frame, cols.first[cols.weights])
+        wcol = raw.column(cols.first[cols.weights])
     w_all = weight_values(wcol, options.weights, raw.row_base, problems)
     importance = _importance_values(raw, spec, cols, rules, problems) if n_read > 0 else {}
     report_kw: dict[str, Any] = {
         "source": raw.source, "sheet": raw.sheet, "kind": raw.kind, "model": spec.name, "scale": rules.scale,
         "policy": options.missing, "n_read": n_read, "columns": tuple(cols.mapped),
         "items_missing": tuple(cols.absent), "other_columns": tuple(h for h in cols.mapped if h not in items),
-        "items": item_table(cells, items, spec.item_construct()), "weights_column": options.weights,
+        "items": item_table(cells, items, spec.item_construct()) if table else _NO_TABLE,
+        "weights_column": options.weights,
     }
     if problems:
         return None, ValidationReport(**report_kw, problems=tuple(problems), notes=tuple(notes))
@@ -298,7 +308,7 @@ def _importance_values(raw: RawTable, spec: ModelSpec, cols: Columns, rules: Rul
     for c, name in zip(cols.importance, importance_columns(spec), strict=True):  # kept by the model's name
         if c not in cols.first:
             continue  # reported by resolve_columns
-        col = _col(raw.frame, cols.first[c])
+        col = raw.column(cols.first[c])
         x, _, non = to_numeric(col, rules.text_codes)
         if non is not None and non.any():
             problems.append(f"importance column {c}: {int(non.sum())} non-numeric value(s) in row(s) {rows(non, raw.row_base)} "
@@ -336,7 +346,7 @@ def _apply_policy(f: _Found, report_kw: dict[str, Any], notes: list[str]) -> tup
         w_used = rescale_weights(w_used, f.options.weights, problems, notes)
     check_sample(f.spec, f.options.missing, applied.X, f.cells, problems, warns)
     if not problems and applied.X.shape[0] >= min_respondents(f.spec):
-        check_blocks(f.spec, applied.X, problems)
+        check_blocks(f.spec, applied.X, problems, f.cells.col_mean)
     n_eff = effective_n(w_used, n_used)
     report_kw.update({
         "n_empty": n_empty, "n_complete": int(complete.sum()), "n_used": n_used, "n_effective": n_eff,
@@ -365,7 +375,7 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
         notes.append(f"reverse-coded {', '.join(f.rules.reverse)} (x → {num(lo + hi)} − x on the {num(lo)}–{num(hi)} scale)")
     if w_used is not None:
         notes.append(f"survey weights from column {f.options.weights}: effective n {n_eff:.1f} of {int(applied.keep.sum())} respondents")
-    data = pd.DataFrame(Xu, columns=items, copy=False)
+    data = pd.DataFrame(Xu, columns=names_index(items), copy=False)
     return SurveyData(
         items=data,
         source=f.raw.source,
@@ -388,9 +398,9 @@ def _survey(f: _Found, applied: Applied, w_used: np.ndarray | None, n_eff: float
 
 def _segments(f: _Found, keep: np.ndarray, index: pd.Index, notes: list[str]) -> pd.DataFrame:
     """The group columns of the respondents kept; value labels (sav/dta) replace their codes."""
-    segs = pd.DataFrame(index=index)
+    segs = pd.DataFrame({}, index=index)  # ({}, …): 10× cheaper than (index=…), the same frame
     for g in f.cols.groups:
-        s = _col(f.raw.frame, f.cols.first[g]).to_numpy()[keep]
+        s = f.raw.column(f.cols.first[g]).to_numpy()[keep]
         lab = f.cols.labels.get(g)
         if lab:  # value labels (sav/dta); codes without a label keep their value
             codes_s = pd.Series(s)
@@ -454,6 +464,3 @@ def _settings(f: _Found, missing_data: dict[str, Any]) -> dict[str, Any]:
         "missing_data": missing_data,
     }
 
-
-def _col(frame: pd.DataFrame, j: int) -> pd.Series:
-    return frame.iloc[:, j]  # type: ignore[return-value]

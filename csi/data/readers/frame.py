@@ -1,6 +1,7 @@
 """An in-memory pandas DataFrame, validated like a file (rows are numbered from 1).
 
-The frame is not copied (a shallow copy with a fresh 0-based index and cleaned column names).
+The frame is not copied, renamed or re-indexed: its columns are read by position under the
+cleaned header (:attr:`csi.data.table.RawTable.names`), and its index plays no part.
 """
 
 from __future__ import annotations
@@ -15,7 +16,5 @@ def frame_table(df: pd.DataFrame, source: str, sheet: str | None) -> RawTable:
     """``df`` as a :class:`RawTable` named ``source`` (the name that starts every message)."""
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"{source}: expected a pandas DataFrame; got {type(df).__name__}")
-    header = clean_header(list(df.columns))
-    frame = df.reset_index(drop=True).copy(deep=False)
-    frame.columns = header
-    return RawTable(frame, source, "frame", tuple(header), sheet=sheet, row_base=1)
+    header = tuple(clean_header(df.columns.tolist()))
+    return RawTable(df, source, "frame", header, sheet=sheet, row_base=1, names=header)

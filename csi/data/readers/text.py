@@ -243,10 +243,14 @@ def _read_text_fast(p: Path, info: Mapping[str, Any], pos: Sequence[int], answer
 
     On a national sample (10⁶ × 24, 51 MB) this takes about half the time (0.25 s against 0.5 s)
     and less than half the memory (180 MB against 430 MB) of pandas' C parser with
-    ``low_memory=False``.
+    ``low_memory=False``.  Text without any ``"`` (the usual export) is split without looking for
+    quoted fields, which lets pyarrow cut the file into blocks at any line end: half the time
+    again.
     """
-    if not _plain_ascii(p, info):
+    plain = _plain_ascii(p, info)
+    if plain is None:
         return None
+    quoted = plain
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -256,8 +260,9 @@ def _read_text_fast(p: Path, info: Mapping[str, Any], pos: Sequence[int], answer
             table = pcsv.read_csv(
                 src,
                 read_options=pcsv.ReadOptions(column_names=names, skip_rows=1),  # the header line (and any BOM)
-                parse_options=pcsv.ParseOptions(delimiter=info["delimiter"], quote_char='"', double_quote=True,
-                                                escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
+                parse_options=pcsv.ParseOptions(delimiter=info["delimiter"], quote_char='"' if quoted else False,
+                                                double_quote=True, escape_char=False, newlines_in_values=quoted,
+                                                ignore_empty_lines=False),
                 convert_options=pcsv.ConvertOptions(
                     column_types={names[j]: pa.int16() if j in answers else pa.int64() for j in pos},
                     include_columns=[names[j] for j in pos], null_values=[""], strings_can_be_null=False,
@@ -274,19 +279,22 @@ def _read_text_fast(p: Path, info: Mapping[str, Any], pos: Sequence[int], answer
     return df
 
 
-def _plain_ascii(p: Path, info: Mapping[str, Any]) -> bool:
-    """An unquoted header line with the sniffed field count, then ASCII text without ``x``/``X``."""
+def _plain_ascii(p: Path, info: Mapping[str, Any]) -> bool | None:
+    """An unquoted header line with the sniffed field count, then ASCII text without ``x``/``X``:
+    whether that text holds a ``"`` (None: not such a file)."""
     with open(p, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         start = 3 if mm[:3] == codecs.BOM_UTF8 else 0
         m = re.search(rb"\r\n|\r|\n", mm[start:start + SNIFF_BYTES])
         if m is None:
-            return False
+            return None
         first, body = mm[start:start + m.start()], start + m.end()
         delim = info["delimiter"].encode()
         if (body >= len(mm) or b'"' in first or not first.strip() or first.count(delim) + 1 != len(info["header"])
                 or mm.find(b"x", body) >= 0 or mm.find(b"X", body) >= 0):
-            return False
-        return int(np.frombuffer(mm, dtype=np.uint8, offset=body).max()) < 0x80  # no copy of the file
+            return None
+        if int(np.frombuffer(mm, dtype=np.uint8, offset=body).max()) >= 0x80:  # no copy of the file
+            return None
+        return mm.find(b'"', body) >= 0
 
 
 def _delim_name(d: str) -> str:

@@ -133,15 +133,13 @@ def moments(X: np.ndarray, standardize: bool = True, weights: np.ndarray | None 
     n = X.shape[0]
     if weights is None:
         mean = X.mean(axis=0)
-        Xc = X - mean
-        cov_n = Xc.T @ Xc / n
+        cov_n = _centred_products(X, mean, None) / n
         sd = np.sqrt(np.diag(cov_n) * n / max(n - 1, 1))
     else:
         v = np.asarray(weights, dtype=float)
         v = v / v.sum()
         mean = v @ X
-        Xc = X - mean
-        cov_n = (Xc * v[:, None]).T @ Xc
+        cov_n = _centred_products(X, mean, v)
         ne = 1.0 / np.sum(v**2)
         sd = np.sqrt(np.diag(cov_n) * ne / max(ne - 1, 1))
     if standardize:
@@ -154,6 +152,17 @@ def moments(X: np.ndarray, standardize: bool = True, weights: np.ndarray | None 
 
 
 ONE_THREAD_ROWS = 50_000
+MOMENT_CHUNK = 65_536  # rows centred at a time: no n × p centred copy of a national survey
+
+
+def _centred_products(X: np.ndarray, mean: np.ndarray, v: np.ndarray | None) -> np.ndarray:
+    """``Σᵢ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (``v`` None: all 1), chunk by chunk of rows above MOMENT_CHUNK
+    (at 10⁶ × 24 the whole centred copy was 192 MB and a third of the fit's time)."""
+    total = np.zeros((X.shape[1], X.shape[1]))
+    for a in range(0, max(X.shape[0], 1), MOMENT_CHUNK):
+        Xc = X[a:a + MOMENT_CHUNK] - mean
+        total += (Xc if v is None else Xc * v[a:a + MOMENT_CHUNK, None]).T @ Xc
+    return total
 
 
 def one_blas_thread(n: int) -> Any:

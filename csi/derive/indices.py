@@ -177,24 +177,18 @@ def score(
                 f"construct {code}: negative normalized weight for {', '.join(neg)}; its 0–100 index is not a "
                 "weighted average of its items and should be read with care"
             )
-    # On 10⁶ respondents the n × k temporaries cost more than the arithmetic: one scratch buffer
-    # for every construct (three fresh arrays per construct before) and the scores written
-    # straight into one respondent × construct matrix (no frame-from-dict copy).
+    # On 10⁶ respondents the n × k temporaries cost more than the arithmetic: each construct's
+    # score is one product with the raw items, Σ w̃ᵢ(xᵢ − lo)/(hi − lo)·100 = (x·w̃ − lo·Σw̃)·100/(hi − lo),
+    # written straight into one respondent × construct matrix.
     n = len(items)
     R = np.empty((n, len(codes)), order="F")
-    scratch = np.empty(n * max((len(its) for its, _ in blocks.values()), default=0))
     col = {c: k for k, c in enumerate(items.columns)}  # positions: iloc by slice, no label indexer per construct
     with one_blas_thread(n):
         for j, (its, wv) in enumerate(blocks.values()):
             at = [col[i] for i in its]
             sel: slice | list[int] = slice(at[0], at[0] + len(at)) if at and at == list(range(at[0], at[0] + len(at))) else at
             x = items.iloc[:, sel].to_numpy(dtype=float)  # a view when the items are adjacent
-            # laid out as numpy lays out x − lo (the order of x's strides), so the product is unchanged
-            t = scratch[: x.size].reshape(x.shape, order="F" if x.strides[0] < x.strides[1] else "C")
-            np.subtract(x, lo, out=t)
-            np.divide(t, hi - lo, out=t)
-            np.multiply(t, 100.0, out=t)
-            R[:, j] = t @ wv
+            np.multiply(x @ wv - lo * wv.sum(), 100.0 / (hi - lo), out=R[:, j])
     respondent = pd.DataFrame(R, index=items.index, columns=list(codes), copy=False)
     if case_weights is None:
         index = respondent.mean()

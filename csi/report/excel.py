@@ -6,6 +6,7 @@ with ``=``, ``+``, ``-`` or ``@`` can never become a formula.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,20 @@ COLUMN_FORMATS = {
     "performance": INDEX_FORMAT, "p_value": P_FORMAT, "total_p_value": P_FORMAT, "weight_p_value": P_FORMAT,
     "loading_p_value": P_FORMAT, "t": "0.00", "share": SHARE_FORMAT, "delta": "+0.0;-0.0;0.0", "mean": "0.00", "sd": "0.00",
 }
+#: workbooks of up to this many table cells are assembled in memory, larger ones streamed row by row
+IN_MEMORY_CELLS = 200_000
 # sheet-specific formats of a fit workbook (tier intervals are shares, not index points)
 FIT_FORMATS = {"tiers": {"share": SHARE_FORMAT, "ci_lo": SHARE_FORMAT, "ci_hi": SHARE_FORMAT}}
 
 
 def _cell_value(v: Any) -> Any:
+    kind = type(v)  # the common exact types first (thousands of cells)
+    if kind is float:
+        return v if math.isfinite(v) else None
+    if kind is str:
+        return excel_text(v)  # control characters cannot be stored in .xlsx
+    if kind is int or v is None:
+        return v
     if isinstance(v, (np.floating, float)):
         return None if not np.isfinite(v) else float(v)
     if isinstance(v, np.integer):
@@ -68,8 +78,9 @@ def write_workbook(
 ) -> Path:
     """Write tables to one workbook atomically; ``formats[sheet][column]`` is a number format.
 
-    One streaming pass (XlsxWriter, constant-memory mode; strings written with ``write_string``
-    and the formula/URL/number conversions off, so text is text).  Each sheet has two header rows: a readable
+    One pass (XlsxWriter: in memory up to :data:`IN_MEMORY_CELLS` cells, else constant-memory mode,
+    each row streamed to disk; strings written with ``write_string`` and the formula/URL/number
+    conversions off, so text is text).  Each sheet has two header rows: a readable
     header (:func:`header_text`) and the column codes of results.json (grey, small), frozen
     with the first column; widths fit the content; one number format per quantity
     (:func:`number_format`); rows in model order where ``order`` (construct and item codes)
@@ -79,18 +90,23 @@ def write_workbook(
 
     formats = formats or {}
 
+    all_sheets = dict(sheets)
+    if settings is not None:
+        all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
+    # a fit's workbook (a few thousand cells) is assembled in memory: constant-memory mode writes and
+    # then deletes a temporary file per sheet, which cost more than the cells; large workbooks stream
+    mode = {"in_memory": True} if sum(df.size for df in all_sheets.values()) <= IN_MEMORY_CELLS else {"constant_memory": True}
+
     def _write(tmp: Path) -> None:
-        # constant_memory: each row is streamed to disk as written (one pass, flat memory)
-        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        wb = xlsxwriter.Workbook(str(tmp), {**mode, "strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False, "nan_inf_to_errors": False})
         styles = _Styles(wb)
         used: set[str] = set()
-        all_sheets = dict(sheets)
-        if settings is not None:
-            all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
         for name, df in all_sheets.items():
             frame = df.reset_index() if _has_named_index(df) else df
-            _write_sheet(wb, styles, _sheet_title(name, used), name, _in_order(frame, order), formats.get(name, {}))
+            cols = [str(c) for c in frame.columns]
+            rows = [[_cell_value(v) for v in r] for r in _in_order(cols, _frame_rows(frame), order)]
+            _write_sheet(wb, styles, _sheet_title(name, used), name, cols, rows, formats.get(name, {}))
         wb.close()
 
     return atomic_write(path, _write)
@@ -112,13 +128,24 @@ class _Styles:
         return self.numbers[fmt]
 
 
-def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, frame: pd.DataFrame, fmt: Mapping[str, str]) -> None:
+def _frame_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """The values of a table, row by row (each the Python scalar ``itertuples`` gives).
+
+    One ``to_numpy(dtype=object)`` for the whole table: a Series per column or per row costs
+    tens of microseconds under pandas 3.
+    """
+    if not len(frame.columns):
+        return []
+    return frame.to_numpy(dtype=object).tolist()
+
+
+def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, cols: list[str], rows: list[list[Any]],
+                 fmt: Mapping[str, str]) -> None:
+    """One sheet: readable header, column codes, then the cells (values of :func:`_cell_value`), text as text."""
     ws = wb.add_worksheet(title)
-    cols = [str(c) for c in frame.columns]
     heads = [header_text(c) for c in cols]
     fmts = [fmt.get(c) or _sheet_format(name, c) for c in cols]
     num = [styles.number(f) for f in fmts]
-    rows = [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False)]
     for j, c in enumerate(cols):
         ws.set_column(j, j, _width(heads[j], c, [r[j] for r in rows[:500]], fmts[j]))
     ws.freeze_panes(2, 1 if len(cols) > 1 else 0)
@@ -128,20 +155,26 @@ def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, frame: pd.Data
         ws.write_string(0, j, _clean_text(h), styles.head)
     for j, c in enumerate(cols):
         ws.write_string(1, j, _clean_text(c), styles.code)
+    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
     for i, r in enumerate(rows, start=2):
         for j, val in enumerate(r):
-            if val is None:
+            kind = type(val)
+            if kind is float:
+                write_number(i, j, val, num[j])
+            elif kind is str:
+                write_string(i, j, val)  # always text: never a formula, whatever it starts with (cleaned by _cell_value)
+            elif val is None:
                 continue
-            if isinstance(val, str):
-                ws.write_string(i, j, _clean_text(val))  # always text: never a formula, whatever it starts with
+            elif isinstance(val, str):
+                write_string(i, j, _clean_text(val))
             elif isinstance(val, bool):
-                ws.write_boolean(i, j, val)
+                write_boolean(i, j, val)
             elif isinstance(val, float):
-                ws.write_number(i, j, val, num[j])
+                write_number(i, j, val, num[j])
             elif isinstance(val, int):
-                ws.write_number(i, j, val)
+                write_number(i, j, val)
             else:
-                ws.write_string(i, j, _clean_text(str(val)))
+                write_string(i, j, _clean_text(str(val)))
 
 
 def _clean_text(text: str) -> str:
@@ -204,28 +237,36 @@ def _width(head: str, code: str, values: Sequence[Any], fmt: str) -> float:
     """Column width in characters: the widest of the header words, the code and the formatted values (8–50)."""
     longest_word = max((len(w) for w in head.split()), default=0)
     w = max(longest_word, min(len(head), 18), len(code))
+    decimals = max(fmt.split(";")[0].count("0") - 1 if "." in fmt else 0, 0)
+    percent = 1 if "%" in fmt else 0
     for v in values:
-        if isinstance(v, float):
-            decimals = fmt.split(";")[0].count("0") - 1 if "." in fmt else 0
-            w = max(w, len(f"{v:,.{max(decimals, 0)}f}") + (1 if "%" in fmt else 0))
+        if type(v) is float:
+            w = max(w, len(f"{v:,.{decimals}f}") + percent)
+        elif isinstance(v, str) and "\n" not in v:
+            w = max(w, len(v))
         elif v is not None:
             w = max(w, max((len(line) for line in str(v).split("\n")), default=0))
     return float(min(max(8, w + 2), 50))
 
 
-def _in_order(frame: pd.DataFrame, order: tuple[Sequence[str], Sequence[str]]) -> pd.DataFrame:
-    """Rows in model order: by construct (``construct`` or a ``name`` of constructs), then by item (``item`` or a ``name`` of items)."""
+def _in_order(cols: list[str], rows: list[list[Any]], order: tuple[Sequence[str], Sequence[str]]) -> list[list[Any]]:
+    """Rows in model order: by construct (``construct`` or a ``name`` of constructs), then by item (``item`` or a ``name`` of items).
+
+    A stable sort (rows of equal rank keep their order), on the rows as written.
+    """
     cons, items = order
-    if frame.empty or not (cons or items):
-        return frame
+    if not rows or not (cons or items):
+        return rows
     keys = []
     for col, ranks in (("construct", cons), ("name", cons), ("name", items), ("item", items)):
         rank = {c: i for i, c in enumerate(ranks)}
-        if col in frame.columns and rank and frame[col].map(lambda v, r=rank: v in r).all():
-            keys.append(frame[col].map(lambda v, r=rank: r[v]).to_numpy())
+        if col in cols and rank:
+            j = cols.index(col)
+            if all(r[j] in rank for r in rows):
+                keys.append([rank[r[j]] for r in rows])
     if not keys:
-        return frame
-    return frame.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
+        return rows
+    return [rows[i] for i in sorted(range(len(rows)), key=lambda i: [k[i] for k in keys])]
 
 
 def settings_rows(settings: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -337,12 +337,20 @@ def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[s
 
 
 def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str, cols_order: list[str] | None = None) -> pd.DataFrame:
-    """A {row: {column: value}} block of results.json as a labelled table in model order."""
-    df = pd.DataFrame.from_dict(dict(m or {}), orient="index")
-    rows = [c for c in order if c in df.index] + [c for c in df.index if c not in order]
+    """A {row: {column: value}} block of results.json as a labelled table in model order (floats, NaN where empty).
+
+    Built from one float array: ``DataFrame.from_dict`` + ``reindex`` cost milliseconds under pandas 3.
+    """
+    m = dict(m or {})
+    if not m:
+        return pd.DataFrame.from_dict(m, orient="index").astype(float).rename_axis(name)
+    present = list(dict.fromkeys(c for row in m.values() for c in row))
+    rows = [c for c in order if c in m] + [c for c in m if c not in order]
     corder = order if cols_order is None else cols_order
-    cols = [c for c in corder if c in df.columns] + [c for c in df.columns if c not in corder]
-    return df.reindex(index=rows, columns=cols).astype(float).rename_axis(name)
+    known = set(present)
+    cols = [c for c in corder if c in known] + [c for c in present if c not in corder]
+    values = np.array([[m[r].get(c) for c in cols] for r in rows], dtype=float).reshape(len(rows), len(cols))
+    return pd.DataFrame(values, index=pd.Index(rows, name=name), columns=pd.Index(cols))
 
 
 def _pair_matrix(pairs: Any) -> dict[str, dict[str, Any]]:
@@ -384,19 +392,11 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     """
     codes = [str(c["code"]) for c in (d.get("model") or {}).get("constructs", [])]
     tables: dict[str, pd.DataFrame] = {}
-    cons = pd.DataFrame([{("index_se" if k == "std_error" else "index_ci" if k == "ci" else k): v for k, v in c.items()}
-                         for c in d["constructs"]])
-    for key in ("index_ci", "r2_ci"):
-        if key not in cons:
-            continue
-        if cons[key].notna().any():
-            cons[key.replace("_ci", "_ci_lo")] = [None if v is None else v[0] for v in cons[key]]
-            cons[key.replace("_ci", "_ci_hi")] = [None if v is None else v[1] for v in cons[key]]
-        cons = cons.drop(columns=[key])
-    tables["constructs"] = cons.dropna(axis=1, how="all")
-    tables["paths"] = _split_ci(pd.DataFrame(d["paths"])).dropna(axis=1, how="all")
-    tables["indicators"] = _with_texts(_split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all"), d)
-    tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
+    cons = [{("index_se" if k == "std_error" else "index_ci" if k == "ci" else k): v for k, v in c.items()} for c in d["constructs"]]
+    tables["constructs"] = _table(cons, intervals=("index_ci", "r2_ci"))
+    tables["paths"] = _table(d["paths"])
+    tables["indicators"] = _table(d["indicators"], texts=(d.get("model") or {}).get("item_texts") or {})
+    tables["effects"] = _table(d["effects"])
     tables["htmt"] = _matrix(_pair_matrix(d.get("htmt")), codes, "construct")
     tables["fornell_larcker"] = _matrix(_pair_matrix(d.get("fornell_larcker")), codes, "construct")
     tables["cross_loadings"] = _matrix(d.get("cross_loadings"), model_order(d)[1], "item", cols_order=codes)  # items in model order
@@ -405,19 +405,43 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     tables.update(_cbsem_tables(d))
     for kind, recs in (d.get("bootstrap") or {}).items():  # csi.inference.bootstrap: one sheet per statistic kind
         if recs:
-            tables[f"boot_{kind}"] = pd.DataFrame(_records(recs, ("ci", "ci_lo", "ci_hi")))
+            tables[f"boot_{kind}"] = _table(_records(recs, ("ci", "ci_lo", "ci_hi")), intervals=(), drop_empty=False)
     tables["warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
     return tables
 
 
-def _with_texts(df: pd.DataFrame, d: Mapping[str, Any]) -> pd.DataFrame:
-    """The item question texts of the model (``items:`` in its YAML) as a ``question`` column after the item code."""
-    texts = (d.get("model") or {}).get("item_texts") or {}
-    if not texts or "name" not in df.columns:
-        return df
-    df = df.copy()
-    df.insert(list(df.columns).index("name") + 1, "question", [texts.get(str(n)) for n in df["name"]])
-    return df
+def _table(rows: Sequence[Mapping[str, Any]], intervals: Sequence[str] | None = None, drop_empty: bool = True,
+           texts: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """``pd.DataFrame(rows)`` with its intervals split and its empty columns dropped, built column by column.
+
+    ``intervals`` (default: every ``ci`` and ``*_ci`` column): each interval column ``[lo, hi]``
+    becomes ``<col>_lo``, ``<col>_hi`` at the end of the table (none when every interval is
+    null); ``drop_empty``: columns without a value are dropped; ``texts``: the item question
+    texts of the model (``items:`` in its YAML), as a ``question`` column after ``name``.  The
+    columns are those of csi 0.1 and the dtypes those pandas infers from ``rows``; one
+    DataFrame is built at the end (an insert or drop per column costs milliseconds under pandas 3).
+    """
+    if not rows:
+        return pd.DataFrame(list(rows))
+    # pandas' columns of a list of dicts: keys in first-seen order, NaN where a row lacks one
+    cols = {k: [r.get(k, math.nan) for r in rows] for k in dict.fromkeys(k for r in rows for k in r)}
+    for key in [c for c in cols if c == "ci" or c.endswith("_ci")] if intervals is None else [c for c in intervals if c in cols]:
+        values = cols.pop(key)
+        if any(not _null(v) for v in values):
+            cols[f"{key}_lo"] = [None if v is None else v[0] for v in values]
+            cols[f"{key}_hi"] = [None if v is None else v[1] for v in values]
+    if drop_empty:
+        cols = {k: v for k, v in cols.items() if not all(_null(x) for x in v)}
+    if texts and "name" in cols:
+        at = list(cols).index("name") + 1
+        items = list(cols.items())
+        cols = dict([*items[:at], ("question", [texts.get(str(n)) for n in cols["name"]]), *items[at:]])
+    return pd.DataFrame(cols)
+
+
+def _null(v: Any) -> bool:
+    """What ``pd.isna`` calls missing in a results.json value (None, NaN)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _derived_tables(d: Mapping[str, Any], res: FitResults | None) -> dict[str, pd.DataFrame]:
@@ -476,18 +500,9 @@ def _cbsem_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         est = pd.DataFrame(cb["estimates"]).drop(columns=["free"])
         std = pd.DataFrame(cb["standardized"]).drop(columns=["free"])
         tables["cbsem_estimates"] = est.merge(std, on=["lhs", "op", "rhs"], suffixes=("", "_std"), sort=False)
-        tables["cbsem_paths"] = _split_ci(pd.DataFrame(cb["paths"])).dropna(axis=1, how="all")
+        tables["cbsem_paths"] = _table(cb["paths"])
         tables["cbsem_admissibility"] = pd.DataFrame(cb["admissibility"], columns=["check", "parameter", "value", "message"])
     return tables
-
-
-def _split_ci(df: pd.DataFrame) -> pd.DataFrame:
-    for col in [c for c in df.columns if c == "ci" or c.endswith("_ci")]:
-        if df[col].notna().any():
-            df[f"{col}_lo"] = [None if v is None else v[0] for v in df[col]]
-            df[f"{col}_hi"] = [None if v is None else v[1] for v in df[col]]
-        df = df.drop(columns=[col])
-    return df
 
 
 def write_fit(res: FitResults, path: str | Path, data: Mapping[str, Any] | None = None) -> Path:

@@ -23,6 +23,7 @@ from csi.report.screen import (
     shown,
 )
 from csi.report.text import terminal as esc  # the one escape of user text for the console
+from csi.results.contract import rows_by_key
 
 if TYPE_CHECKING:
     from csi.data.survey import ValidationReport
@@ -83,18 +84,19 @@ def _render_structural(res: FitResults, console: Console) -> None:
     pls, q, boot = res.pls, res.quality, res.bootstrap
     bp = boot.stats("paths") if boot is not None else None
     header = ["path", "estimate"] + (["SE", "t", "p", _ci_label(res)] if bp is not None else []) + ["f²"]
-    bp_rows = {} if bp is None else bp.to_dict(orient="index")
+    bp_rows, f2 = rows_by_key(bp), q.f2.to_dict()
     rows = []
     for a, b, v in pls.path_list():
         row = [f"{a} → {b}", _f(v)]
         if bp is not None:
             br = bp_rows[(a, b)]
             row += [_f(br["std_error"]), _f(br["t"], 2), _f(br["p_value"]), f"[{_f(br['ci_lo'])}, {_f(br['ci_hi'])}]"]
-        row.append(_f(q.f2.get((a, b), np.nan)))
+        row.append(_f(f2.get((a, b), np.nan)))
         rows.append(row)
     print_wrapped(console, "Paths" if res.cbsem is None else "Paths (PLS)", header, rows)
-    endo = [c for c in res.spec.codes if np.isfinite(pls.r2[c])]
-    console.print(Text("R²: " + ", ".join(f"{c} {_f(pls.r2[c])} (adj. {_f(pls.r2_adj[c])})" for c in endo)))
+    r2, r2_adj = pls.r2.to_dict(), pls.r2_adj.to_dict()
+    endo = [c for c in res.spec.codes if np.isfinite(r2[c])]
+    console.print(Text("R²: " + ", ".join(f"{c} {_f(r2[c])} (adj. {_f(r2_adj[c])})" for c in endo)))
     if boot is not None:
         bs = boot.settings
         console.print(
@@ -113,11 +115,12 @@ def _render_indices(res: FitResults, console: Console) -> None:
     by = "" if method == "acsi" else f" by {method}"
     header = ["construct", "label", "index"] + ([_ci_label(res)] if bi is not None else []) + ["R²", "R² adj"]
     rows = []
+    index, bi_rows, r2, r2_adj = idx.index.to_dict(), rows_by_key(bi), pls.r2.to_dict(), pls.r2_adj.to_dict()
     for c in res.spec.constructs:
-        row = [c.code, c.label, _f(idx.index[c.code], 1)]
+        row = [c.code, c.label, _f(index[c.code], 1)]
         if bi is not None:
-            row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
-        row += [_f(pls.r2[c.code]), _f(pls.r2_adj[c.code])]
+            row.append(f"[{_f(bi_rows[c.code]['ci_lo'], 1)}, {_f(bi_rows[c.code]['ci_hi'], 1)}]")
+        row += [_f(r2[c.code]), _f(r2_adj[c.code])]
         rows.append(row)
     print_wrapped(console, f"Constructs (0–100 index{by})", header, rows, keys=1, left=2)
 
@@ -129,16 +132,18 @@ def _render_quality(res: FitResults, console: Console) -> None:
     header = ["construct", "alpha", "rho_A", "rho_C", "AVE"]
     rows = []
     formative = []
+    rel = rows_by_key(q.reliability)
     for c in res.spec.constructs:
-        r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
+        r = {k: float(rel[c.code][k]) for k in keys}
         if c.mode == "B" and len(c.items) > 1:
             formative.append(c.code)
         rows.append([c.code] + [_f(r[k]) + _flag(r[k], THRESHOLDS[k]) for k in keys])
     print_wrapped(console, "Measurement quality ('!' below alpha/rho 0.7, AVE 0.5)", header, rows)
     if formative:
         console.print(Text(f"– not applicable to formative (mode B) composites: {', '.join(formative)}", style="dim"))
-    high = [(a, b, q.htmt.loc[a, b]) for a in q.htmt.index for b in q.htmt.columns
-            if np.isfinite(q.htmt.loc[a, b]) and q.htmt.loc[a, b] >= THRESHOLDS["htmt"]]
+    cols = q.htmt.columns.tolist()
+    high = [(a, b, v) for a, row in zip(q.htmt.index.tolist(), q.htmt.to_numpy(dtype=float).tolist(), strict=True)
+            for b, v in zip(cols, row, strict=True) if np.isfinite(v) and v >= THRESHOLDS["htmt"]]
     console.print(f"GoF {_f(q.gof)} · HTMT pairs ≥ 0.85: " + (", ".join(f"{a}–{b} {v:.3f}" for a, b, v in high) or "none"))
 
 

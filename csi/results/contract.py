@@ -111,7 +111,7 @@ def clean(value: Any) -> Any:
 # --------------------------------------------------------------------------------------
 # results.json
 # --------------------------------------------------------------------------------------
-def _rows_by_key(table: pd.DataFrame | None) -> dict[Any, dict[str, Any]]:
+def rows_by_key(table: pd.DataFrame | None) -> dict[Any, dict[str, Any]]:
     """``{row key: {column: value}}`` of a keyed table (a bootstrap ``stats`` table, reliability…).
 
     Read in one ``to_numpy().tolist()`` (each value as ``.loc`` gives it, or its Python twin,
@@ -136,7 +136,7 @@ def _ci(rows: Mapping[Any, Mapping[str, Any]], key: Any) -> list[Any] | None:
 
 def _records(table: pd.DataFrame, index: bool = True) -> list[dict[str, Any]]:
     """``table.reset_index().to_dict(orient="records")`` (``index=False``: without the index
-    columns): the same keys in the same order, the values as :func:`_rows_by_key` reads them."""
+    columns): the same keys in the same order, the values as :func:`rows_by_key` reads them."""
     names = list(table.index.names) if index else []
     if any(n is None for n in names) or any(n in table.columns for n in names):
         return table.reset_index().to_dict(orient="records")
@@ -210,11 +210,11 @@ def _estimates(res: FitResults) -> dict[str, Any]:
     spec, pls, q, idx, boot = res.spec, res.pls, res.quality, res.indices, res.bootstrap
 
     def bt(kind: str) -> dict[Any, dict[str, Any]]:
-        return _rows_by_key(boot.stats(kind) if boot is not None else None)
+        return rows_by_key(boot.stats(kind) if boot is not None else None)
 
     b_index, b_paths, b_w, b_l, b_r2 = bt("index"), bt("paths"), bt("weights"), bt("loadings"), bt("r2")
     b_total, b_ind = bt("total_effects"), bt("indirect_effects")
-    rel = _rows_by_key(q.reliability)
+    rel = rows_by_key(q.reliability)
     index, r2, r2_adj = idx.index.to_dict(), pls.r2.to_dict(), pls.r2_adj.to_dict()
     constructs = [
         {
@@ -274,7 +274,7 @@ def _quality(res: FitResults) -> dict[str, Any]:
     return {
         "htmt": htmt,
         "fornell_larcker": [{"a": a, "b": b, "value": v} for a, b, v in _lower(q.fornell_larcker)],
-        "cross_loadings": _rows_by_key(pls.cross_loadings),
+        "cross_loadings": rows_by_key(pls.cross_loadings),
         "gof": q.gof,
         "it_criteria": {c: {"aic": aic, "bic": q.bic[c]} for c, aic in q.aic.items()},
     }

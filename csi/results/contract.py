@@ -134,7 +134,7 @@ def _ci(rows: Mapping[Any, Mapping[str, Any]], key: Any) -> list[Any] | None:
     return None if row is None else [row["ci_lo"], row["ci_hi"]]
 
 
-def _records(table: pd.DataFrame, index: bool = True) -> list[dict[str, Any]]:
+def records(table: pd.DataFrame, index: bool = True) -> list[dict[str, Any]]:
     """``table.reset_index().to_dict(orient="records")`` (``index=False``: without the index
     columns): the same keys in the same order, the values as :func:`rows_by_key` reads them."""
     names = list(table.index.names) if index else []
@@ -156,7 +156,7 @@ def to_dict(res: FitResults) -> dict[str, Any]:
     if res.bootstrap is not None:
         from csi.inference.bootstrap import KINDS
 
-        out["bootstrap"] = _bootstrap_v2({kind: _records(res.bootstrap.stats(kind)) for kind in KINDS})
+        out["bootstrap"] = _bootstrap_v2({kind: records(res.bootstrap.stats(kind)) for kind in KINDS})
     out["scoring_model"] = scoring_model_dict(res)
     out.update(_analyses(res))
     for key, value in res.derived.items():
@@ -255,7 +255,7 @@ def _estimates(res: FitResults) -> dict[str, Any]:
             "total_ci": _ci(b_total, (r["from"], r["to"])), "indirect_ci": _ci(b_ind, (r["from"], r["to"])),
             "total_p_value": _stat(b_total, (r["from"], r["to"]), "p_value"),
         }
-        for r in _records(pls.effects, index=False)
+        for r in records(pls.effects, index=False)
     ]
     return {"constructs": constructs, "paths": paths, "indicators": indicators, "effects": effects}
 

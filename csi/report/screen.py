@@ -23,9 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from csi.errors import CsiError
@@ -102,6 +100,9 @@ def print_wrapped(console: Console, title: str, header: Sequence[str], rows: Seq
         if text is not None:
             console.out(text, highlight=False)
             continue
+        from rich import box  # rich.table only when drawn: not imported by a plain-text run
+        from rich.table import Table
+
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for j in cols:
             wraps = j == 0 and first_width is not None

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
@@ -26,6 +25,8 @@ from csi.report.text import terminal as esc  # the one escape of user text for t
 from csi.results.contract import records, rows_by_key
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from csi.data.survey import ValidationReport
     from csi.derive.tiers import TierResults
     from csi.results.scores import ScoreResults
@@ -171,6 +172,8 @@ def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[str]], int]:
 
 def frame_table(df: pd.DataFrame) -> Table:
     """A rich table of a DataFrame: index levels then columns, numbers to 3 decimals."""
+    from rich.table import Table
+
     t = Table()
     named = [n for n in df.index.names if n is not None]
     for col in [*map(str, named), *map(str, df.columns)]:
@@ -187,6 +190,8 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     cb = res.cbsem
     if cb is None:
         return
+    from rich.table import Table
+
     from csi.estimators.cbsem import HU_BENTLER, INDEX_SOURCE, STD_LIMIT
 
     f, met = cb.fit, cb.thresholds
@@ -332,6 +337,8 @@ MAX_WAVES, MAX_SERIES = 8, 12  # terminal only; the files hold every wave and se
 
 def render_scores(res: ScoreResults, console: Console) -> None:
     """Trend table per series (wave columns), significant changes marked; drift; failures."""
+    from rich.table import Table
+
     s = res.settings
     alpha = 1 - res.level
     boot = f"{s['resamples']} resamples per wave, {res.level:.0%} percentile intervals" if s["resamples"] else "no bootstrap"
@@ -412,6 +419,7 @@ def render_validation(rep: ValidationReport, console: Console) -> None:
     if rep.items_missing:
         console.print(f"Missing item columns: {esc(', '.join(rep.items_missing))}", highlight=False, soft_wrap=True)
     from rich import box
+    from rich.table import Table
 
     t = Table(title="Items", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
     for col in ("item", "construct", "answers", "blank", "coded", "non-num.", "off-scale", "min", "max", "mean"):

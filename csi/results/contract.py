@@ -134,7 +134,7 @@ def _ci(rows: Mapping[Any, Mapping[str, Any]], key: Any) -> list[Any] | None:
     return None if row is None else [row["ci_lo"], row["ci_hi"]]
 
 
-def records(table: pd.DataFrame, index: bool = True) -> list[dict[str, Any]]:
+def records(table: pd.DataFrame, index: bool = True) -> list[dict[Any, Any]]:
     """``table.reset_index().to_dict(orient="records")`` (``index=False``: without the index
     columns): the same keys in the same order, the values as :func:`rows_by_key` reads them."""
     names = list(table.index.names) if index else []
@@ -247,7 +247,7 @@ def _estimates(res: FitResults) -> dict[str, Any]:
             "weight_ci": _ci(b_w, (code, item)), "loading_ci": _ci(b_l, (code, item)),
             "weight_p_value": _stat(b_w, (code, item), "p_value"), "loading_p_value": _stat(b_l, (code, item), "p_value"),
         }
-        for code, item in weights
+        for code, item in pls.weights.index
     ]
     effects = [
         {
@@ -263,6 +263,7 @@ def _estimates(res: FitResults) -> dict[str, Any]:
 def _quality(res: FitResults) -> dict[str, Any]:
     """htmt and fornell_larcker as construct pairs; cross-loadings, GoF, information criteria."""
     q, pls = res.quality, res.pls
+    aic, bic = q.aic.to_dict(), q.bic.to_dict()
     b_htmt = res.bootstrap.stats("htmt") if res.bootstrap is not None else None
     cis: dict[Any, list[Any]] = {}
     if b_htmt is not None:
@@ -276,7 +277,7 @@ def _quality(res: FitResults) -> dict[str, Any]:
         "fornell_larcker": [{"a": a, "b": b, "value": v} for a, b, v in _lower(q.fornell_larcker)],
         "cross_loadings": rows_by_key(pls.cross_loadings),
         "gof": q.gof,
-        "it_criteria": {c: {"aic": aic, "bic": q.bic[c]} for c, aic in q.aic.items()},
+        "it_criteria": {c: {"aic": v, "bic": bic[c]} for c, v in aic.items()},
     }
 
 

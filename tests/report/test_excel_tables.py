@@ -51,3 +51,18 @@ def test_matrix_and_model_order_equal_pandas():
     keys = [frame["construct"].map({"A": 0, "B": 1}).to_numpy(), frame["name"].map({"x": 0, "y": 1}).to_numpy()]
     expect = frame.iloc[np.lexsort(keys[::-1])].to_numpy().tolist()
     assert excel._in_order(cols_in, rows_in, (["A", "B"], ["x", "y"])) == expect
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"v": [1.5, None], "s": ["a", None]}, index=pd.Index(["A", "B"], name="construct")),
+    pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([("A", "x"), ("B", "y")], names=["construct", None])),
+    pd.DataFrame({"v": [1, 2], "w": [True, False]}),
+    pd.DataFrame(index=pd.Index(["A"], name="construct")),
+    pd.DataFrame({"construct": ["z"]}, index=pd.Index(["A"], name="item")),
+])
+def test_frame_rows_are_the_cells_of_reset_index(frame):
+    flat = frame.reset_index() if any(n is not None for n in frame.index.names) else frame
+    expect = ([str(c) for c in flat.columns], [list(r) for r in flat.itertuples(index=False)] if len(flat.columns) else [])
+    cols, rows = excel._frame_rows(frame)
+    assert cols == expect[0]
+    assert [[excel._cell_value(v) for v in r] for r in rows] == [[excel._cell_value(v) for v in r] for r in expect[1]]

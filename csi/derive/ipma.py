@@ -117,11 +117,14 @@ def priority_summary(construct_level: pd.DataFrame) -> str:
 
 def to_json(construct_level: pd.DataFrame, items: pd.DataFrame | None = None) -> list[dict]:
     """results.json ``ipma``: construct rows, each with its ``items`` (item-level IPMA)."""
+    by_construct: dict[object, list[dict]] = {}
+    if items is not None:  # grouped in one pass, not a boolean filter per construct
+        for it in items[["construct", "item", "normalized_weight", "importance", "performance"]].to_dict(orient="records"):
+            by_construct.setdefault(it.pop("construct"), []).append(it)
     out = []
     for rec in construct_level.to_dict(orient="records"):
         if items is not None:
-            sub = items[items.construct == rec["construct"]]
-            rec["items"] = sub[["item", "normalized_weight", "importance", "performance"]].to_dict(orient="records")
+            rec["items"] = list(by_construct.get(rec["construct"], []))
         out.append(rec)
     return out
 

@@ -6,6 +6,7 @@ with ``=``, ``+``, ``-`` or ``@`` can never become a formula.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,20 @@ COLUMN_FORMATS = {
     "performance": INDEX_FORMAT, "p_value": P_FORMAT, "total_p_value": P_FORMAT, "weight_p_value": P_FORMAT,
     "loading_p_value": P_FORMAT, "t": "0.00", "share": SHARE_FORMAT, "delta": "+0.0;-0.0;0.0", "mean": "0.00", "sd": "0.00",
 }
+#: workbooks of up to this many table cells are assembled in memory, larger ones streamed row by row
+IN_MEMORY_CELLS = 200_000
 # sheet-specific formats of a fit workbook (tier intervals are shares, not index points)
 FIT_FORMATS = {"tiers": {"share": SHARE_FORMAT, "ci_lo": SHARE_FORMAT, "ci_hi": SHARE_FORMAT}}
 
 
 def _cell_value(v: Any) -> Any:
+    kind = type(v)  # the common exact types first (thousands of cells)
+    if kind is float:
+        return v if math.isfinite(v) else None
+    if kind is str:
+        return excel_text(v)  # control characters cannot be stored in .xlsx
+    if kind is int or v is None:
+        return v
     if isinstance(v, (np.floating, float)):
         return None if not np.isfinite(v) else float(v)
     if isinstance(v, np.integer):
@@ -68,8 +78,9 @@ def write_workbook(
 ) -> Path:
     """Write tables to one workbook atomically; ``formats[sheet][column]`` is a number format.
 
-    One streaming pass (XlsxWriter, constant-memory mode; strings written with ``write_string``
-    and the formula/URL/number conversions off, so text is text).  Each sheet has two header rows: a readable
+    One pass (XlsxWriter: in memory up to :data:`IN_MEMORY_CELLS` cells, else constant-memory mode,
+    each row streamed to disk; strings written with ``write_string`` and the formula/URL/number
+    conversions off, so text is text).  Each sheet has two header rows: a readable
     header (:func:`header_text`) and the column codes of results.json (grey, small), frozen
     with the first column; widths fit the content; one number format per quantity
     (:func:`number_format`); rows in model order where ``order`` (construct and item codes)
@@ -79,18 +90,22 @@ def write_workbook(
 
     formats = formats or {}
 
+    all_sheets = dict(sheets)
+    if settings is not None:
+        all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
+    # a fit's workbook (a few thousand cells) is assembled in memory: constant-memory mode writes and
+    # then deletes a temporary file per sheet, which cost more than the cells; large workbooks stream
+    mode = {"in_memory": True} if sum(df.size for df in all_sheets.values()) <= IN_MEMORY_CELLS else {"constant_memory": True}
+
     def _write(tmp: Path) -> None:
-        # constant_memory: each row is streamed to disk as written (one pass, flat memory)
-        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+        wb = xlsxwriter.Workbook(str(tmp), {**mode, "strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False, "nan_inf_to_errors": False})
         styles = _Styles(wb)
         used: set[str] = set()
-        all_sheets = dict(sheets)
-        if settings is not None:
-            all_sheets["settings"] = pd.DataFrame(settings_rows(settings), columns=["setting", "value"])
         for name, df in all_sheets.items():
-            frame = df.reset_index() if _has_named_index(df) else df
-            _write_sheet(wb, styles, _sheet_title(name, used), name, _in_order(frame, order), formats.get(name, {}))
+            cols, values = _frame_rows(df)
+            rows = [[_cell_value(v) for v in r] for r in _in_order(cols, values, order)]
+            _write_sheet(wb, styles, _sheet_title(name, used), name, cols, rows, formats.get(name, {}))
         wb.close()
 
     return atomic_write(path, _write)
@@ -112,13 +127,32 @@ class _Styles:
         return self.numbers[fmt]
 
 
-def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, frame: pd.DataFrame, fmt: Mapping[str, str]) -> None:
+def _frame_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """The column names and the values of a table, row by row (each the Python scalar ``itertuples`` gives).
+
+    A named index (construct, item…) comes first, named and ordered as ``reset_index`` does; one
+    ``to_numpy(dtype=object)`` for the whole table: a Series per column or per row, or an inserted
+    column, costs tens of microseconds to milliseconds under pandas 3.
+    """
+    names = list(frame.index.names)
+    labels = [n if n is not None else f"level_{i}" for i, n in enumerate(names)] if _has_named_index(frame) else []
+    if any(n in frame.columns for n in labels):
+        return _frame_rows(frame.reset_index())  # pandas' own handling (and error) of a clash
+    cols = [str(c) for c in (*labels, *frame.columns)]
+    values = frame.to_numpy(dtype=object).tolist() if len(frame.columns) else [[] for _ in range(len(frame))]
+    if not labels:
+        return cols, values if len(frame.columns) else []
+    keys = frame.index.tolist() if len(labels) > 1 else [(k,) for k in frame.index.tolist()]
+    return cols, [[*k, *v] for k, v in zip(keys, values, strict=True)]
+
+
+def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, cols: list[str], rows: list[list[Any]],
+                 fmt: Mapping[str, str]) -> None:
+    """One sheet: readable header, column codes, then the cells (values of :func:`_cell_value`), text as text."""
     ws = wb.add_worksheet(title)
-    cols = [str(c) for c in frame.columns]
     heads = [header_text(c) for c in cols]
     fmts = [fmt.get(c) or _sheet_format(name, c) for c in cols]
     num = [styles.number(f) for f in fmts]
-    rows = [[_cell_value(v) for v in rec] for rec in frame.itertuples(index=False)]
     for j, c in enumerate(cols):
         ws.set_column(j, j, _width(heads[j], c, [r[j] for r in rows[:500]], fmts[j]))
     ws.freeze_panes(2, 1 if len(cols) > 1 else 0)
@@ -128,20 +162,26 @@ def _write_sheet(wb: Any, styles: _Styles, title: str, name: str, frame: pd.Data
         ws.write_string(0, j, _clean_text(h), styles.head)
     for j, c in enumerate(cols):
         ws.write_string(1, j, _clean_text(c), styles.code)
+    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
     for i, r in enumerate(rows, start=2):
         for j, val in enumerate(r):
-            if val is None:
+            kind = type(val)
+            if kind is float:
+                write_number(i, j, val, num[j])
+            elif kind is str:
+                write_string(i, j, val)  # always text: never a formula, whatever it starts with (cleaned by _cell_value)
+            elif val is None:
                 continue
-            if isinstance(val, str):
-                ws.write_string(i, j, _clean_text(val))  # always text: never a formula, whatever it starts with
+            elif isinstance(val, str):
+                write_string(i, j, _clean_text(val))
             elif isinstance(val, bool):
-                ws.write_boolean(i, j, val)
+                write_boolean(i, j, val)
             elif isinstance(val, float):
-                ws.write_number(i, j, val, num[j])
+                write_number(i, j, val, num[j])
             elif isinstance(val, int):
-                ws.write_number(i, j, val)
+                write_number(i, j, val)
             else:
-                ws.write_string(i, j, _clean_text(str(val)))
+                write_string(i, j, _clean_text(str(val)))
 
 
 def _clean_text(text: str) -> str:
@@ -204,28 +244,36 @@ def _width(head: str, code: str, values: Sequence[Any], fmt: str) -> float:
     """Column width in characters: the widest of the header words, the code and the formatted values (8–50)."""
     longest_word = max((len(w) for w in head.split()), default=0)
     w = max(longest_word, min(len(head), 18), len(code))
+    decimals = max(fmt.split(";")[0].count("0") - 1 if "." in fmt else 0, 0)
+    percent = 1 if "%" in fmt else 0
     for v in values:
-        if isinstance(v, float):
-            decimals = fmt.split(";")[0].count("0") - 1 if "." in fmt else 0
-            w = max(w, len(f"{v:,.{max(decimals, 0)}f}") + (1 if "%" in fmt else 0))
+        if type(v) is float:
+            w = max(w, len(f"{v:,.{decimals}f}") + percent)
+        elif isinstance(v, str) and "\n" not in v:
+            w = max(w, len(v))
         elif v is not None:
             w = max(w, max((len(line) for line in str(v).split("\n")), default=0))
     return float(min(max(8, w + 2), 50))
 
 
-def _in_order(frame: pd.DataFrame, order: tuple[Sequence[str], Sequence[str]]) -> pd.DataFrame:
-    """Rows in model order: by construct (``construct`` or a ``name`` of constructs), then by item (``item`` or a ``name`` of items)."""
+def _in_order(cols: list[str], rows: list[list[Any]], order: tuple[Sequence[str], Sequence[str]]) -> list[list[Any]]:
+    """Rows in model order: by construct (``construct`` or a ``name`` of constructs), then by item (``item`` or a ``name`` of items).
+
+    A stable sort (rows of equal rank keep their order), on the rows as written.
+    """
     cons, items = order
-    if frame.empty or not (cons or items):
-        return frame
+    if not rows or not (cons or items):
+        return rows
     keys = []
     for col, ranks in (("construct", cons), ("name", cons), ("name", items), ("item", items)):
         rank = {c: i for i, c in enumerate(ranks)}
-        if col in frame.columns and rank and frame[col].map(lambda v, r=rank: v in r).all():
-            keys.append(frame[col].map(lambda v, r=rank: r[v]).to_numpy())
+        if col in cols and rank:
+            j = cols.index(col)
+            if all(r[j] in rank for r in rows):
+                keys.append([rank[r[j]] for r in rows])
     if not keys:
-        return frame
-    return frame.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
+        return rows
+    return [rows[i] for i in sorted(range(len(rows)), key=lambda i: [k[i] for k in keys])]
 
 
 def settings_rows(settings: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -296,12 +344,20 @@ def fit_tables(res: FitResults, data: Mapping[str, Any] | None = None) -> dict[s
 
 
 def _matrix(m: Mapping[str, Mapping[str, Any]] | None, order: list[str], name: str, cols_order: list[str] | None = None) -> pd.DataFrame:
-    """A {row: {column: value}} block of results.json as a labelled table in model order."""
-    df = pd.DataFrame.from_dict(dict(m or {}), orient="index")
-    rows = [c for c in order if c in df.index] + [c for c in df.index if c not in order]
+    """A {row: {column: value}} block of results.json as a labelled table in model order (floats, NaN where empty).
+
+    Built from one float array: ``DataFrame.from_dict`` + ``reindex`` cost milliseconds under pandas 3.
+    """
+    m = dict(m or {})
+    if not m:
+        return pd.DataFrame.from_dict(m, orient="index").astype(float).rename_axis(name)
+    present = list(dict.fromkeys(c for row in m.values() for c in row))
+    rows = [c for c in order if c in m] + [c for c in m if c not in order]
     corder = order if cols_order is None else cols_order
-    cols = [c for c in corder if c in df.columns] + [c for c in df.columns if c not in corder]
-    return df.reindex(index=rows, columns=cols).astype(float).rename_axis(name)
+    known = set(present)
+    cols = [c for c in corder if c in known] + [c for c in present if c not in corder]
+    values = np.array([[m[r].get(c) for c in cols] for r in rows], dtype=float).reshape(len(rows), len(cols))
+    return pd.DataFrame(values, index=pd.Index(rows, name=name), columns=pd.Index(cols))
 
 
 def _pair_matrix(pairs: Any) -> dict[str, dict[str, Any]]:
@@ -343,19 +399,11 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     """
     codes = [str(c["code"]) for c in (d.get("model") or {}).get("constructs", [])]
     tables: dict[str, pd.DataFrame] = {}
-    cons = pd.DataFrame([{("index_se" if k == "std_error" else "index_ci" if k == "ci" else k): v for k, v in c.items()}
-                         for c in d["constructs"]])
-    for key in ("index_ci", "r2_ci"):
-        if key not in cons:
-            continue
-        if cons[key].notna().any():
-            cons[key.replace("_ci", "_ci_lo")] = [None if v is None else v[0] for v in cons[key]]
-            cons[key.replace("_ci", "_ci_hi")] = [None if v is None else v[1] for v in cons[key]]
-        cons = cons.drop(columns=[key])
-    tables["constructs"] = cons.dropna(axis=1, how="all")
-    tables["paths"] = _split_ci(pd.DataFrame(d["paths"])).dropna(axis=1, how="all")
-    tables["indicators"] = _with_texts(_split_ci(pd.DataFrame(d["indicators"])).dropna(axis=1, how="all"), d)
-    tables["effects"] = _split_ci(pd.DataFrame(d["effects"])).dropna(axis=1, how="all")
+    cons = [{("index_se" if k == "std_error" else "index_ci" if k == "ci" else k): v for k, v in c.items()} for c in d["constructs"]]
+    tables["constructs"] = _table(cons, intervals=("index_ci", "r2_ci"))
+    tables["paths"] = _table(d["paths"])
+    tables["indicators"] = _table(d["indicators"], texts=(d.get("model") or {}).get("item_texts") or {})
+    tables["effects"] = _table(d["effects"])
     tables["htmt"] = _matrix(_pair_matrix(d.get("htmt")), codes, "construct")
     tables["fornell_larcker"] = _matrix(_pair_matrix(d.get("fornell_larcker")), codes, "construct")
     tables["cross_loadings"] = _matrix(d.get("cross_loadings"), model_order(d)[1], "item", cols_order=codes)  # items in model order
@@ -364,19 +412,43 @@ def tables_from_dict(d: Mapping[str, Any], res: FitResults | None = None) -> dic
     tables.update(_cbsem_tables(d))
     for kind, recs in (d.get("bootstrap") or {}).items():  # csi.inference.bootstrap: one sheet per statistic kind
         if recs:
-            tables[f"boot_{kind}"] = pd.DataFrame(_records(recs, ("ci", "ci_lo", "ci_hi")))
+            tables[f"boot_{kind}"] = _table(_records(recs, ("ci", "ci_lo", "ci_hi")), intervals=(), drop_empty=False)
     tables["warnings"] = pd.DataFrame(list(d.get("issues") or []), columns=["category", "message", "gate"])
     return tables
 
 
-def _with_texts(df: pd.DataFrame, d: Mapping[str, Any]) -> pd.DataFrame:
-    """The item question texts of the model (``items:`` in its YAML) as a ``question`` column after the item code."""
-    texts = (d.get("model") or {}).get("item_texts") or {}
-    if not texts or "name" not in df.columns:
-        return df
-    df = df.copy()
-    df.insert(list(df.columns).index("name") + 1, "question", [texts.get(str(n)) for n in df["name"]])
-    return df
+def _table(rows: Sequence[Mapping[str, Any]], intervals: Sequence[str] | None = None, drop_empty: bool = True,
+           texts: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """``pd.DataFrame(rows)`` with its intervals split and its empty columns dropped, built column by column.
+
+    ``intervals`` (default: every ``ci`` and ``*_ci`` column): each interval column ``[lo, hi]``
+    becomes ``<col>_lo``, ``<col>_hi`` at the end of the table (none when every interval is
+    null); ``drop_empty``: columns without a value are dropped; ``texts``: the item question
+    texts of the model (``items:`` in its YAML), as a ``question`` column after ``name``.  The
+    columns are those of csi 0.1 and the dtypes those pandas infers from ``rows``; one
+    DataFrame is built at the end (an insert or drop per column costs milliseconds under pandas 3).
+    """
+    if not rows:
+        return pd.DataFrame(list(rows))
+    # pandas' columns of a list of dicts: keys in first-seen order, NaN where a row lacks one
+    cols = {k: [r.get(k, math.nan) for r in rows] for k in dict.fromkeys(k for r in rows for k in r)}
+    for key in [c for c in cols if c == "ci" or c.endswith("_ci")] if intervals is None else [c for c in intervals if c in cols]:
+        values = cols.pop(key)
+        if any(not _null(v) for v in values):
+            cols[f"{key}_lo"] = [None if v is None else v[0] for v in values]
+            cols[f"{key}_hi"] = [None if v is None else v[1] for v in values]
+    if drop_empty:
+        cols = {k: v for k, v in cols.items() if not all(_null(x) for x in v)}
+    if texts and "name" in cols:
+        at = list(cols).index("name") + 1
+        items = list(cols.items())
+        cols = dict([*items[:at], ("question", [texts.get(str(n)) for n in cols["name"]]), *items[at:]])
+    return pd.DataFrame(cols)
+
+
+def _null(v: Any) -> bool:
+    """What ``pd.isna`` calls missing in a results.json value (None, NaN)."""
+    return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _derived_tables(d: Mapping[str, Any], res: FitResults | None) -> dict[str, pd.DataFrame]:
@@ -435,18 +507,9 @@ def _cbsem_tables(d: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         est = pd.DataFrame(cb["estimates"]).drop(columns=["free"])
         std = pd.DataFrame(cb["standardized"]).drop(columns=["free"])
         tables["cbsem_estimates"] = est.merge(std, on=["lhs", "op", "rhs"], suffixes=("", "_std"), sort=False)
-        tables["cbsem_paths"] = _split_ci(pd.DataFrame(cb["paths"])).dropna(axis=1, how="all")
+        tables["cbsem_paths"] = _table(cb["paths"])
         tables["cbsem_admissibility"] = pd.DataFrame(cb["admissibility"], columns=["check", "parameter", "value", "message"])
     return tables
-
-
-def _split_ci(df: pd.DataFrame) -> pd.DataFrame:
-    for col in [c for c in df.columns if c == "ci" or c.endswith("_ci")]:
-        if df[col].notna().any():
-            df[f"{col}_lo"] = [None if v is None else v[0] for v in df[col]]
-            df[f"{col}_hi"] = [None if v is None else v[1] for v in df[col]]
-        df = df.drop(columns=[col])
-    return df
 
 
 def write_fit(res: FitResults, path: str | Path, data: Mapping[str, Any] | None = None) -> Path:

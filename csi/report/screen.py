@@ -23,9 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from csi.errors import CsiError
@@ -73,9 +71,13 @@ def print_wrapped(console: Console, title: str, header: Sequence[str], rows: Seq
     ``keys``: leading columns repeated in every part; ``left``: columns left-aligned (default
     ``keys``); ``sections``: row numbers before which a separator line goes; ``first_width``: the
     first column (text, e.g. a mediation chain) wraps by words within this width instead.
+    Without colour (a file, a pipe) each part is laid out as text (:func:`plain_table`), the
+    characters rich would print; otherwise, or when a cell needs rich's measuring or wrapping,
+    a :class:`rich.table.Table` draws it.
     """
     left = keys if left is None else left
     widths = [max([len(h), *(len(r[j]) for r in rows)]) for j, h in enumerate(header)]
+    wraps_first = first_width is not None and widths[0] > first_width  # a cell rich must wrap by words
     if first_width is not None:
         widths[0] = min(widths[0], first_width)
     cost = [w + 3 for w in widths]  # padding 1 each side and a separator
@@ -90,9 +92,17 @@ def print_wrapped(console: Console, title: str, header: Sequence[str], rows: Seq
         cur.append(j)
         used += cost[j]
     groups.append(cur)
+    plain = not wraps_first and _plain_console(console) and all(_plain_cell(c) for c in (*header, *(c for r in rows for c in r)))
     for part, cols in enumerate(groups):
         suffix = f" ({part + 1}/{len(groups)})" if len(groups) > 1 else ""
         console.print(Text(title + suffix, style="bold"))  # above the table: it wraps at the console width
+        text = plain_table(header, rows, cols, widths, left, sections, console.width) if plain else None
+        if text is not None:
+            console.out(text, highlight=False)
+            continue
+        from rich import box  # rich.table only when drawn: not imported by a plain-text run
+        from rich.table import Table
+
         t = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for j in cols:
             wraps = j == 0 and first_width is not None
@@ -105,6 +115,53 @@ def print_wrapped(console: Console, title: str, header: Sequence[str], rows: Seq
         console.print(t)
 
 
+def plain_table(header: Sequence[str], rows: Sequence[Sequence[str]], cols: Sequence[int], widths: Sequence[int], left: int,
+                sections: Sequence[int], width: int) -> str | None:
+    """The columns ``cols`` of a table as the text rich prints for it without colour, or None when it would not fit.
+
+    Rich's ``Table(box=SIMPLE_HEAD, pad_edge=False)`` with every column ``no_wrap`` at its content
+    width ``widths[j]``: a blank top edge, the header, a rule of ``─``, the rows (a blank line
+    before each of ``sections``), a blank bottom edge; each line starts and ends with a space,
+    columns are padded one space each side but at the table's outer edges and separated by a
+    space; left-aligned columns (``j < left``) are padded on the right, the others on the left
+    (trailing spaces stripped first, as rich does).  None when the table is wider than ``width``:
+    rich would then shrink columns.  Checked against rich in ``tests/report/test_screen_plain.py``.
+    """
+    n = len(cols)
+    pads = [(0 if k == 0 else 1, 0 if k == n - 1 else 1) for k in range(n)]
+    outer = [widths[j] + a + b for j, (a, b) in zip(cols, pads, strict=True)]
+    if sum(outer) > width - (n + 1):
+        return None
+
+    def line(cells: Sequence[str]) -> str:
+        parts = []
+        for j, (a, b), cell in zip(cols, pads, cells, strict=True):
+            body = cell.ljust(widths[j]) if j < left else cell.rstrip().rjust(widths[j])
+            parts.append(" " * a + body + " " * b)
+        return " " + " ".join(parts) + " "
+
+    blank = " " * (sum(outer) + n + 1)
+    lines = [blank, line([header[j] for j in cols]), " " + "─" * (sum(outer) + n - 1) + " "]
+    for i, r in enumerate(rows):
+        if i in sections and i:
+            lines.append(blank)
+        lines.append(line([r[j] for j in cols]))
+    lines.append(blank)
+    return "\n".join(lines)
+
+
+def _plain_console(console: Console) -> bool:
+    """Whether the console prints text as it is: no colour or styles, no recording, a UTF-8 box (:func:`plain_table`)."""
+    return console.color_system is None and not console.record and not console.legacy_windows and not console.options.ascii_only
+
+
+def _plain_cell(text: str) -> bool:
+    """A cell one terminal column per character, on one line (else rich measures and wraps it)."""
+    from rich.cells import cell_len
+
+    return text.isprintable() and (text.isascii() or cell_len(text) == len(text))
+
+
 def _flag(loading: float, mode: str) -> str:
     if mode != "A" or not np.isfinite(loading):
         return ""
@@ -113,9 +170,12 @@ def _flag(loading: float, mode: str) -> str:
 
 def render_measurement(res: FitResults, console: Console) -> None:
     """Loadings and weights per construct, with bootstrap intervals, low loadings flagged."""
+    from csi.results.contract import rows_by_key
+
     pls, boot = res.pls, res.bootstrap
     bl = boot.stats("loadings") if boot is not None else None
     bw = boot.stats("weights") if boot is not None else None
+    loadings, weights, bl_rows, bw_rows = pls.loadings.to_dict(), pls.weights.to_dict(), rows_by_key(bl), rows_by_key(bw)
     level = f"{100 * float(boot.settings.get('level', 0.95)):g}% CI" if boot is not None else ""
     header = ["item", "loading"] + ([level] if bl is not None else []) + ["weight"] + ([level] if bw is not None else []) + ["flag"]
     rows: list[list[str]] = []
@@ -126,13 +186,13 @@ def render_measurement(res: FitResults, console: Console) -> None:
         kind = "mode B, formative" if c.mode == "B" and len(c.items) > 1 else f"mode {c.mode}"
         rows.append([f"{c.code} ({kind})"] + [""] * (len(header) - 1))
         for item in c.items:
-            lam, w = float(pls.loadings[(c.code, item)]), float(pls.weights[(c.code, item)])
+            lam, w = float(loadings[(c.code, item)]), float(weights[(c.code, item)])
             row = [f"  {item}", num(lam)]
             if bl is not None:
-                row.append(interval(bl.loc[(c.code, item), "ci_lo"], bl.loc[(c.code, item), "ci_hi"]))
+                row.append(interval(bl_rows[(c.code, item)]["ci_lo"], bl_rows[(c.code, item)]["ci_hi"]))
             row.append(num(w))
             if bw is not None:
-                row.append(interval(bw.loc[(c.code, item), "ci_lo"], bw.loc[(c.code, item), "ci_hi"]))
+                row.append(interval(bw_rows[(c.code, item)]["ci_lo"], bw_rows[(c.code, item)]["ci_hi"]))
             flag = _flag(lam, c.mode) if len(c.items) > 1 else ""
             if flag:
                 flagged.append(f"{item} {lam:.2f}")
@@ -146,17 +206,20 @@ def render_measurement(res: FitResults, console: Console) -> None:
 
 def render_effects(res: FitResults, console: Console) -> None:
     """Direct, indirect and total effects of every connected pair, with total-effect intervals."""
+    from csi.results.contract import rows_by_key
+
     eff = res.pls.effects
     boot = res.bootstrap
     bt = boot.stats("total_effects") if boot is not None else None
+    bt_rows = rows_by_key(bt)
     header = ["effect", "direct", "indirect", "total"] + (["SE", "p", "total CI"] if bt is not None else [])
     rows = []
     for r in eff.to_dict(orient="records"):
         row = [f"{r['from']} → {r['to']}", num(r["direct"]), num(r["indirect"]), num(r["total"])]
         if bt is not None:
             key = (r["from"], r["to"])
-            if key in bt.index:
-                b = bt.loc[key]
+            if key in bt_rows:
+                b = bt_rows[key]
                 row += [num(b["std_error"]), num(b["p_value"]), interval(b["ci_lo"], b["ci_hi"])]
             else:
                 row += ["–", "–", "–"]

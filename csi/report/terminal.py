@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from csi.derive.quality import THRESHOLDS
@@ -23,9 +22,13 @@ from csi.report.screen import (
     shown,
 )
 from csi.report.text import terminal as esc  # the one escape of user text for the console
+from csi.results.contract import records, rows_by_key
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from csi.data.survey import ValidationReport
+    from csi.derive.tiers import TierResults
     from csi.results.scores import ScoreResults
     from csi.results.types import FitResults
 
@@ -83,18 +86,19 @@ def _render_structural(res: FitResults, console: Console) -> None:
     pls, q, boot = res.pls, res.quality, res.bootstrap
     bp = boot.stats("paths") if boot is not None else None
     header = ["path", "estimate"] + (["SE", "t", "p", _ci_label(res)] if bp is not None else []) + ["f²"]
-    bp_rows = {} if bp is None else bp.to_dict(orient="index")
+    bp_rows, f2 = rows_by_key(bp), q.f2.to_dict()
     rows = []
     for a, b, v in pls.path_list():
         row = [f"{a} → {b}", _f(v)]
         if bp is not None:
             br = bp_rows[(a, b)]
             row += [_f(br["std_error"]), _f(br["t"], 2), _f(br["p_value"]), f"[{_f(br['ci_lo'])}, {_f(br['ci_hi'])}]"]
-        row.append(_f(q.f2.get((a, b), np.nan)))
+        row.append(_f(f2.get((a, b), np.nan)))
         rows.append(row)
     print_wrapped(console, "Paths" if res.cbsem is None else "Paths (PLS)", header, rows)
-    endo = [c for c in res.spec.codes if np.isfinite(pls.r2[c])]
-    console.print(Text("R²: " + ", ".join(f"{c} {_f(pls.r2[c])} (adj. {_f(pls.r2_adj[c])})" for c in endo)))
+    r2, r2_adj = pls.r2.to_dict(), pls.r2_adj.to_dict()
+    endo = [c for c in res.spec.codes if np.isfinite(r2[c])]
+    console.print(Text("R²: " + ", ".join(f"{c} {_f(r2[c])} (adj. {_f(r2_adj[c])})" for c in endo)))
     if boot is not None:
         bs = boot.settings
         console.print(
@@ -113,11 +117,12 @@ def _render_indices(res: FitResults, console: Console) -> None:
     by = "" if method == "acsi" else f" by {method}"
     header = ["construct", "label", "index"] + ([_ci_label(res)] if bi is not None else []) + ["R²", "R² adj"]
     rows = []
+    index, bi_rows, r2, r2_adj = idx.index.to_dict(), rows_by_key(bi), pls.r2.to_dict(), pls.r2_adj.to_dict()
     for c in res.spec.constructs:
-        row = [c.code, c.label, _f(idx.index[c.code], 1)]
+        row = [c.code, c.label, _f(index[c.code], 1)]
         if bi is not None:
-            row.append(f"[{_f(bi.loc[c.code, 'ci_lo'], 1)}, {_f(bi.loc[c.code, 'ci_hi'], 1)}]")
-        row += [_f(pls.r2[c.code]), _f(pls.r2_adj[c.code])]
+            row.append(f"[{_f(bi_rows[c.code]['ci_lo'], 1)}, {_f(bi_rows[c.code]['ci_hi'], 1)}]")
+        row += [_f(r2[c.code]), _f(r2_adj[c.code])]
         rows.append(row)
     print_wrapped(console, f"Constructs (0–100 index{by})", header, rows, keys=1, left=2)
 
@@ -129,16 +134,18 @@ def _render_quality(res: FitResults, console: Console) -> None:
     header = ["construct", "alpha", "rho_A", "rho_C", "AVE"]
     rows = []
     formative = []
+    rel = rows_by_key(q.reliability)
     for c in res.spec.constructs:
-        r = dict(zip(keys, q.reliability.loc[c.code, list(keys)].to_numpy(dtype=float), strict=True))
+        r = {k: float(rel[c.code][k]) for k in keys}
         if c.mode == "B" and len(c.items) > 1:
             formative.append(c.code)
         rows.append([c.code] + [_f(r[k]) + _flag(r[k], THRESHOLDS[k]) for k in keys])
     print_wrapped(console, "Measurement quality ('!' below alpha/rho 0.7, AVE 0.5)", header, rows)
     if formative:
         console.print(Text(f"– not applicable to formative (mode B) composites: {', '.join(formative)}", style="dim"))
-    high = [(a, b, q.htmt.loc[a, b]) for a in q.htmt.index for b in q.htmt.columns
-            if np.isfinite(q.htmt.loc[a, b]) and q.htmt.loc[a, b] >= THRESHOLDS["htmt"]]
+    cols = q.htmt.columns.tolist()
+    high = [(a, b, v) for a, row in zip(q.htmt.index.tolist(), q.htmt.to_numpy(dtype=float).tolist(), strict=True)
+            for b, v in zip(cols, row, strict=True) if np.isfinite(v) and v >= THRESHOLDS["htmt"]]
     console.print(f"GoF {_f(q.gof)} · HTMT pairs ≥ 0.85: " + (", ".join(f"{a}–{b} {v:.3f}" for a, b, v in high) or "none"))
 
 
@@ -165,6 +172,8 @@ def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[str]], int]:
 
 def frame_table(df: pd.DataFrame) -> Table:
     """A rich table of a DataFrame: index levels then columns, numbers to 3 decimals."""
+    from rich.table import Table
+
     t = Table()
     named = [n for n in df.index.names if n is not None]
     for col in [*map(str, named), *map(str, df.columns)]:
@@ -181,6 +190,8 @@ def _render_cbsem(res: FitResults, console: Console) -> None:
     cb = res.cbsem
     if cb is None:
         return
+    from rich.table import Table
+
     from csi.estimators.cbsem import HU_BENTLER, INDEX_SOURCE, STD_LIMIT
 
     f, met = cb.fit, cb.thresholds
@@ -258,25 +269,7 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
         console.print(priority_summary(ip))
     tr = res.tiers
     if tr is not None and len(getattr(tr, "groups", ())) and shown(show, "tiers"):
-        g = tr.groups
-        stats = tr.statistics
-        for scheme in tr.schemes:
-            sub = g[g.scheme == scheme]
-            tiers = list(dict.fromkeys(sub.tier))
-            header = ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else [])
-            table_rows = []
-            for seg, rows in sub.groupby("segment", sort=False):
-                row = [esc(seg), str(int(rows.n.iloc[0]))]
-                for tier in tiers:
-                    r = rows[rows.tier == tier].iloc[0]
-                    row.append(f"{_f(100 * r.share, 1)} [{_f(100 * r.ci_lo, 1)}, {_f(100 * r.ci_hi, 1)}]")
-                if scheme.startswith("nps"):
-                    st = stats[(stats.scheme == scheme) & (stats.segment == seg)]
-                    row.append(f"{_f(st.value.iloc[0], 1)} [{_f(st.ci_lo.iloc[0], 1)}, {_f(st.ci_hi.iloc[0], 1)}]" if len(st) else "–")
-                table_rows.append(row)
-            print_wrapped(console, f"Tiers: {scheme} (share %, 95% Wilson interval)", header, table_rows, keys=2, left=1)
-        for note in getattr(tr, "notes", ()):
-            console.print(f"[dim]note: {esc(note)}[/dim]")
+        _render_tiers(tr, console)
     gr = getattr(res, "groups", None)
     for c in getattr(gr, "comparisons", ()) if shown(show, "groups") else ():
         sizes = ", ".join(f"{r.level} n={r.n}{'' if r.fitted else ' (not fitted)'}" for r in c.sizes.itertuples())
@@ -306,6 +299,33 @@ def _render_maps_tiers_groups(res: FitResults, console: Console, show: Sequence[
             console.print(f"[dim]note: {esc(note)}[/dim]")
 
 
+def _render_tiers(tr: TierResults, console: Console) -> None:
+    """One table per tier scheme: segments by tiers (share % and Wilson interval), NPS for nps schemes.
+
+    Read from the tables' records once (a boolean filter per cell costs milliseconds under
+    pandas 3); segments in order of first appearance, a missing segment skipped, as ``groupby``.
+    """
+    groups, stats = records(tr.groups, index=False), records(tr.statistics, index=False)
+    for scheme in tr.schemes:
+        sub = [r for r in groups if r["scheme"] == scheme]
+        tiers = list(dict.fromkeys(r["tier"] for r in sub))
+        header = ["segment", "n", *tiers] + (["NPS"] if scheme.startswith("nps") else [])
+        table_rows = []
+        for seg in dict.fromkeys(r["segment"] for r in sub if not pd.isna(r["segment"])):
+            rows = [r for r in sub if r["segment"] == seg]
+            row = [esc(seg), str(int(rows[0]["n"]))]
+            for tier in tiers:
+                r = [x for x in rows if x["tier"] == tier][0]
+                row.append(f"{_f(100 * r['share'], 1)} [{_f(100 * r['ci_lo'], 1)}, {_f(100 * r['ci_hi'], 1)}]")
+            if scheme.startswith("nps"):
+                st = [x for x in stats if x["scheme"] == scheme and x["segment"] == seg]
+                row.append(f"{_f(st[0]['value'], 1)} [{_f(st[0]['ci_lo'], 1)}, {_f(st[0]['ci_hi'], 1)}]" if st else "–")
+            table_rows.append(row)
+        print_wrapped(console, f"Tiers: {scheme} (share %, 95% Wilson interval)", header, table_rows, keys=2, left=1)
+    for note in getattr(tr, "notes", ()):
+        console.print(f"[dim]note: {esc(note)}[/dim]")
+
+
 def render_text(res: FitResults, width: int = 110, show: Sequence[str] | None = None) -> str:
     buf = io.StringIO()
     render(res, Console(file=buf, width=width, force_terminal=False, color_system=None), show)
@@ -317,6 +337,8 @@ MAX_WAVES, MAX_SERIES = 8, 12  # terminal only; the files hold every wave and se
 
 def render_scores(res: ScoreResults, console: Console) -> None:
     """Trend table per series (wave columns), significant changes marked; drift; failures."""
+    from rich.table import Table
+
     s = res.settings
     alpha = 1 - res.level
     boot = f"{s['resamples']} resamples per wave, {res.level:.0%} percentile intervals" if s["resamples"] else "no bootstrap"
@@ -397,6 +419,7 @@ def render_validation(rep: ValidationReport, console: Console) -> None:
     if rep.items_missing:
         console.print(f"Missing item columns: {esc(', '.join(rep.items_missing))}", highlight=False, soft_wrap=True)
     from rich import box
+    from rich.table import Table
 
     t = Table(title="Items", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
     for col in ("item", "construct", "answers", "blank", "coded", "non-num.", "off-scale", "min", "max", "mean"):

@@ -83,6 +83,11 @@ SCHEMA_FILES = {"fit": "results.schema.json", "scores": "scores.schema.json"}
 
 def clean(value: Any) -> Any:
     """JSON-safe plain Python: NaN/inf → None, numpy scalars → Python numbers."""
+    kind = type(value)  # the common exact types first: a results.json has thousands of values
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -106,16 +111,41 @@ def clean(value: Any) -> Any:
 # --------------------------------------------------------------------------------------
 # results.json
 # --------------------------------------------------------------------------------------
-def _stat(table: pd.DataFrame | None, key: Any, col: str) -> Any:
-    if table is None or key not in table.index:
-        return None
-    return table.loc[key, col]
+def rows_by_key(table: pd.DataFrame | None) -> dict[Any, dict[str, Any]]:
+    """``{row key: {column: value}}`` of a keyed table (a bootstrap ``stats`` table, reliability…).
+
+    Read in one ``to_numpy().tolist()`` (each value as ``.loc`` gives it, or its Python twin,
+    which :func:`clean` makes the same): a ``.loc`` per cell, or a Series per column, costs tens
+    of microseconds under pandas 3, and results.json asks for hundreds of cells.
+    """
+    if table is None:
+        return {}
+    cols = [str(c) for c in table.columns]
+    return {key: dict(zip(cols, row, strict=True)) for key, row in zip(table.index.tolist(), table.to_numpy().tolist(), strict=True)}
 
 
-def _ci(table: pd.DataFrame | None, key: Any) -> list[Any] | None:
-    if table is None or key not in table.index:
-        return None
-    return [table.loc[key, "ci_lo"], table.loc[key, "ci_hi"]]
+def _stat(rows: Mapping[Any, Mapping[str, Any]], key: Any, col: str) -> Any:
+    row = rows.get(key)
+    return None if row is None else row[col]
+
+
+def _ci(rows: Mapping[Any, Mapping[str, Any]], key: Any) -> list[Any] | None:
+    row = rows.get(key)
+    return None if row is None else [row["ci_lo"], row["ci_hi"]]
+
+
+def records(table: pd.DataFrame, index: bool = True) -> list[dict[Any, Any]]:
+    """``table.reset_index().to_dict(orient="records")`` (``index=False``: without the index
+    columns): the same keys in the same order, the values as :func:`rows_by_key` reads them."""
+    names = list(table.index.names) if index else []
+    if any(n is None for n in names) or any(n in table.columns for n in names):
+        return table.reset_index().to_dict(orient="records")
+    keys = [*names, *table.columns]
+    values = table.to_numpy().tolist()
+    if not names:
+        return [dict(zip(keys, row, strict=True)) for row in values]
+    index_rows = table.index.tolist() if len(names) > 1 else [(k,) for k in table.index.tolist()]
+    return [dict(zip(keys, (*key, *row), strict=True)) for key, row in zip(index_rows, values, strict=True)]
 
 
 def to_dict(res: FitResults) -> dict[str, Any]:
@@ -126,7 +156,7 @@ def to_dict(res: FitResults) -> dict[str, Any]:
     if res.bootstrap is not None:
         from csi.inference.bootstrap import KINDS
 
-        out["bootstrap"] = _bootstrap_v2({kind: res.bootstrap.stats(kind).reset_index().to_dict(orient="records") for kind in KINDS})
+        out["bootstrap"] = _bootstrap_v2({kind: records(res.bootstrap.stats(kind)) for kind in KINDS})
     out["scoring_model"] = scoring_model_dict(res)
     out.update(_analyses(res))
     for key, value in res.derived.items():
@@ -179,37 +209,41 @@ def _estimates(res: FitResults) -> dict[str, Any]:
     """constructs, paths, indicators, effects: the estimates with their bootstrap inference."""
     spec, pls, q, idx, boot = res.spec, res.pls, res.quality, res.indices, res.bootstrap
 
-    def bt(kind: str) -> pd.DataFrame | None:
-        return boot.stats(kind) if boot is not None else None
+    def bt(kind: str) -> dict[Any, dict[str, Any]]:
+        return rows_by_key(boot.stats(kind) if boot is not None else None)
 
     b_index, b_paths, b_w, b_l, b_r2 = bt("index"), bt("paths"), bt("weights"), bt("loadings"), bt("r2")
     b_total, b_ind = bt("total_effects"), bt("indirect_effects")
-    rel = q.reliability
+    rel = rows_by_key(q.reliability)
+    index, r2, r2_adj = idx.index.to_dict(), pls.r2.to_dict(), pls.r2_adj.to_dict()
     constructs = [
         {
             "name": c.code, "label": c.label,
-            "index": idx.index[c.code], "std_error": _stat(b_index, c.code, "std_error"), "ci": _ci(b_index, c.code),
-            "r2": pls.r2[c.code], "r2_adj": pls.r2_adj[c.code], "r2_ci": _ci(b_r2, c.code),
-            "alpha": rel.loc[c.code, "alpha"], "rho_a": rel.loc[c.code, "rho_a"], "rho_c": rel.loc[c.code, "rho_c"], "ave": rel.loc[c.code, "ave"],
+            "index": index[c.code], "std_error": _stat(b_index, c.code, "std_error"), "ci": _ci(b_index, c.code),
+            "r2": r2[c.code], "r2_adj": r2_adj[c.code], "r2_ci": _ci(b_r2, c.code),
+            "alpha": rel[c.code]["alpha"], "rho_a": rel[c.code]["rho_a"], "rho_c": rel[c.code]["rho_c"], "ave": rel[c.code]["ave"],
         }
         for c in spec.constructs
     ]
     std = getattr(res.cbsem, "std_paths", None) if res.cbsem is not None else None
+    f2, cvif = q.f2.to_dict(), q.construct_vif.to_dict()
     paths = [
         {
             "from": s, "to": t, "estimate": est, "std_estimate": None if std is None else std.get((s, t)),
             "std_error": _stat(b_paths, (s, t), "std_error"), "t": _stat(b_paths, (s, t), "t"),
             "p_value": _stat(b_paths, (s, t), "p_value"), "ci": _ci(b_paths, (s, t)),
-            "f2": q.f2.get((s, t)), "vif": q.construct_vif.get((s, t)),
+            "f2": f2.get((s, t)), "vif": cvif.get((s, t)),
         }
         for s, t, est in pls.path_list()
     ]
+    weights, loadings, nw, ivif = pls.weights.to_dict(), pls.loadings.to_dict(), idx.normalized_weights.to_dict(), q.item_vif.to_dict()
+    means, sds = pls.item_means.to_dict(), pls.item_sds.to_dict()
     indicators = [
         {
             "name": item, "construct": code,
-            "weight": pls.weights[(code, item)], "loading": pls.loadings[(code, item)],
-            "normalized_weight": idx.normalized_weights[(code, item)],
-            "mean": pls.item_means[item], "sd": pls.item_sds[item], "vif": q.item_vif[(code, item)],
+            "weight": weights[(code, item)], "loading": loadings[(code, item)],
+            "normalized_weight": nw[(code, item)],
+            "mean": means[item], "sd": sds[item], "vif": ivif[(code, item)],
             "weight_ci": _ci(b_w, (code, item)), "loading_ci": _ci(b_l, (code, item)),
             "weight_p_value": _stat(b_w, (code, item), "p_value"), "loading_p_value": _stat(b_l, (code, item), "p_value"),
         }
@@ -221,7 +255,7 @@ def _estimates(res: FitResults) -> dict[str, Any]:
             "total_ci": _ci(b_total, (r["from"], r["to"])), "indirect_ci": _ci(b_ind, (r["from"], r["to"])),
             "total_p_value": _stat(b_total, (r["from"], r["to"]), "p_value"),
         }
-        for _, r in pls.effects.iterrows()
+        for r in records(pls.effects, index=False)
     ]
     return {"constructs": constructs, "paths": paths, "indicators": indicators, "effects": effects}
 
@@ -229,6 +263,7 @@ def _estimates(res: FitResults) -> dict[str, Any]:
 def _quality(res: FitResults) -> dict[str, Any]:
     """htmt and fornell_larcker as construct pairs; cross-loadings, GoF, information criteria."""
     q, pls = res.quality, res.pls
+    aic, bic = q.aic.to_dict(), q.bic.to_dict()
     b_htmt = res.bootstrap.stats("htmt") if res.bootstrap is not None else None
     cis: dict[Any, list[Any]] = {}
     if b_htmt is not None:
@@ -240,19 +275,19 @@ def _quality(res: FitResults) -> dict[str, Any]:
     return {
         "htmt": htmt,
         "fornell_larcker": [{"a": a, "b": b, "value": v} for a, b, v in _lower(q.fornell_larcker)],
-        "cross_loadings": {item: pls.cross_loadings.loc[item].to_dict() for item in pls.cross_loadings.index},
+        "cross_loadings": rows_by_key(pls.cross_loadings),
         "gof": q.gof,
-        "it_criteria": {c: {"aic": q.aic[c], "bic": q.bic[c]} for c in q.aic.index},
+        "it_criteria": {c: {"aic": v, "bic": bic[c]} for c, v in aic.items()},
     }
 
 
 def _lower(matrix: pd.DataFrame) -> Iterator[tuple[str, str, Any]]:
     """The filled cells of a triangular construct × construct table, row by row."""
-    for a in matrix.index:
-        for b in matrix.columns:
-            v = matrix.loc[a, b]
+    cols = [str(b) for b in matrix.columns]
+    for a, row in zip(matrix.index.tolist(), matrix.to_numpy().tolist(), strict=True):  # not a .loc per cell
+        for b, v in zip(cols, row, strict=True):
             if pd.notna(v):
-                yield str(a), str(b), v
+                yield str(a), b, v
 
 
 def _analyses(res: FitResults) -> dict[str, Any]:
@@ -739,7 +774,7 @@ def scoring_model_dict(res: FitResults) -> dict[str, Any]:
     from csi._version import __version__
 
     spec, idx = res.spec, res.indices
-    nw = idx.normalized_weights
+    nw, index = idx.normalized_weights.to_dict(), idx.index.to_dict()  # not a Series lookup per value
     # the item coding that gives the weights their meaning (csi.data.survey's settings keys)
     keep = ("missing", "missing_codes", "reversed_items", "weights_column", "scale_source")
     return {
@@ -751,7 +786,7 @@ def scoring_model_dict(res: FitResults) -> dict[str, Any]:
         "standardized": bool(res.pls.standardized),
         "scheme": res.pls.scheme,
         "normalized_weights": {c.code: {i: float(nw[(c.code, i)]) for i in c.items} for c in spec.constructs},
-        "indices": {c.code: float(idx.index[c.code]) for c in spec.constructs},
+        "indices": {c.code: float(index[c.code]) for c in spec.constructs},
         "n_obs": int(res.pls.n_obs),
         "survey": {k: res.settings[k] for k in keep if res.settings.get(k) not in (None, (), [])},
     }

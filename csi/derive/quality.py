@@ -177,17 +177,17 @@ def assess(res: PLSResults) -> Quality:
     f2s = _pair_series(f2, "f2", ["source", "target"])
     multi = [c for c in spec.constructs if len(c.items) > 1]
     comm = np.concatenate([lam_all[owner == c.code] ** 2 for c in multi]) if multi else np.array([1.0])
-    endo = list(spec.endogenous)
-    gof = float(np.sqrt(comm.mean() * res.r2[endo].mean())) if endo else float("nan")
+    endo = [j for j, code in enumerate(codes) if spec.predecessors(code)]
+    r2 = res.r2.reindex(lab.codes).to_numpy(dtype=float)[endo]
+    gof = float(np.sqrt(comm.mean() * r2.mean())) if endo else float("nan")
     # survey weights: Kish's effective n, the n of the adjusted R² (equals n_obs unweighted)
     n = res.n_effective
-    aic, bic = {}, {}
-    for code in endo:
-        k = len(spec.predecessors(code))
-        sse = (1 - res.r2[code]) * (n - 1)
-        aic[code] = n * np.log(sse / n) + 2 * (k + 1)
-        bic[code] = n * np.log(sse / n) + (k + 1) * np.log(n)
-    return Quality(reliability, ht, fl, item_vif, construct_vif, f2s, gof, pd.Series(aic, dtype=float), pd.Series(bic, dtype=float))
+    k = np.array([len(spec.predecessors(codes[j])) for j in endo], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ll = n * np.log((1 - r2) * (n - 1) / n)
+    names = lab.codes[endo]
+    aic, bic = pd.Series(ll + 2 * (k + 1), index=names, dtype=float), pd.Series(ll + (k + 1) * np.log(n), index=names, dtype=float)
+    return Quality(reliability, ht, fl, item_vif, construct_vif, f2s, gof, aic, bic)
 
 
 def _pair_series(values: dict[tuple[str, str], float], name: str, names: list[str]) -> pd.Series:

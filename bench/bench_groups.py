@@ -87,14 +87,9 @@ def blocks_vs_rows() -> None:
     B = 2000
     rows, t_rows, c_rows = _timed(lambda: compare_groups(spec, sv, "region", permutations=B, seed=1, blocks=0))
     blk, t_blk, c_blk = _timed(lambda: compare_groups(spec, sv, "region", permutations=B, seed=2))
-    z = []
-    for table, cols in (("differences", ["p_permutation"]), ("micom", ["p_c", "p_mean", "p_var"])):
-        for c in cols:
-            pr, pb = (getattr(x, table)[c].to_numpy(float) for x in (rows, blk))
-            keep = np.isfinite(pr) & np.isfinite(pb)
-            pm = np.clip((pr + pb) / 2, 2 / B, 1 - 2 / B)[keep]
-            z.append((pb - pr)[keep] / np.sqrt(2 * pm * (1 - pm) / B))
-    zz = np.concatenate(z)
+    from tests.inference.test_group_blocks import p_value_z
+
+    zz = p_value_z(rows, blk, B)
     dp = np.abs(rows.differences.p_permutation - blk.differences.p_permutation).max()
     print(f"   2 x 7,500, {B:,} permutations: rows {t_rows:.1f} s ({c_rows:.1f} s CPU), blocks {t_blk:.1f} s ({c_blk:.1f} s CPU); "
           f"{zz.size} p-values: mean z^2 {np.mean(zz**2):.2f} (1 expected), max |z| {np.abs(zz).max():.2f}, "

@@ -306,17 +306,26 @@ def _pooled_scores(X: np.ndarray, mom: Moments, L: Layout, estimator: BatchEstim
 def _permute(ctx: _Pair, is_a: np.ndarray, permutations: int, rng: np.random.Generator, chunk: int,
              bar: Reporter | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Statistics of ``permutations`` label shuffles, drawn one after another from ``rng``."""
-    parts: list[dict[str, np.ndarray]] = []
-    oks: list[np.ndarray] = []
-    n = is_a.size
-    done = 0
-    while done < permutations:
-        b = min(chunk, permutations - done)
-        A = np.empty((b, n))
+
+    def some(b: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        A = np.empty((b, is_a.size))
         A[:] = is_a
         for r in range(b):  # in place: the same draws, and the same order, as is_a[rng.permutation(n)]
             rng.shuffle(A[r])
-        st, ok = _pair_stats(ctx, A)
+        return _pair_stats(ctx, A)
+
+    return _in_rounds(permutations, chunk, some, bar)
+
+
+def _in_rounds(permutations: int, size: int, some: Callable[[int], tuple[dict[str, np.ndarray], np.ndarray]],
+               bar: Reporter | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``permutations`` permutations ``size`` at a time: ``some(b)`` gives b permutations' statistics and ok flags."""
+    parts: list[dict[str, np.ndarray]] = []
+    oks: list[np.ndarray] = []
+    done = 0
+    while done < permutations:
+        b = min(size, permutations - done)
+        st, ok = some(b)
         parts.append(st)
         oks.append(ok)
         done += b
@@ -396,24 +405,17 @@ def _block_rounds(ctx: _Pair, group: np.ndarray, permutations: int, blocks: int 
     k = sizes.size
     s = block_size(group.size, blocks)
     table = unit_table(ctx.items, extra)
-    parts: list[dict[str, np.ndarray]] = []
-    oks: list[np.ndarray] = []
-    done = 0
-    while done < permutations:
-        b = min(PERM_ROUND, permutations - done)
-        u = _partition(ctx, sizes, s, rng, table)
+
+    def some(b: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        u = _partition(ctx, sizes, s, rng, table)  # a fresh partition per round
         A = np.empty((b, u.labels.size))
         A[:] = u.labels
         for r in range(b):
             rng.shuffle(A[r, :u.G])
             rng.shuffle(A[r, u.G:])
-        st, ok = stats(u, np.concatenate([A == i for i in range(k - 1)]).astype(float))
-        parts.append(st)
-        oks.append(ok)
-        done += b
-        if bar is not None:
-            bar.advance(b)
-    return _collect(parts, oks)
+        return stats(u, np.concatenate([A == i for i in range(k - 1)]).astype(float))
+
+    return _in_rounds(permutations, PERM_ROUND, some, bar)
 
 
 def _pair_extra(ctx: _Pair) -> np.ndarray:

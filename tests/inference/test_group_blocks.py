@@ -126,6 +126,21 @@ def test_joint_block_statistics_equal_the_rows_of_the_same_groups():
         assert np.allclose(got[key], want[key], rtol=1e-9, atol=1e-10), key
 
 
+
+def p_value_z(rows: object, blk: object, B: int) -> np.ndarray:
+    """z-scores of the differences between two comparisons' permutation p-values (differences and
+    MICOM), each with B permutations: under agreement within Monte Carlo error they are ~N(0, 1)
+    (the variance of a difference of two independent estimates of p is 2p(1 − p)/B).  Also used
+    by bench/bench_groups.py."""
+    z = []
+    for table, cols in (("differences", ["p_permutation"]), ("micom", ["p_c", "p_mean", "p_var"])):
+        for c in cols:
+            pr, pb = (getattr(x, table)[c].to_numpy(float) for x in (rows, blk))
+            keep = np.isfinite(pr) & np.isfinite(pb)
+            pm = np.clip((pr + pb) / 2, 2 / B, 1 - 2 / B)[keep]
+            z.append((pb - pr)[keep] / np.sqrt(2 * pm * (1 - pm) / B))
+    return np.concatenate(z)
+
 def test_p_values_agree_with_row_permutations_within_monte_carlo_error():
     """Three groups of 1,000: the joint shuffles (unadjusted and maxT p of paths and indices) and
     every pair's permutations (MICOM p-values) by blocks of 12 (G = 250) against rows, 999
@@ -140,14 +155,7 @@ def test_p_values_agree_with_row_permutations_within_monte_carlo_error():
     blk = _compare(sv, permutations=B, seed=2, blocks=250)
     assert rows.settings["resampling"].startswith("rows") and rows.settings["blocks"] is None
     assert blk.settings["resampling"].startswith("blocks for a|b, a|c, b|c, joint") and blk.settings["blocks"] == 250
-    z = []
-    for table, cols in (("differences", ["p_permutation"]), ("micom", ["p_c", "p_mean", "p_var"])):
-        for c in cols:
-            pr, pb = (getattr(x, table)[c].to_numpy(float) for x in (rows, blk))
-            keep = np.isfinite(pr) & np.isfinite(pb)
-            pm = np.clip((pr + pb) / 2, 2 / B, 1 - 2 / B)[keep]
-            z.append((pb - pr)[keep] / np.sqrt(2 * pm * (1 - pm) / B))
-    zz = np.concatenate(z)
+    zz = p_value_z(rows, blk, B)
     assert zz.size == 120
     assert (zz**2).mean() < 2.0 and np.abs(zz).max() < 4.5, ((zz**2).mean(), np.abs(zz).max())
     # the maxT adjustment of the same differences agrees as well (noisier: it also estimates the SDs)

@@ -29,8 +29,9 @@ Optimizer  (:func:`fit_two_stage`) semopy's two stages, with csi's iterations: f
     μ grows tenfold per retry).  Under bounds, Bertsekas' ε-active set: variances within ε of 0
     with the gradient pushing them there take a scaled gradient step and are projected.  Scoring
     converges only linearly when the model misfits (expected ≠ observed information: mobi), so
-    after ``NEWTON_AFTER`` iterations a Newton step with the numerical Hessian (forward
-    differences of the analytic gradient) is tried every ``NEWTON_EVERY`` iterations, and at
+    after ``NEWTON_AFTER`` iterations a Newton step with the analytic Hessian (observed
+    information, :meth:`MLProblem.exact_hessian`; equal to central differences of the analytic
+    gradient to 1e-9 relative in the tests) is tried every ``NEWTON_EVERY`` iterations, and at
     every one once it descends.  Stops when max|g| < 1e-12 (off the active bounds) or the
     predicted decrease g'H⁻¹g < 1e-20, i.e. at the optimum to rounding (lavaan's nlminb stops
     near 1e-10 relative in F).
@@ -63,7 +64,7 @@ GTOL = 1e-12  # stop when max |∂F/∂θ| is below this
 DECREMENT = 1e-20  # ... or when the scoring step's predicted decrease g'H⁻¹g of F is below this
 MAXITER = 200
 MAXITER_UNBOUNDED = 40  # from a bounded optimum, Newton reaches an interior one within ~20; longer is a ridge
-NEWTON_AFTER = 8  # scoring iterations before Newton steps (numerical Hessian) are tried ...
+NEWTON_AFTER = 8  # scoring iterations before Newton steps (analytic Hessian) are tried ...
 NEWTON_EVERY = 4  # ... every this many iterations, and at every one once they succeed
 START_FLOOR = 0.1  # starting error and disturbance variances at least this share of their variable's variance
 
@@ -71,10 +72,11 @@ START_FLOOR = 0.1  # starting error and disturbance variances at least this shar
 class _At:
     """The model at one θ: Λ, C = (I − B)⁻¹, ΛΦ, Σ and Σ⁻¹ (the cells' u, v computed when first asked for)."""
 
-    __slots__ = ("C", "L", "LPhi", "Si", "Sigma", "_prob", "_uv")
+    __slots__ = ("C", "L", "LPhi", "Phi", "Si", "Sigma", "_prob", "_uv")
 
-    def __init__(self, prob: MLProblem, L: np.ndarray, C: np.ndarray, LPhi: np.ndarray, Sigma: np.ndarray, Si: np.ndarray) -> None:
-        self._prob, self.L, self.C, self.LPhi, self.Sigma, self.Si = prob, L, C, LPhi, Sigma, Si
+    def __init__(self, prob: MLProblem, L: np.ndarray, C: np.ndarray, LPhi: np.ndarray, Sigma: np.ndarray, Si: np.ndarray,
+                 Phi: np.ndarray) -> None:
+        self._prob, self.L, self.C, self.LPhi, self.Sigma, self.Si, self.Phi = prob, L, C, LPhi, Sigma, Si, Phi
         self._uv: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -151,7 +153,7 @@ class MLProblem:
         F = 2.0 * float(np.sum(np.log(np.diag(Lc)))) + float(np.sum(S * Si)) - logdet_s - self.p
         if not np.isfinite(F):
             return float("inf"), None
-        return F, _At(self, L, C, LPhi, Sigma, Si)
+        return F, _At(self, L, C, LPhi, Sigma, Si, Phi)
 
     def uv(self, at: _At) -> tuple[np.ndarray, np.ndarray]:
         """The u, v vectors of every free cell (rows): ∂Σ/∂θ_cell = w(uv' + vu')."""
@@ -191,21 +193,55 @@ class MLProblem:
         Hc = 2.0 * np.outer(self.w, self.w) * (VU * VU.T + (USi @ U.T) * (VSi @ V.T))
         return self.incidence @ Hc @ self.incidence.T
 
+    def exact_hessian(self, at: _At, S: np.ndarray) -> np.ndarray:
+        """∂²F/∂θ∂θ' analytically: over cells a, b, ``tr(Σ_ab W) + tr(Σ⁻¹Σ_aΣ⁻¹Σ_b) − T_ab − T_ba`` with
+        ``T_ab = tr(Σ_a Σ⁻¹ Σ_b W)`` (from ∂W/∂θ_b = Σ⁻¹Σ_bΣ⁻¹ − Σ⁻¹Σ_bW − WΣ_bΣ⁻¹), summed into the
+        parameters.  The second derivatives of Σ are non-zero only between Λ, Ψ and B cells
+        (:meth:`_second`); checked against differences of the analytic gradient in the tests."""
+        U, V = at.uv
+        Si, W = at.Si, at.Si @ (at.Sigma - S) @ at.Si
+        USi, VSi, UW, VW = U @ Si, V @ Si, U @ W, V @ W
+        ww = np.outer(self.w, self.w)
+        VU = VSi @ U.T
+        expected = 2.0 * ww * (VU * VU.T + (USi @ U.T) * (VSi @ V.T))
+        T = ww * ((VSi @ U.T) * (UW @ V.T) + (VSi @ V.T) * (UW @ U.T) + (USi @ U.T) * (VW @ V.T) + (USi @ V.T) * (VW @ U.T))
+        Hc = self._second(at, W) + expected - T - T.T
+        return self.incidence @ Hc @ self.incidence.T
+
+    def _second(self, at: _At, W: np.ndarray) -> np.ndarray:
+        """``tr(∂²Σ/∂a∂b · W)`` for every pair of cells (Σ = ΛCΨC'Λ' + Θ, C = (I − B)⁻¹, D = ΛC, Φ = CΨC'):
+        Λ_ik,Λ_jl: 2Φ_kl W_ij;  Λ_ik,Ψ_rs: 2w[(WD)_ir C_ks + (WD)_is C_kr];  Λ_ik,B_rs: 2[(WD)_ir Φ_sk + (WΛΦ)_is C_kr];
+        Ψ_rs,B_tu: 2w[C_ur (D'WD)_ts + C_us (D'WD)_rt];  B_rs,B_tu: 2[C_ur (Φ'Λ'WD)_st + Φ_us (D'WD)_tr + C_st (Φ'Λ'WD)_ur]."""
+        C, Phi = at.C, at.Phi
+        D = at.L @ C
+        WD, WLP = W @ D, W @ at.LPhi
+        A, Bm = D.T @ WD, at.LPhi.T @ WD
+        H = np.zeros((self.cell_r.size, self.cell_r.size))
+        k, r, c, w = self.cell_kind, self.cell_r, self.cell_c, self.w
+        iL, iP, iB = (np.flatnonzero(k == x) for x in "LPB")
+        i, kk = r[iL][:, None], c[iL][:, None]  # Λ_ik: item i, construct k
+        H[np.ix_(iL, iL)] = 2.0 * Phi[kk, kk.T] * W[i, i.T]
+        pr, ps, pw = r[iP][None, :], c[iP][None, :], w[iP][None, :]
+        H[np.ix_(iL, iP)] = 2.0 * pw * (WD[i, pr] * C[kk, ps] + WD[i, ps] * C[kk, pr])
+        br, bs = r[iB][None, :], c[iB][None, :]
+        H[np.ix_(iL, iB)] = 2.0 * (WD[i, br] * Phi[bs, kk] + WLP[i, bs] * C[kk, br])
+        t, u = br, bs  # B_tu as the column cell of Ψ–B
+        H[np.ix_(iP, iB)] = 2.0 * pw.T * (C[u, pr.T] * A[t, ps.T] + C[u, ps.T] * A[pr.T, t])
+        r1, s1 = r[iB][:, None], c[iB][:, None]
+        H[np.ix_(iB, iB)] = 2.0 * (C[u, r1] * Bm[s1, t] + Phi[u, s1] * A[t, r1] + C[s1, t] * Bm[u, r1])
+        for a, b in ((iL, iP), (iL, iB), (iP, iB)):
+            H[np.ix_(b, a)] = H[np.ix_(a, b)].T
+        return H
+
     def hessian(self, theta: np.ndarray, g: np.ndarray, S: np.ndarray, logdet_s: float, skip: np.ndarray) -> np.ndarray:
-        """∂²F/∂θ∂θ' by forward differences of the analytic gradient (columns in ``skip``: the expected information's)."""
+        """∂²F/∂θ∂θ' (:meth:`exact_hessian`; columns in ``skip``: the expected information's)."""
         at0 = self.objective(theta, S, logdet_s)[1]
         if at0 is None:
             return np.full((self.q, self.q), np.nan)
-        Hn = self.information(at0) if np.any(skip) else np.zeros((self.q, self.q))
-        for j in np.flatnonzero(~skip):
-            h = 1e-7 * max(1.0, abs(theta[j]))
-            th = theta.copy()
-            th[j] += h
-            _, at = self.objective(th, S, logdet_s)
-            if at is None:
-                return np.full((self.q, self.q), np.nan)
-            Hn[:, j] = (self.gradient(at, S) - g) / h
-        return (Hn + Hn.T) / 2
+        H = self.exact_hessian(at0, S)
+        if np.any(skip):
+            H[:, skip] = self.information(at0)[:, skip]
+        return (H + H.T) / 2
 
     def lower_bounds(self) -> np.ndarray:
         """0 for the variances (diagonal cells of Ψ and Θ), −∞ for the other parameters."""

@@ -554,3 +554,29 @@ def test_inadmissible_bootstrap_draws_are_fresh_fits(spec, inadmissible_data):
         direct = CBSEM(spec).fit(inadmissible_data.iloc[rows].reset_index(drop=True)).std_paths
     for k in res.std_paths:
         assert draws.loc[2, k] == pytest.approx(direct[k], abs=1e-7), k
+
+
+@pytest.mark.parametrize("which", ["synthetic", "mobi"])
+def test_own_ml_exact_hessian_equals_differences_of_the_gradient(spec, synthetic, mobi, which):
+    """The analytic observed information (Newton steps) against central differences of the analytic
+    gradient, at the optimum and at a perturbed point, on a well-fitting and a misfitting survey."""
+    data = synthetic if which == "synthetic" else mobi
+    est = CBSEM(spec)
+    X = data[list(spec.items)].to_numpy(dtype=float)
+    raw = cbsem._fit_semopy(est.description, est.names, X, "MLW")
+    prob = cbsem.MLProblem.of(raw)
+    theta = np.array([p.value for p in raw.params if p.free])
+    lds = float(np.linalg.slogdet(raw.S)[1])
+    rng = np.random.default_rng(0)
+    for point in (theta, theta * (1 + 0.05 * rng.standard_normal(theta.size))):
+        _, at = prob.objective(point, raw.S, lds)
+        H = prob.exact_hessian(at, raw.S)
+        num = np.empty_like(H)
+        for j in range(prob.q):
+            step = np.zeros(prob.q)
+            step[j] = 1e-6 * max(1.0, abs(point[j]))
+            up = prob.gradient(prob.objective(point + step, raw.S, lds)[1], raw.S)
+            down = prob.gradient(prob.objective(point - step, raw.S, lds)[1], raw.S)
+            num[:, j] = (up - down) / (2 * step[j])
+        np.testing.assert_allclose(H, H.T, atol=1e-10 * np.abs(H).max())
+        np.testing.assert_allclose(H, (num + num.T) / 2, atol=1e-8 * np.abs(num).max())

@@ -332,13 +332,7 @@ class PLS:
         # scores: the items as the algorithm saw them times the weights
         # standardized: items scaled by their SD (n − 1), so scores have unit sample variance.
         # Computed as X·(W/sd) − (x̄/sd)·W: one pass over X instead of building (X − x̄)/sd (n × p).
-        Wm = w[:, None] * L.member
-        Ws = Wm / m.sd[:, None] if m.standardized else Wm
-        # in place and wrapped without a copy: two n × K temporaries fewer, the same numbers
-        with one_blas_thread(X.shape[0]):
-            sc = X @ Ws
-        sc -= m.mean @ Ws
-        scores = pd.DataFrame(sc, columns=codes, copy=False)
+        scores = pd.DataFrame(_scores(X, w / m.sd if m.standardized else w, m.mean, L), columns=codes, copy=False)
         pm = pd.DataFrame(est.paths[0], index=codes, columns=codes)
         paths = pd.Series(est.paths[0][src, tgt], index=pidx, name="estimate")  # one gather, not a lookup per path
         r2 = pd.Series(est.r2[0], index=codes, name="r2")
@@ -373,6 +367,20 @@ class PLS:
             case_weights=weights,
             raw=est,
         )
+
+
+def _scores(X: np.ndarray, ws: np.ndarray, mean: np.ndarray, L: Layout) -> np.ndarray:
+    """Construct scores (n, K): ``(X − x̄)·W`` block by block, ``X_k w_k − x̄_k·w_k`` for construct k's
+    items (one pass over X and no n × p temporary; the full X·W product also multiplies the zeros
+    of W, 3× the time at 10⁶ respondents)."""
+    sc = np.empty((X.shape[0], L.k), order="F")
+    with one_blas_thread(X.shape[0]):
+        for k, b in enumerate(L.blocks):
+            adjacent = b.size > 0 and b[-1] - b[0] + 1 == b.size
+            xb = X[:, b[0]:b[-1] + 1] if adjacent else X[:, b]
+            np.dot(xb, ws[b], out=sc[:, k])
+            sc[:, k] -= mean[b] @ ws[b]
+    return sc
 
 
 @dataclass(frozen=True)

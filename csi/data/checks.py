@@ -22,7 +22,6 @@ item constant among the respondents used is an error (PLS cannot weight it).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from csi.data.messages import close, num, rows, values_seen
 from csi.data.missing import check_policy
 from csi.model.spec import ModelSpec
 from csi.options import SurveyOptions
+from csi.stats.products import cross_products
 
 
 @dataclass(frozen=True)
@@ -318,39 +318,17 @@ def _maybe_same(C: np.ndarray, ss: np.ndarray, means: np.ndarray) -> np.ndarray:
     return np.triu(centred & level, 1)
 
 
-#: rows per chunk of :func:`centred_products` (a chunk of 24 items is 3 MB, in cache)
-CHUNK_ROWS = 1 << 14
-#: from this many rows the products run on one BLAS thread (see :func:`centred_products`)
-ONE_THREAD_ROWS = 50_000
-
-
 def centred_products(X: np.ndarray, centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(C, x̄)``: the centred cross-products ``Σᵢ (xᵢ − x̄)(xᵢ − x̄)'`` and the column means of ``X``.
 
-    One pass over ``X`` in chunks of :data:`CHUNK_ROWS` rows (no centred copy of ``X``): each chunk
+    One pass over ``X`` in chunks (:func:`csi.stats.products.cross_products`) (no centred copy of ``X``): each chunk
     is shifted by ``centre`` (default: the column means), its products and sums accumulated, and
     ``C = Σ dᵢdᵢ' − s s'/n`` with ``dᵢ = xᵢ − centre``, ``s = Σ dᵢ``, which is exact for any shift and
     keeps full precision for a shift close to the means.  A column with NaN gives NaN in its row and
-    column of ``C``.  From :data:`ONE_THREAD_ROWS` rows on, OpenBLAS runs on one thread: split over
-    threads these thin products were 5–10× slower when the cores are busy (0.5 s against 0.07 s on
-    10⁶ × 24).
+    column of ``C``.  Large inputs run on one BLAS thread (:func:`csi.stats.products.one_blas_thread`).
     """
     n = int(X.shape[0])
     if centre is None or centre.shape != (X.shape[1],) or not np.isfinite(centre).all():
         centre = X.mean(axis=0)
-    S, s = np.zeros((X.shape[1], X.shape[1])), np.zeros(X.shape[1])
-    with _one_blas_thread(n):
-        for i in range(0, n, CHUNK_ROWS):
-            d = X[i:i + CHUNK_ROWS] - centre
-            S += d.T @ d
-            s += d.sum(axis=0)
+    S, s = cross_products(X, centre)
     return S - np.outer(s, s) / max(n, 1), centre + s / max(n, 1)
-
-
-def _one_blas_thread(n: int) -> Any:
-    """One BLAS thread for ``n`` ≥ :data:`ONE_THREAD_ROWS` rows (threadpoolctl costs ms: not below)."""
-    if n < ONE_THREAD_ROWS:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")

@@ -34,11 +34,12 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from csi.estimators.base import Layout, one_blas_thread
+from csi.estimators.base import Layout
 from csi.estimators.pls import PLSResults
 from csi.registry import Registry
 from csi.stats.index import linear_index
 from csi.stats.index import normalized_weights as acsi_weights
+from csi.stats.products import one_blas_thread
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ import numpy as np
 
 from csi.model.spec import ModelSpec
 from csi.registry import Registry
+from csi.stats.products import cross_products
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,13 @@ def moments(X: np.ndarray, standardize: bool = True, weights: np.ndarray | None 
     n = X.shape[0]
     if weights is None:
         mean = X.mean(axis=0)
-        cov_n = _centred_products(X, mean, None) / n
+        cov_n = cross_products(X, mean)[0] / n  # in chunks: no n × p centred copy of a national survey
         sd = np.sqrt(np.diag(cov_n) * n / max(n - 1, 1))
     else:
         v = np.asarray(weights, dtype=float)
         v = v / v.sum()
         mean = v @ X
-        cov_n = _centred_products(X, mean, v)
+        cov_n = cross_products(X, mean, v)[0]
         ne = 1.0 / np.sum(v**2)
         sd = np.sqrt(np.diag(cov_n) * ne / max(ne - 1, 1))
     if standardize:
@@ -149,36 +149,6 @@ def moments(X: np.ndarray, standardize: bool = True, weights: np.ndarray | None 
     else:
         S = cov_n
     return Moments(mean, sd, S, standardize)
-
-
-ONE_THREAD_ROWS = 50_000
-MOMENT_CHUNK = 65_536  # rows centred at a time: no n × p centred copy of a national survey
-
-
-def _centred_products(X: np.ndarray, mean: np.ndarray, v: np.ndarray | None) -> np.ndarray:
-    """``Σᵢ vᵢ(xᵢ − x̄)(xᵢ − x̄)'`` (``v`` None: all 1), chunk by chunk of rows above MOMENT_CHUNK
-    (at 10⁶ × 24 the whole centred copy was 192 MB and a third of the fit's time)."""
-    total = np.zeros((X.shape[1], X.shape[1]))
-    for a in range(0, max(X.shape[0], 1), MOMENT_CHUNK):
-        Xc = X[a:a + MOMENT_CHUNK] - mean
-        total += (Xc if v is None else Xc * v[a:a + MOMENT_CHUNK, None]).T @ Xc
-    return total
-
-
-def one_blas_thread(n: int) -> Any:
-    """Run the n-row products (n × p by p × K) on one BLAS thread when ``n`` is large.
-
-    OpenBLAS splits such a tall, thin product over its threads, which helps little and, when
-    the cores are busy, made ``X @ W`` on 10⁶ respondents 7× slower (0.37 s against 0.05 s).
-    The split is over rows, so every element is computed the same way: the result is identical.
-    Below ``ONE_THREAD_ROWS`` rows the products take microseconds and threadpoolctl's own cost
-    (a few ms per call, it inspects the loaded libraries) would dominate, so nothing is changed.
-    """
-    if n < ONE_THREAD_ROWS:
-        return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _corr(S: np.ndarray) -> np.ndarray:

@@ -47,11 +47,11 @@ from csi.estimators.base import (
     _corr,
     _solve,
     moments,
-    one_blas_thread,
 )
 from csi.model.spec import ModelSpec
 from csi.options import DEFAULT_MAX_ITER, DEFAULT_TOL, PLSOptions
 from csi.stats.effects import indirect_effects, total_effects
+from csi.stats.products import one_blas_thread
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,24 +17,12 @@ from csi.derive.moderation import _boot, _resample_moments, coefficients, jn_bou
 from csi.estimators.base import moments
 from csi.estimators.pls import PLS
 from csi.model.simulate import simulate_moderation
-from csi.model.spec import parse_yaml
 from csi.workflows.staged import prepare
-
-YAML = """\
-name: mod
-constructs:
-  X: [X1, X2, X3]
-  M: [M1, M2, M3]
-  Y: [Y1, Y2, Y3]
-interactions:
-  XM: {iv: X, moderator: M, method: METHOD}
-paths:
-  - X, M, XM -> Y
-"""
+from tests.moderation_model import moderation_spec
 
 
 def test_simple_slopes_equal_hand_ols_two_stage() -> None:
-    spec = parse_yaml(YAML.replace("METHOD", "two_stage"), "mod.yaml")
+    spec = moderation_spec("two_stage")
     res = csi.fit(simulate_moderation(300, 1), model=spec, boot=100, seed=3)
     mod = res.derived["moderation"]
     sc = res.pls.scores
@@ -88,6 +76,6 @@ def _detected(g: float, seed: int, spec) -> bool:
 def test_planted_moderation_found_and_null_rejected_about_5pct(g: float, lo: float, hi: float) -> None:
     """100 seeded replications each, n = 400, two-stage interaction.  Measured: planted
     (g = 0.3) found in 100/100; null (g = 0) rejected in 6/100 (about 10 s each on an idle core)."""
-    spec = parse_yaml(YAML.replace("METHOD", "two_stage"), "mod.yaml")
+    spec = moderation_spec("two_stage")
     rate = np.mean([_detected(g, 500 + s, spec) for s in range(100)])
     assert lo <= rate <= hi

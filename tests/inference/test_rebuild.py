@@ -16,18 +16,7 @@ from csi.estimators.staged import rebuild_for
 from csi.inference.bootstrap import bootstrap_fit
 from csi.model.simulate import simulate_moderation
 from csi.model.spec import parse_yaml
-
-MOD = """\
-name: mod
-constructs:
-  X: [X1, X2, X3]
-  M: [M1, M2, M3]
-  Y: [Y1, Y2, Y3]
-interactions:
-  XM: {iv: X, moderator: M, method: METHOD}
-paths:
-  - X, M, XM -> Y
-"""
+from tests.moderation_model import moderation_spec
 
 
 def _draws_vs_refits(df: pd.DataFrame, spec, missing: str = "casewise") -> float:
@@ -50,7 +39,7 @@ def _draws_vs_refits(df: pd.DataFrame, spec, missing: str = "casewise") -> float
 
 @pytest.mark.parametrize("method", ["two_stage", "product_indicator", "orthogonal"])
 def test_interaction_draws_equal_refits_of_resampled_rows(method: str) -> None:
-    spec = parse_yaml(MOD.replace("METHOD", method), "mod.yaml")
+    spec = moderation_spec(method)
     assert _draws_vs_refits(simulate_moderation(150, 3, discrete=False), spec) < 1e-8
 
 

@@ -21,16 +21,9 @@ from csi.errors import DataError, SpecError
 from csi.estimators.pls import PLS
 from csi.inference.bootstrap import bootstrap_fit
 from csi.model.spec import parse_yaml
+from tests.derive.test_index_methods import HAND_YAML
 
-BASE = """\
-name: hand-importance
-scale: {min: 1, max: 5}
-constructs:
-  SAT: [q1, q2]
-  LOY: [l1]
-paths:
-  - SAT -> LOY
-"""
+BASE = HAND_YAML.replace("name: hand\n", "name: hand-importance\n")  # docs/index-methods.md's hand-worked model
 PER_CONSTRUCT = BASE + "index:\n  importance:\n    SAT: [imp_q1, imp_q2]\n"
 PER_ITEM = BASE + "index:\n  importance: {q1: imp_q1, q2: imp_q2}\n"
 # docs/index-methods.md's five respondents, their importance ratings, and a sixth respondent who

@@ -228,14 +228,8 @@ def test_grades_errors():
 # ---------------------------------------------------------------------------------------
 # weights and grades from the model file's `index:` section
 # ---------------------------------------------------------------------------------------
-CONFIG_YAML = """\
-name: hand-config
-scale: {min: 1, max: 5}
-constructs:
-  SAT: [q1, q2]
-  LOY: [l1]
-paths:
-  - SAT -> LOY
+# the hand-worked model of HAND_YAML with an index section
+CONFIG_YAML = HAND_YAML.replace("name: hand\n", "name: hand-config\n") + """\
 index:
   weights: {q1: 3, q2: 1, l1: 1}
   grades:

@@ -233,7 +233,7 @@ class MLProblem:
             H[np.ix_(b, a)] = H[np.ix_(a, b)].T
         return H
 
-    def hessian(self, theta: np.ndarray, g: np.ndarray, S: np.ndarray, logdet_s: float, skip: np.ndarray) -> np.ndarray:
+    def hessian(self, theta: np.ndarray, S: np.ndarray, logdet_s: float, skip: np.ndarray) -> np.ndarray:
         """∂²F/∂θ∂θ' (:meth:`exact_hessian`; columns in ``skip``: the expected information's)."""
         at0 = self.objective(theta, S, logdet_s)[1]
         if at0 is None:
@@ -279,7 +279,7 @@ class MLProblem:
             found = None
             if it > NEWTON_AFTER and (newton or it % NEWTON_EVERY == 0):
                 # linear convergence (a misfitting model: expected ≠ observed information): try Newton
-                nstep = _scoring_step(self.hessian(theta, g, S, logdet_s, act), g, 0.0, act)
+                nstep = _scoring_step(self.hessian(theta, S, logdet_s, act), g, 0.0, act)
                 found = _line_search(self, theta, nstep, F, S, logdet_s, lb) if nstep is not None else None
                 newton = found is not None
             if found is None and step is not None:

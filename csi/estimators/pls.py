@@ -70,11 +70,6 @@ def _score_cov(SW: np.ndarray, w: np.ndarray, L: Layout) -> np.ndarray:
     return np.matmul((w[:, :, None] * L.member).transpose(0, 2, 1), SW)
 
 
-def _scale(w: np.ndarray, S: np.ndarray, L: Layout) -> np.ndarray:
-    """Scale weights so that every construct score has unit variance: diag(W'SW) = 1."""
-    return _scaled(w, _item_score_cov(S, w, L), L)[0]
-
-
 def _scaled(w: np.ndarray, SW: np.ndarray, L: Layout) -> tuple[np.ndarray, np.ndarray]:
     """``w`` scaled to unit score variances (var_k = Σ_{i∈k} w_i (SW)[i, k]) and S W rescaled with it."""
     own = SW[:, np.arange(L.p), L.block]  # (B, p): cov(item, own construct)
@@ -407,13 +402,6 @@ def spec_labels(spec: ModelSpec) -> SpecLabels:
     src = np.array([kpos[p.source] for p in spec.paths], dtype=int)
     tgt = np.array([kpos[p.target] for p in spec.paths], dtype=int)
     return SpecLabels(pd.Index(list(L.codes)), pd.Index(list(L.items)), idx, pidx, src, tgt)
-
-
-def _labels(spec: ModelSpec) -> tuple[pd.MultiIndex, pd.MultiIndex, np.ndarray, np.ndarray]:
-    """The (construct, item) and (source, target) indexes of a model's results, and the paths'
-    construct positions (:func:`spec_labels`)."""
-    lab = spec_labels(spec)
-    return lab.construct_item, lab.paths, lab.src, lab.tgt
 
 
 def batch_fit(

@@ -63,13 +63,6 @@ def bca_interval(draws: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray,
     return lo, hi
 
 
-def normal_cdf(x: np.ndarray) -> np.ndarray:
-    """Φ(x), the standard normal distribution function (:func:`csi.stats.tdist.normal_cdf`, no scipy import)."""
-    from csi.stats.tdist import normal_cdf as phi
-
-    return phi(x)
-
-
 def permutation_p(observed: np.ndarray, permuted: np.ndarray) -> np.ndarray:
     """Two-sided permutation p-value per column: ``(1 + #{|d*| ≥ |d|}) / (1 + B)``.
 
